@@ -1,0 +1,168 @@
+package cue
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"runtime"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
+
+	"velad.io/velad/pkg/cue/provider"
+)
+
+// defaultCacheSize bounds the compiled templates kept per worker.
+const defaultCacheSize = 512
+
+// Engine evaluates CUE templates. It is safe for concurrent use: evaluation runs
+// on a fixed pool of workers, each owning a CUE runtime and a cache of compiled
+// templates keyed by the template's SHA-256.
+type Engine struct {
+	pkgs    *packages
+	workers chan *worker
+}
+
+// Option configures an Engine.
+type Option func(*options)
+
+type options struct {
+	workers   int
+	cacheSize int
+	providers []*provider.Provider
+}
+
+// WithWorkers sets how many templates can be evaluated in parallel (default GOMAXPROCS).
+func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
+
+// WithCacheSize sets how many compiled templates each worker keeps (default 512).
+func WithCacheSize(n int) Option { return func(o *options) { o.cacheSize = n } }
+
+// WithProviders registers importable provider packages (e.g. vela/op).
+func WithProviders(ps ...*provider.Provider) Option {
+	return func(o *options) { o.providers = append(o.providers, ps...) }
+}
+
+// New builds an Engine.
+func New(opts ...Option) (*Engine, error) {
+	o := options{workers: runtime.GOMAXPROCS(0), cacheSize: defaultCacheSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.workers < 1 {
+		o.workers = 1
+	}
+	pkgs, err := newPackages(o.providers)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{pkgs: pkgs, workers: make(chan *worker, o.workers)}
+	for i := 0; i < o.workers; i++ {
+		e.workers <- &worker{
+			ctx:     cuecontext.New(),
+			imports: newImportCache(pkgs),
+			cache:   map[string]cue.Value{},
+			max:     o.cacheSize,
+		}
+	}
+	return e, nil
+}
+
+// Provider returns the registered provider with the given import path, or nil.
+func (e *Engine) Provider(importPath string) *provider.Provider {
+	return e.pkgs.providers[importPath]
+}
+
+// ProviderByName returns the registered provider whose Name is name, or nil.
+func (e *Engine) ProviderByName(name string) *provider.Provider {
+	for _, p := range e.pkgs.providers {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Do runs fn on a worker: the CUE runtime passed to fn and every value derived
+// from it must not escape fn. The workflow runtime uses it to drive step templates.
+func (e *Engine) Do(ctx context.Context, fn func(w *Worker) error) error {
+	select {
+	case w := <-e.workers:
+		defer func() { e.workers <- w }()
+		return fn(&Worker{w: w})
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Validate compiles src (a template or status snippet) and reports syntax,
+// import and static evaluation errors.
+func (e *Engine) Validate(ctx context.Context, src string) error {
+	return e.Do(ctx, func(w *Worker) error {
+		_, err := w.Compile(src)
+		return err
+	})
+}
+
+// Worker is exclusive access to one CUE runtime, handed out by Engine.Do.
+type Worker struct{ w *worker }
+
+// Compile returns the compiled template for src, from the cache when possible.
+func (w *Worker) Compile(src string) (cue.Value, error) { return w.w.compile(src) }
+
+// Context returns the worker's CUE context, e.g. to Encode Go values.
+func (w *Worker) Context() *cue.Context { return w.w.ctx }
+
+type worker struct {
+	ctx     *cue.Context
+	imports *importCache
+	cache   map[string]cue.Value
+	max     int
+}
+
+// Hash returns the cache key of a template source.
+func Hash(src string) string {
+	sum := sha256.Sum256([]byte(src))
+	return hex.EncodeToString(sum[:])
+}
+
+func (w *worker) compile(src string) (cue.Value, error) {
+	key := Hash(src)
+	if v, ok := w.cache[key]; ok {
+		return v, nil
+	}
+	v, err := w.build(src)
+	if err != nil {
+		return cue.Value{}, err
+	}
+	if len(w.cache) >= w.max {
+		clear(w.cache) // simple and bounded; definitions are few, so this is rare
+	}
+	w.cache[key] = v
+	return v, nil
+}
+
+func (w *worker) build(src string) (cue.Value, error) {
+	// context and parameter are declared (at the end, after any imports) so
+	// references resolve before the engine fills them; unification keeps the
+	// template's own declarations.
+	f, err := parser.ParseFile("template.cue", src+"\ncontext: _\nparameter: _\n", parser.ParseComments)
+	if err != nil {
+		return cue.Value{}, fmt.Errorf("parsing template: %w", flatten(err))
+	}
+	inst := build.NewContext().NewInstance("", nil)
+	if err := inst.AddSyntax(f); err != nil {
+		return cue.Value{}, fmt.Errorf("loading template: %w", flatten(err))
+	}
+	if err := w.imports.resolve(inst, f); err != nil {
+		return cue.Value{}, fmt.Errorf("resolving imports: %w", err)
+	}
+	v := w.ctx.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("compiling template: %w", flatten(err))
+	}
+	return v, nil
+}

@@ -1,0 +1,287 @@
+package cue
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	k8sjson "k8s.io/apimachinery/pkg/util/json"
+)
+
+// Patch strategies a `// +patchStrategy=` comment may name.
+const (
+	StrategyRetainKeys     = "retainKeys"
+	StrategyReplace        = "replace"
+	StrategyJSONMergePatch = "jsonMergePatch"
+	StrategyJSONPatch      = "jsonPatch"
+)
+
+// ApplyPatch applies a rendered trait patch to base (a workload or auxiliary
+// object) with KubeVela's semantics and returns the patched copy; base is not
+// modified. Without annotations values unify like CUE: structs merge, equal
+// scalars agree, different scalars conflict and lists merge item by item.
+// `+patchKey=k1,k2` merges a list of objects by those keys (inherited by lists
+// nested inside it), `+patchStrategy=retainKeys` lets the patch replace what
+// it matches, `replace` swaps the whole field, and on the patch itself
+// `jsonMergePatch` (RFC 7386) or `jsonPatch` (RFC 6902, `operations: [...]`)
+// applies the document as such.
+func ApplyPatch(base map[string]any, p *Patch) (map[string]any, error) {
+	if p == nil || p.Value == nil {
+		return deepCopy(base).(map[string]any), nil
+	}
+	switch p.Strategy {
+	case StrategyJSONMergePatch:
+		return jsonMerge(base, p.Value)
+	case StrategyJSONPatch:
+		return jsonPatchOps(base, p.Value)
+	case StrategyReplace:
+		if m, ok := deepCopy(p.Value).(map[string]any); ok {
+			return m, nil
+		}
+		return nil, fieldErr("patch", "replace strategy needs a struct, got %T", p.Value)
+	}
+	m := &merger{tags: p.Tags}
+	out, err := m.merge(deepCopy(base), p.Value, "", "", Tags{PatchStrategy: p.Strategy})
+	if err != nil {
+		return nil, err
+	}
+	res, ok := out.(map[string]any)
+	if !ok {
+		return nil, fieldErr("patch", "patch turned the object into %T", out)
+	}
+	return res, nil
+}
+
+type merger struct{ tags map[string]Tags }
+
+// merge merges patch into base (already a private copy) at path.
+func (m *merger) merge(base, patch any, path, shape string, inherited Tags) (any, error) {
+	t := m.tags[shape]
+	if t.PatchKey == "" {
+		t.PatchKey = inherited.PatchKey
+	}
+	if shape == "" && t.PatchStrategy == "" {
+		t.PatchStrategy = inherited.PatchStrategy
+	}
+	if base == nil {
+		return deepCopy(patch), nil
+	}
+	if t.PatchStrategy == StrategyReplace {
+		return deepCopy(patch), nil
+	}
+	switch pv := patch.(type) {
+	case map[string]any:
+		bm, ok := base.(map[string]any)
+		if !ok {
+			return nil, conflict(path, base, patch)
+		}
+		if t.PatchStrategy == StrategyRetainKeys {
+			bm = retain(bm, pv)
+		}
+		for k, v := range pv {
+			merged, err := m.merge(bm[k], v, joinPath(path, k), joinPath(shape, k), Tags{PatchKey: t.PatchKey})
+			if err != nil {
+				return nil, err
+			}
+			bm[k] = merged
+		}
+		return bm, nil
+	case []any:
+		bl, ok := base.([]any)
+		if !ok {
+			return nil, conflict(path, base, patch)
+		}
+		return m.mergeList(bl, pv, path, shape, t)
+	default:
+		if sameScalar(base, patch) || t.PatchStrategy == StrategyRetainKeys {
+			return deepCopy(patch), nil
+		}
+		return nil, conflict(path, base, patch)
+	}
+}
+
+func (m *merger) mergeList(base, patch []any, path, shape string, t Tags) (any, error) {
+	item := shape + "[]"
+	if t.PatchKey == "" {
+		if len(base) != len(patch) {
+			return nil, fieldErr(path, "cannot merge a list of %d items into a list of %d items "+
+				"(add `// +patchKey=<field>` to merge by key or `// +patchStrategy=replace` to replace it)", len(patch), len(base))
+		}
+		for i := range patch {
+			merged, err := m.merge(base[i], patch[i], indexPath(path, i), item, Tags{})
+			if err != nil {
+				return nil, err
+			}
+			base[i] = merged
+		}
+		return base, nil
+	}
+	keys := strings.Split(t.PatchKey, ",")
+	for _, pe := range patch {
+		idx := findByKeys(base, pe, keys)
+		if idx < 0 {
+			base = append(base, deepCopy(pe))
+			continue
+		}
+		if t.PatchStrategy == StrategyRetainKeys {
+			base[idx] = deepCopy(pe)
+			continue
+		}
+		merged, err := m.merge(base[idx], pe, indexPath(path, idx), item, Tags{PatchKey: t.PatchKey})
+		if err != nil {
+			return nil, err
+		}
+		base[idx] = merged
+	}
+	return base, nil
+}
+
+// findByKeys returns the index of the item in list whose key fields all equal pe's.
+func findByKeys(list []any, pe any, keys []string) int {
+	pm, ok := pe.(map[string]any)
+	if !ok {
+		return -1
+	}
+	for i, be := range list {
+		bm, ok := be.(map[string]any)
+		if !ok {
+			continue
+		}
+		match := true
+		for _, k := range keys {
+			k = strings.TrimSpace(k)
+			pv, pok := pm[k]
+			bv, bok := bm[k]
+			if !pok || !bok || !sameScalar(pv, bv) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return i
+		}
+	}
+	return -1
+}
+
+// retain drops keys of base that the patch does not mention.
+func retain(base, patch map[string]any) map[string]any {
+	out := make(map[string]any, len(patch))
+	for k := range patch {
+		if v, ok := base[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func conflict(path string, base, patch any) error {
+	if path == "" {
+		path = "patch"
+	}
+	return fieldErr(path, "conflicting values %s (from the patch) and %s (already set); "+
+		"use `// +patchStrategy=retainKeys` on the field to override", show(patch), show(base))
+}
+
+func show(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	s := string(b)
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+// sameScalar compares decoded values, treating int64 and float64 alike.
+func sameScalar(a, b any) bool {
+	if fa, ok := number(a); ok {
+		fb, ok := number(b)
+		return ok && fa == fb
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+func jsonMerge(base map[string]any, patch any) (map[string]any, error) {
+	doc, pb, err := marshalBoth(base, patch)
+	if err != nil {
+		return nil, err
+	}
+	out, err := jsonpatch.MergePatch(doc, pb)
+	if err != nil {
+		return nil, fieldErr("patch", "applying JSON merge patch: %v", err)
+	}
+	return unmarshalObject(out)
+}
+
+func jsonPatchOps(base map[string]any, patch any) (map[string]any, error) {
+	ops := patch
+	if m, ok := patch.(map[string]any); ok {
+		ops = m["operations"]
+	}
+	doc, pb, err := marshalBoth(base, ops)
+	if err != nil {
+		return nil, err
+	}
+	jp, err := jsonpatch.DecodePatch(pb)
+	if err != nil {
+		return nil, fieldErr("patch.operations", "invalid JSON patch: %v", err)
+	}
+	out, err := jp.Apply(doc)
+	if err != nil {
+		return nil, fieldErr("patch.operations", "applying JSON patch: %v", err)
+	}
+	return unmarshalObject(out)
+}
+
+func marshalBoth(a, b any) ([]byte, []byte, error) {
+	ab, err := json.Marshal(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	bb, err := json.Marshal(b)
+	return ab, bb, err
+}
+
+func unmarshalObject(b []byte) (map[string]any, error) {
+	var out map[string]any
+	if err := k8sjson.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// deepCopy copies decoded JSON-like values.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,221 @@
+package cue
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"cuelang.org/go/cue"
+)
+
+// Object is one named rendered object (an entry of `outputs`).
+type Object struct {
+	// Name is the key under `outputs`.
+	Name string
+	// Object is the rendered Kubernetes object.
+	Object map[string]any
+}
+
+// Patch is a rendered `patch` (or one `patchOutputs` entry) with its annotations.
+type Patch struct {
+	// Value is the concrete patch document.
+	Value any
+	// Strategy is the +patchStrategy on the patch field itself (jsonMergePatch, jsonPatch, retainKeys...).
+	Strategy string
+	// Tags holds +patchKey/+patchStrategy per field shape path ("spec.template.spec.containers").
+	Tags map[string]Tags
+}
+
+// Result is what one template evaluation produced.
+type Result struct {
+	// Output is the `output` object, nil when the template has none.
+	Output map[string]any
+	// Outputs are the `outputs` entries in template order.
+	Outputs []Object
+	// Patch is the `patch`, nil when the template has none.
+	Patch *Patch
+	// PatchOutputs are the `patchOutputs` entries by output name.
+	PatchOutputs map[string]*Patch
+	// Parameter is the parameter after defaults were applied (best effort).
+	Parameter map[string]any
+}
+
+// Render fills template with parameter and c, and decodes output, outputs,
+// patch and patchOutputs. A non-empty `errs` list, a parameter conflict, a
+// missing required parameter or an incomplete output is an *Error whose field
+// paths start at "parameter", "output", "outputs.<name>", "patch" or "errs".
+func (e *Engine) Render(ctx context.Context, template string, parameter map[string]any, c *Context) (*Result, error) {
+	var res *Result
+	err := e.Do(ctx, func(w *Worker) error {
+		v, err := w.fill(template, parameter, c)
+		if err != nil {
+			return err
+		}
+		res, err = decodeResult(v)
+		return err
+	})
+	return res, err
+}
+
+// fill compiles template and unifies it with parameter and context, reporting
+// parameter problems first since they are the user's to fix.
+func (w *Worker) fill(template string, parameter map[string]any, c *Context) (cue.Value, error) {
+	tv, err := w.Compile(template)
+	if err != nil {
+		return cue.Value{}, err
+	}
+	if parameter == nil {
+		parameter = map[string]any{}
+	}
+	if c == nil {
+		c = &Context{}
+	}
+	v := tv.FillPath(cue.ParsePath("parameter"), parameter).FillPath(cue.ParsePath("context"), c.Map())
+	if err := checkParameter(v.LookupPath(cue.ParsePath("parameter")), parameter); err != nil {
+		return cue.Value{}, err
+	}
+	if err := checkErrs(v); err != nil {
+		return cue.Value{}, err
+	}
+	return v, nil
+}
+
+// Fill is the exported form of fill for callers driving a Worker directly.
+func (w *Worker) Fill(template string, parameter map[string]any, c *Context) (cue.Value, error) {
+	return w.fill(template, parameter, c)
+}
+
+func decodeResult(v cue.Value) (*Result, error) {
+	res := &Result{}
+	d := newDecoder(false)
+	if ov := v.LookupPath(cue.ParsePath("output")); ov.Exists() {
+		if m, ok := d.decode(ov, "output", "").(map[string]any); ok {
+			res.Output = m
+		} else if d.err() == nil {
+			return nil, fieldErr("output", "must be a struct (a Kubernetes object), got %v", ov.IncompleteKind())
+		}
+	}
+	if ov := v.LookupPath(cue.ParsePath("outputs")); ov.Exists() {
+		it, err := ov.Fields()
+		if err != nil {
+			return nil, flatten(err)
+		}
+		for it.Next() {
+			name := it.Selector().Unquoted()
+			m, _ := d.decode(it.Value(), joinPath("outputs", name), "").(map[string]any)
+			res.Outputs = append(res.Outputs, Object{Name: name, Object: m})
+		}
+	}
+	if pv := v.LookupPath(cue.ParsePath("patch")); pv.Exists() {
+		res.Patch = decodePatch(pv, "patch", d)
+	}
+	if pv := v.LookupPath(cue.ParsePath("patchOutputs")); pv.Exists() {
+		it, err := pv.Fields()
+		if err != nil {
+			return nil, flatten(err)
+		}
+		res.PatchOutputs = map[string]*Patch{}
+		for it.Next() {
+			name := it.Selector().Unquoted()
+			res.PatchOutputs[name] = decodePatch(it.Value(), joinPath("patchOutputs", name), d)
+		}
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	pd := newDecoder(false)
+	if m, ok := pd.decode(v.LookupPath(cue.ParsePath("parameter")), "parameter", "").(map[string]any); ok {
+		res.Parameter = m
+	}
+	return res, nil
+}
+
+func decodePatch(v cue.Value, path string, errs *decoder) *Patch {
+	d := newDecoder(true)
+	p := &Patch{Strategy: parseTags(v).PatchStrategy}
+	p.Value = d.decode(v, path, "")
+	p.Tags = d.tags
+	errs.errs.Errs = append(errs.errs.Errs, d.errs.Errs...)
+	return p
+}
+
+// checkErrs turns a non-empty `errs: [...string]` into an error.
+func checkErrs(v cue.Value) error {
+	ev := v.LookupPath(cue.ParsePath("errs"))
+	if !ev.Exists() {
+		return nil
+	}
+	d := newDecoder(false)
+	list, _ := d.decode(ev, "errs", "").([]any)
+	if err := d.err(); err != nil {
+		return err
+	}
+	var msgs []string
+	for _, m := range list {
+		if s := fmt.Sprint(m); s != "" {
+			msgs = append(msgs, s)
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fieldErr("errs", "%s", strings.Join(msgs, "; "))
+}
+
+// checkParameter reports conflicts and constraint failures in the filled
+// parameter, then required fields the user did not supply.
+func checkParameter(pv cue.Value, user map[string]any) error {
+	if !pv.Exists() {
+		return nil
+	}
+	if err := pv.Validate(); err != nil {
+		return flatten(err)
+	}
+	errs := &Error{}
+	missing(pv, user, "parameter", errs)
+	if len(errs.Errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// missing walks the parameter schema alongside the user's value and records
+// required fields that are absent and have no default.
+func missing(schema cue.Value, user any, path string, errs *Error) {
+	if len(errs.Errs) >= maxDecodeErrors {
+		return
+	}
+	switch schema.IncompleteKind() {
+	case cue.StructKind:
+		um, _ := user.(map[string]any)
+		it, err := schema.Fields()
+		if err != nil {
+			return
+		}
+		for it.Next() {
+			name := it.Selector().Unquoted()
+			fv := it.Value()
+			uv, present := um[name]
+			fpath := joinPath(path, name)
+			if !present && fv.IncompleteKind() != cue.StructKind && fv.Validate(cue.Concrete(true)) != nil {
+				if _, hasDefault := fv.Default(); !hasDefault {
+					errs.Errs = appendCapped(errs.Errs, FieldError{Path: fpath, Msg: "required field is missing (expected " + short(fv) + ")"})
+					continue
+				}
+			}
+			missing(fv, uv, fpath, errs)
+		}
+	case cue.ListKind:
+		ul, ok := user.([]any)
+		if !ok {
+			return
+		}
+		it, err := schema.List()
+		if err != nil {
+			return
+		}
+		for i := 0; it.Next() && i < len(ul); i++ {
+			missing(it.Value(), ul[i], indexPath(path, i), errs)
+		}
+	}
+}

@@ -1,0 +1,181 @@
+package cue
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+)
+
+const workerTmpl = `
+import apps "kube/apps/v1"
+
+output: apps.#Deployment & {
+	metadata: labels: "app.oam.dev/appRevision": context.appRevision
+	spec: {
+		replicas: parameter.replicas
+		template: spec: containers: [{
+			name:  context.name
+			image: parameter.image
+			if parameter.env != _|_ {
+				env: parameter.env
+			}
+		}]
+	}
+}
+outputs: cfg: {
+	apiVersion: "v1"
+	kind:       "ConfigMap"
+	metadata: name: context.name + "-cfg"
+	data: app: context.appName
+}
+parameter: {
+	image:     string
+	replicas:  *1 | int & >0
+	env?: [...{name: string, value?: string}]
+}
+`
+
+func newEngine(t testing.TB) *Engine {
+	t.Helper()
+	e, err := New(WithWorkers(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestRenderComponent(t *testing.T) {
+	e := newEngine(t)
+	res, err := e.Render(context.Background(), workerTmpl,
+		map[string]any{"image": "nginx", "env": []any{map[string]any{"name": "A", "value": "1"}}},
+		&Context{Name: "web", AppName: "app", AppRevision: "app-v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := res.Output
+	if out["apiVersion"] != "apps/v1" || out["kind"] != "Deployment" {
+		t.Fatalf("kube import did not set apiVersion/kind: %v", out)
+	}
+	spec := out["spec"].(map[string]any)
+	if spec["replicas"] != int64(1) {
+		t.Errorf("default replicas = %#v, want int64 1", spec["replicas"])
+	}
+	c := spec["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+	if c["image"] != "nginx" || c["name"] != "web" {
+		t.Errorf("container = %v", c)
+	}
+	if len(res.Outputs) != 1 || res.Outputs[0].Name != "cfg" ||
+		res.Outputs[0].Object["metadata"].(map[string]any)["name"] != "web-cfg" {
+		t.Errorf("outputs = %+v", res.Outputs)
+	}
+}
+
+func TestRenderParameterErrors(t *testing.T) {
+	e := newEngine(t)
+	cases := []struct {
+		name   string
+		params map[string]any
+		want   []string
+	}{
+		{"missing", map[string]any{}, []string{"parameter.image", "required field is missing"}},
+		{"wrong type", map[string]any{"image": "x", "replicas": "three"}, []string{"parameter.replicas", "conflicting values"}},
+		{"constraint", map[string]any{"image": "x", "replicas": 0}, []string{"parameter.replicas", "invalid value 0"}},
+		{"nested missing", map[string]any{"image": "x", "env": []any{map[string]any{"value": "v"}}}, []string{"parameter.env[0].name", "required field is missing"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.Render(context.Background(), workerTmpl, tc.params, &Context{Name: "web"})
+			if err == nil {
+				t.Fatal("expected an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderErrsAndIncompleteOutput(t *testing.T) {
+	e := newEngine(t)
+	_, err := e.Render(context.Background(), `
+parameter: port: int
+errs: [if parameter.port > 1024 {"port must be <= 1024"}]
+output: {apiVersion: "v1", kind: "Service"}`, map[string]any{"port": 8080}, nil)
+	if err == nil || !strings.Contains(err.Error(), "errs: port must be <= 1024") {
+		t.Fatalf("errs not reported: %v", err)
+	}
+	_, err = e.Render(context.Background(), `
+parameter: {name?: string}
+output: {apiVersion: "v1", kind: "ConfigMap", metadata: name: string}`, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "output.metadata.name: incomplete value string") {
+		t.Fatalf("incomplete output not reported: %v", err)
+	}
+}
+
+func TestRenderTraitSeesOutput(t *testing.T) {
+	e := newEngine(t)
+	tmpl := `
+patch: {
+	spec: template: spec: {
+		// +patchKey=name
+		containers: [{
+			name: context.name
+			// +patchKey=name
+			env: [for k, v in parameter.env {name: k, value: v}]
+		}]
+	}
+	metadata: annotations: "replicas-seen": "\(context.output.spec.replicas)"
+}
+parameter: env: [string]: string
+`
+	base := map[string]any{"spec": map[string]any{"replicas": int64(2), "template": map[string]any{"spec": map[string]any{
+		"containers": []any{map[string]any{"name": "web", "image": "nginx", "env": []any{map[string]any{"name": "OLD", "value": "old"}}}},
+	}}}}
+	res, err := e.Render(context.Background(), tmpl, map[string]any{"env": map[string]any{"NEW": "new"}},
+		&Context{Name: "web", Output: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Patch.Tags["spec.template.spec.containers"].PatchKey != "name" {
+		t.Fatalf("patchKey tag not found: %+v", res.Patch.Tags)
+	}
+	out, err := ApplyPatch(base, res.Patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)
+	if len(c) != 1 {
+		t.Fatalf("containers not merged by key: %v", c)
+	}
+	env := c[0].(map[string]any)["env"].([]any)
+	if len(env) != 2 || c[0].(map[string]any)["image"] != "nginx" {
+		t.Errorf("env = %v", env)
+	}
+	if out["metadata"].(map[string]any)["annotations"].(map[string]any)["replicas-seen"] != "2" {
+		t.Errorf("context.output not visible: %v", out["metadata"])
+	}
+}
+
+func TestEngineConcurrent(t *testing.T) {
+	e := newEngine(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.Render(context.Background(), workerTmpl, map[string]any{"image": "nginx"}, &Context{Name: "web"})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package cue
+
+import (
+	"fmt"
+	"strings"
+
+	"cuelang.org/go/cue"
+)
+
+// maxDecodeErrors caps how many incomplete fields one decode reports.
+const maxDecodeErrors = 8
+
+// Tags are the KubeVela patch annotations found on one field:
+// `// +patchKey=name[,image]` and `// +patchStrategy=retainKeys|replace|jsonMergePatch|jsonPatch`.
+type Tags struct {
+	PatchKey      string
+	PatchStrategy string
+}
+
+// decoder turns CUE values into plain Go values (map[string]any, []any, string,
+// int64, float64, bool, nil), collecting errors with their field paths and,
+// when tags is non-nil, the patch annotations by shape path (list items as "[]").
+type decoder struct {
+	errs *Error
+	tags map[string]Tags
+}
+
+func newDecoder(withTags bool) *decoder {
+	d := &decoder{errs: &Error{}}
+	if withTags {
+		d.tags = map[string]Tags{}
+	}
+	return d
+}
+
+func (d *decoder) err() error {
+	if len(d.errs.Errs) == 0 {
+		return nil
+	}
+	return d.errs
+}
+
+func (d *decoder) fail(path string, fe error) {
+	if len(d.errs.Errs) >= maxDecodeErrors {
+		return
+	}
+	if e, ok := flatten(fe).(*Error); ok {
+		for _, x := range e.Errs {
+			if x.Path == "" {
+				x.Path = path
+			}
+			d.errs.Errs = append(d.errs.Errs, x)
+		}
+		return
+	}
+	d.errs.Errs = append(d.errs.Errs, FieldError{Path: path, Msg: fe.Error()})
+}
+
+// decode converts v; path is the display path, shape the tag key path.
+func (d *decoder) decode(v cue.Value, path, shape string) any {
+	if def, ok := v.Default(); ok {
+		v = def
+	}
+	switch v.Kind() {
+	case cue.StructKind:
+		return d.decodeStruct(v, path, shape)
+	case cue.ListKind:
+		return d.decodeList(v, path, shape)
+	case cue.StringKind:
+		s, _ := v.String()
+		return s
+	case cue.IntKind:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case cue.FloatKind:
+		f, _ := v.Float64()
+		return f
+	case cue.BoolKind:
+		b, _ := v.Bool()
+		return b
+	case cue.NullKind:
+		return nil
+	case cue.BytesKind:
+		b, _ := v.Bytes()
+		return string(b)
+	}
+	if err := v.Err(); err != nil && !strings.Contains(err.Error(), "incomplete") {
+		d.fail(path, err)
+		return nil
+	}
+	d.errs.Errs = appendCapped(d.errs.Errs, FieldError{Path: path, Msg: "incomplete value " + short(v) + " (a concrete value is required)"})
+	return nil
+}
+
+func (d *decoder) decodeStruct(v cue.Value, path, shape string) map[string]any {
+	it, err := v.Fields()
+	if err != nil {
+		d.fail(path, err)
+		return nil
+	}
+	out := map[string]any{}
+	for it.Next() {
+		name := it.Selector().Unquoted()
+		fv := it.Value()
+		fpath, fshape := joinPath(path, name), joinPath(shape, name)
+		if d.tags != nil {
+			d.readTags(fv, fshape)
+		}
+		out[name] = d.decode(fv, fpath, fshape)
+	}
+	return out
+}
+
+func (d *decoder) decodeList(v cue.Value, path, shape string) []any {
+	it, err := v.List()
+	if err != nil {
+		d.fail(path, err)
+		return nil
+	}
+	out := []any{}
+	for i := 0; it.Next(); i++ {
+		out = append(out, d.decode(it.Value(), indexPath(path, i), shape+"[]"))
+	}
+	return out
+}
+
+// readTags records +patchKey/+patchStrategy comments attached to a field.
+func (d *decoder) readTags(v cue.Value, shape string) {
+	t := parseTags(v)
+	if t != (Tags{}) {
+		d.tags[shape] = t
+	}
+}
+
+func parseTags(v cue.Value) Tags {
+	var t Tags
+	for _, cg := range v.Doc() {
+		for _, c := range cg.List {
+			line := strings.TrimSpace(strings.TrimPrefix(c.Text, "//"))
+			if k, ok := strings.CutPrefix(line, "+patchKey="); ok {
+				t.PatchKey = strings.TrimSpace(k)
+			}
+			if s, ok := strings.CutPrefix(line, "+patchStrategy="); ok {
+				t.PatchStrategy = strings.TrimSpace(s)
+			}
+		}
+	}
+	return t
+}
+
+func appendCapped(errs []FieldError, fe FieldError) []FieldError {
+	if len(errs) >= maxDecodeErrors {
+		return errs
+	}
+	return append(errs, fe)
+}
+
+// short prints a value's CUE form on one line, truncated.
+func short(v cue.Value) string {
+	s := strings.Join(strings.Fields(fmt.Sprint(v)), " ")
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
