@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"strings"
 	"testing"
 
 	"cuelang.org/go/cue"
@@ -212,4 +213,68 @@ func evalStatus(t *testing.T, src, output string) cue.Value {
 		t.Fatalf("status with output %s: %v", output, err)
 	}
 	return v
+}
+
+func TestOtherComponents(t *testing.T) {
+	defs := loadDefinitions(t)
+	cases := []struct {
+		name, params string
+		want         map[string]any // paths into output
+		outputs      []string       // names expected in outputs, in any order
+	}{
+		{"worker", `{image: "busybox", cmd: ["sleep", "1000"], volumes: [{name: "log", mountPath: "/var/log"}]}`, map[string]any{
+			"kind": "Deployment", "spec.template.spec.containers.0.command.1": "1000",
+			"spec.template.spec.volumes.0.emptyDir.medium": "", "spec.selector.matchLabels.app.oam.dev/component": nil,
+		}, nil},
+		{"task", `{image: "perl", count: 3}`, map[string]any{
+			"apiVersion": "batch/v1", "kind": "Job", "spec.parallelism": float64(3), "spec.completions": float64(3),
+			"spec.template.spec.restartPolicy": "Never",
+		}, nil},
+		{"cron-task", `{image: "perl", schedule: "*/1 * * * *", restart: "OnFailure"}`, map[string]any{
+			"kind": "CronJob", "spec.schedule": "*/1 * * * *", "spec.concurrencyPolicy": "Allow",
+			"spec.jobTemplate.spec.backoffLimit": float64(6), "spec.jobTemplate.spec.template.spec.restartPolicy": "OnFailure",
+			"spec.jobTemplate.spec.template.spec.containers.0.image": "perl",
+		}, nil},
+		{"daemon", `{image: "prom/node-exporter", volumeMounts: hostPath: [{name: "sys", path: "/sys", mountPath: "/host/sys", mountPropagation: "HostToContainer", readOnly: true}]}`, map[string]any{
+			"kind": "DaemonSet", "spec.template.spec.volumes.0.hostPath.path": "/sys",
+			"spec.template.spec.containers.0.volumeMounts.0.mountPropagation": "HostToContainer",
+			"spec.template.spec.containers.0.volumeMounts.0.readOnly":         true,
+		}, nil},
+		{"statefulset", `{image: "postgres", cpu: "1", ports: [{port: 5432, expose: true}]}`, map[string]any{
+			"kind": "StatefulSet", "spec.serviceName": "c-headless", "spec.replicas": nil,
+			"spec.template.spec.containers.0.resources.limits.cpu": "1",
+		}, []string{"statefulsetHeadless", "statefulsetExpose"}},
+		{"k8s-objects", componentSamples["k8s-objects"], map[string]any{"kind": "ConfigMap", "metadata.name": "a"}, []string{"objects-1"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := render(t, byName(t, defs, "components", c.name), c.params, "")
+			out := concrete(t, v, "output")
+			for p, want := range c.want {
+				if strings.Contains(p, "app.oam.dev/") { // label keys contain dots
+					i := strings.Index(p, "app.oam.dev/")
+					m, _ := get(out, p[:i-1]).(map[string]any)
+					if m[p[i:]] != "c" {
+						t.Errorf("%s = %v, want c", p, m[p[i:]])
+					}
+					continue
+				}
+				if got := get(out, p); got != want {
+					t.Errorf("%s = %v, want %v", p, got, want)
+				}
+			}
+			outs := map[string]any{}
+			if v.LookupPath(cue.ParsePath("outputs")).Exists() {
+				outs = concrete(t, v, "outputs")
+			}
+			if len(outs) != len(c.outputs) {
+				t.Errorf("outputs %s, want %v", asJSON(outs), c.outputs)
+			}
+			for _, name := range c.outputs {
+				if outs[name] == nil {
+					t.Errorf("outputs.%s missing", name)
+				}
+			}
+		})
+	}
 }
