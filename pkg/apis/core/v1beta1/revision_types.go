@@ -42,20 +42,38 @@ type ApplicationRevisionSpec struct {
 }
 
 // ApplicationRevisionCompressibleFields are the snapshotted Application and definitions.
+//
+// The snapshots are schemaless in the CRD: a nested object's metadata would otherwise be
+// pruned to {} by the apiserver, and they are only ever written from these Go types.
 type ApplicationRevisionCompressibleFields struct {
 	// Application is the Application as it was when the revision was made.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	Application Application `json:"application"`
 
 	// ComponentDefinitions are the ComponentDefinitions used, by type name.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	ComponentDefinitions map[string]*ComponentDefinition `json:"componentDefinitions,omitempty"`
 
 	// TraitDefinitions are the TraitDefinitions used, by type name.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	TraitDefinitions map[string]*TraitDefinition `json:"traitDefinitions,omitempty"`
 
 	// PolicyDefinitions are the PolicyDefinitions used, by type name.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	PolicyDefinitions map[string]PolicyDefinition `json:"policyDefinitions,omitempty"`
 
 	// WorkflowStepDefinitions are the WorkflowStepDefinitions used, by type name.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	WorkflowStepDefinitions map[string]*WorkflowStepDefinition `json:"workflowStepDefinitions,omitempty"`
 
 	// ReferredObjects are the objects ref-objects components referred to.
@@ -98,7 +116,8 @@ type DefinitionRevisionList struct {
 }
 
 // DefinitionRevisionSpec is the snapshot a DefinitionRevision holds; only the member that
-// matches DefinitionType is set.
+// matches DefinitionType is set. Snapshots are schemaless in the CRD, as in
+// ApplicationRevisionCompressibleFields.
 type DefinitionRevisionSpec struct {
 	// Revision is the revision number.
 	Revision int64 `json:"revision"`
@@ -110,14 +129,26 @@ type DefinitionRevisionSpec struct {
 	DefinitionType DefinitionType `json:"definitionType"`
 
 	// ComponentDefinition is the snapshot of a ComponentDefinition.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	ComponentDefinition ComponentDefinition `json:"componentDefinition,omitempty"`
 
 	// TraitDefinition is the snapshot of a TraitDefinition.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	TraitDefinition TraitDefinition `json:"traitDefinition,omitempty"`
 
 	// PolicyDefinition is the snapshot of a PolicyDefinition.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	PolicyDefinition PolicyDefinition `json:"policyDefinition,omitempty"`
 
 	// WorkflowStepDefinition is the snapshot of a WorkflowStepDefinition.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
 	WorkflowStepDefinition WorkflowStepDefinition `json:"workflowStepDefinition,omitempty"`
 }
