@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/yaml"
+
+	"velad.io/velad/pkg/cluster"
+	"velad.io/velad/pkg/server/config"
+)
+
+type installFlags struct {
+	name    string
+	dataDir string
+	dryRun  bool
+	token   string
+}
+
+func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	f := &installFlags{name: config.DefaultName}
+	cfg := config.New(config.DefaultName, "")
+	cmd := &cobra.Command{
+		Use:   "install",
+		Short: "Install and start a cluster, then wait until it is ready",
+		Example: `  velad install                                # the default cluster on port 6443
+  velad install --name sub --cluster-only      # a second, Kubernetes-only member cluster`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, err := managerFor(streams)
+			if err != nil {
+				return err
+			}
+			if err := config.ValidateName(f.name); err != nil {
+				return err
+			}
+			defaults := m.NewConfig(f.name)
+			cfg.Name = f.name
+			cfg.DataDir = defaults.DataDir
+			if f.dataDir != "" {
+				cfg.DataDir = f.dataDir
+			}
+			if !cmd.Flags().Changed("port") {
+				cfg.APIServer.Port = defaults.APIServer.Port
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			if f.dryRun {
+				out, _ := yaml.Marshal(cfg)
+				fmt.Fprintf(streams.Out, "# would write %s/config.yaml and start `velad server --data-dir %s`\n%s", cfg.DataDir, cfg.DataDir, out)
+				return nil
+			}
+			err = m.Install(cmd.Context(), cfg, f.token, newPhasePrinter(streams.ErrOut).print)
+			if errors.Is(err, cluster.ErrAlreadyRunning) {
+				fmt.Fprintf(streams.Out, "cluster %q is already installed and running\n", cfg.Name)
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return printNextSteps(streams, m, cfg.Name)
+		},
+	}
+	cmd.Flags().StringVar(&f.name, "name", f.name, "name of the cluster")
+	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "(data) directory for the cluster's data (default /var/lib/velad/<name> as root, ~/.velad/<name> otherwise)")
+	cmd.Flags().StringVar(&f.token, "token", "", "(cluster) join token (default: generated); read it later with `velad token`")
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print the configuration that would be installed, change nothing")
+	cfg.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func printNextSteps(streams genericiooptions.IOStreams, m *cluster.Manager, name string) error {
+	cfg, err := m.Config(name)
+	if err != nil {
+		return err
+	}
+	nameFlag := ""
+	if name != config.DefaultName {
+		nameFlag = " --name " + name
+	}
+	fmt.Fprintf(streams.Out, `
+velad cluster %q is ready.
+  kubeconfig: %s
+
+Next steps:
+  export KUBECONFIG=$(velad kubeconfig%s)
+  velad kubectl get nodes
+  vela up -f app.yaml
+  velad status
+`, name, cfg.AdminKubeconfig(), nameFlag)
+	return nil
+}

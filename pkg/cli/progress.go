@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"velad.io/velad/pkg/server"
+)
+
+var phaseTitles = map[server.Phase]string{
+	server.PhaseCerts:       "certificates",
+	server.PhaseDatastore:   "datastore (kine + SQLite)",
+	server.PhaseAPI:         "API server",
+	server.PhaseNode:        "node, controller-manager, scheduler",
+	server.PhaseControllers: "controllers",
+}
+
+// phasePrinter shows start-up progress: a spinner on the current phase on a terminal, and a
+// ✓ line with its duration for each finished phase.
+type phasePrinter struct {
+	w       io.Writer
+	tty     bool
+	mu      sync.Mutex
+	current server.Phase
+	since   time.Duration
+	stop    chan struct{}
+}
+
+func newPhasePrinter(w io.Writer) *phasePrinter {
+	return &phasePrinter{w: w, tty: isTerminal(w)}
+}
+
+// print is a cluster.ProgressFunc.
+func (p *phasePrinter) print(phase server.Phase, elapsed time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stop != nil {
+		close(p.stop)
+		p.stop = nil
+	}
+	if p.current != "" {
+		p.clearLine()
+		fmt.Fprintf(p.w, " ✓ %-40s %5.1fs\n", phaseTitles[p.current], (elapsed - p.since).Seconds())
+	}
+	p.current, p.since = phase, elapsed
+	if phase == server.PhaseReady || phase == server.PhaseStopped {
+		fmt.Fprintf(p.w, " ✓ %-40s %5.1fs total\n", "ready", elapsed.Seconds())
+		p.current = ""
+		return
+	}
+	if p.tty {
+		p.stop = make(chan struct{})
+		go p.spin(phaseTitles[phase], p.stop)
+	}
+}
+
+func (p *phasePrinter) spin(title string, stop chan struct{}) {
+	frames := []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		p.mu.Lock()
+		select {
+		case <-stop:
+			p.mu.Unlock()
+			return
+		default:
+		}
+		fmt.Fprintf(p.w, "\r %c %s", frames[i%len(frames)], title)
+		p.mu.Unlock()
+		<-t.C
+	}
+}
+
+func (p *phasePrinter) clearLine() {
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
+
+	"velad.io/velad/pkg/server"
+	"velad.io/velad/pkg/server/component"
+	"velad.io/velad/pkg/server/config"
+)
+
+func newServerCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	var dataDir, name string
+	cfg := config.New(config.DefaultName, "")
+	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(klogFlags)
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run a cluster's control plane in the foreground (what `velad install` starts)",
+		Long: `Run a cluster's control plane in the foreground: kine on SQLite, kube-apiserver,
+kube-controller-manager, kube-scheduler, the node and the embedded controllers, in this
+process. With a --data-dir that holds a config.yaml (written by velad install) that config is
+used; otherwise the flags describe the cluster.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dataDir == "" {
+				m, err := managerFor(streams)
+				if err != nil {
+					return err
+				}
+				dataDir = m.DataDir(name)
+			}
+			if loaded, err := config.Load(dataDir); err == nil {
+				cfg = loaded
+			} else if errors.Is(err, config.ErrNotInstalled) {
+				cfg.Name, cfg.DataDir = name, dataDir
+			} else {
+				return err
+			}
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			return server.New(cfg, component.Embedded{}, embeddedControllers(cfg)...).Run(ctx)
+		},
+	}
+	cmd.Flags().StringVar(&dataDir, "data-dir", "", "(data) the cluster's data dir")
+	cmd.Flags().StringVar(&name, "name", config.DefaultName, "name of the cluster (when not read from the data dir)")
+	cfg.AddFlags(cmd.Flags())
+	cmd.Flags().AddGoFlag(klogFlags.Lookup("v"))
+	return cmd
+}
+
+// embeddedControllers lists the controllers the server starts for cfg once the cluster is up.
+func embeddedControllers(cfg *config.Config) []server.Controller {
+	if cfg.ClusterOnly {
+		return nil
+	}
+	return nil
+}
+
+// signalContext is cancelled on the first SIGINT/SIGTERM; a second one exits at once.
+func signalContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-ch
+		klog.Info("signal received, stopping")
+		cancel()
+		<-ch
+		os.Exit(1)
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+func newSuperviseCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	var dataDir string
+	cmd := &cobra.Command{
+		Use:    "supervise",
+		Short:  "Run `velad server` for a data dir and restart it if it dies (used by the process driver)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dataDir == "" {
+				return fmt.Errorf("--data-dir is required")
+			}
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			return supervise(ctx, streams, dataDir)
+		},
+	}
+	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the cluster's data dir")
+	return cmd
+}
+
+// supervise runs the server as a child process and restarts it when it dies, with back-off;
+// it gives up after repeated failures early in start-up (a broken config or datastore).
+func supervise(ctx context.Context, streams genericiooptions.IOStreams, dataDir string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	backoff, quickFailures := time.Second, 0
+	for {
+		started := time.Now()
+		child := exec.Command(exe, "server", "--data-dir", dataDir)
+		child.Stdout, child.Stderr = streams.Out, streams.ErrOut
+		child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := child.Start(); err != nil {
+			return fmt.Errorf("starting server: %w", err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- child.Wait() }()
+		select {
+		case <-ctx.Done():
+			_ = child.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				_ = child.Process.Kill()
+			}
+			return nil
+		case err := <-done:
+			if err == nil {
+				return nil // the server stopped cleanly on its own
+			}
+			klog.ErrorS(err, "velad server exited; restarting", "after", backoff)
+		}
+		if time.Since(started) < 30*time.Second {
+			quickFailures++
+		} else {
+			quickFailures, backoff = 0, time.Second
+		}
+		if quickFailures >= 5 {
+			return fmt.Errorf("velad server failed %d times in a row during start-up; giving up (see the log above, fix, then `velad start`)", quickFailures)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}

@@ -1,0 +1,219 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"velad.io/velad/pkg/cluster/internal/driver"
+	"velad.io/velad/pkg/cluster/internal/driver/process"
+	"velad.io/velad/pkg/cluster/internal/driver/systemd"
+	"velad.io/velad/pkg/log"
+	"velad.io/velad/pkg/server"
+	"velad.io/velad/pkg/server/config"
+)
+
+// ErrAlreadyRunning is returned by Start for a cluster that is running.
+var ErrAlreadyRunning = errors.New("cluster is already running")
+
+// Manager manages the clusters under one base directory.
+type Manager struct {
+	base   string
+	exe    string
+	logger log.Logger
+	driver driver.Driver
+}
+
+// Option configures a Manager.
+type Option func(*Manager)
+
+// WithBaseDir sets the directory holding the clusters' data dirs.
+func WithBaseDir(dir string) Option { return func(m *Manager) { m.base = dir } }
+
+// WithLogger sets the logger for progress and warnings.
+func WithLogger(l log.Logger) Option { return func(m *Manager) { m.logger = l } }
+
+// WithExecutable sets the velad binary the detached server runs (default: this one).
+func WithExecutable(path string) Option { return func(m *Manager) { m.exe = path } }
+
+// WithProcessDriver forces the supervised-process driver even where systemd is available.
+func WithProcessDriver() Option { return func(m *Manager) { m.driver = process.Driver{} } }
+
+// NewManager returns a Manager; without options it uses DefaultBaseDir, this executable and
+// the systemd driver when velad runs as root under systemd, else the process driver.
+func NewManager(opts ...Option) (*Manager, error) {
+	m := &Manager{base: DefaultBaseDir(), logger: log.Noop{}}
+	for _, o := range opts {
+		o(m)
+	}
+	if m.exe == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("finding the velad executable: %w", err)
+		}
+		m.exe = exe
+	}
+	if m.driver == nil {
+		m.driver = process.Driver{}
+		if systemd.Available() {
+			m.driver = systemd.Driver{}
+		}
+	}
+	return m, nil
+}
+
+// DataDir returns the data dir of the named cluster.
+func (m *Manager) DataDir(name string) string { return filepath.Join(m.base, name) }
+
+// Config loads the named cluster's config, with an actionable error if it is not installed.
+func (m *Manager) Config(name string) (*config.Config, error) {
+	if err := config.ValidateName(name); err != nil {
+		return nil, err
+	}
+	c, err := config.Load(m.DataDir(name))
+	if errors.Is(err, config.ErrNotInstalled) {
+		return nil, fmt.Errorf("cluster %q is not installed (in %s): run `velad install --name %s` first, or see `velad status`", name, m.base, name)
+	}
+	return c, err
+}
+
+// NewConfig returns a config for a new cluster with defaults: its data dir under the base and
+// port 6443 if free, else the next port not used by another cluster and free on the host.
+func (m *Manager) NewConfig(name string) *config.Config {
+	c := config.New(name, m.DataDir(name))
+	c.APIServer.Port = m.freePort(c.APIServer.BindIP, config.DefaultPort)
+	return c
+}
+
+func (m *Manager) freePort(bindIP string, from int) int {
+	used := map[int]bool{}
+	for _, c := range loadAll(m.base) {
+		used[c.APIServer.Port] = true
+	}
+	for p := from; p < from+1000; p++ {
+		if !used[p] && server.CheckPortFree(bindIP, p) == nil {
+			return p
+		}
+	}
+	return from
+}
+
+// Running reports whether the cluster's server is running.
+func (m *Manager) Running(cfg *config.Config) bool {
+	_, ok := m.driver.Running(cfg)
+	return ok
+}
+
+// Start starts an installed cluster's server and waits for it to be ready, reporting each
+// phase to progress (may be nil).
+func (m *Manager) Start(ctx context.Context, cfg *config.Config, progress ProgressFunc) error {
+	if m.Running(cfg) {
+		return ErrAlreadyRunning
+	}
+	if err := server.CheckPortFree(cfg.APIServer.BindIP, cfg.APIServer.Port); err != nil {
+		return err
+	}
+	_ = os.Remove(cfg.PhaseFile())
+	if err := m.driver.Start(cfg, m.exe); err != nil {
+		return err
+	}
+	return m.waitReady(ctx, cfg, progress)
+}
+
+// Install writes cfg and the join token (generated when token is empty) and starts the
+// cluster. Installing a cluster that is
+// already installed starts it if it is stopped and returns ErrAlreadyRunning if it runs.
+func (m *Manager) Install(ctx context.Context, cfg *config.Config, token string, progress ProgressFunc) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if existing, err := config.Load(cfg.DataDir); err == nil {
+		m.logger.Infof("cluster %q is already installed in %s; starting it with its existing configuration", cfg.Name, cfg.DataDir)
+		return m.Start(ctx, existing, progress)
+	}
+	if err := checkWritable(cfg.DataDir); err != nil {
+		return err
+	}
+	if err := server.CheckPortFree(cfg.APIServer.BindIP, cfg.APIServer.Port); err != nil {
+		return err
+	}
+	if err := cfg.Save(); err != nil {
+		return err
+	}
+	if err := writeToken(cfg.TokenFile(), token); err != nil {
+		return err
+	}
+	return m.Start(ctx, cfg, progress)
+}
+
+// Stop stops the cluster's server; its data is kept.
+func (m *Manager) Stop(cfg *config.Config) error { return m.driver.Stop(cfg) }
+
+// Uninstall stops the cluster and removes everything it put on the host.
+func (m *Manager) Uninstall(cfg *config.Config) error {
+	if err := m.driver.Stop(cfg); err != nil {
+		return err
+	}
+	if err := m.driver.Remove(cfg); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(cfg.DataDir); err != nil {
+		return fmt.Errorf("removing data dir %s: %w", cfg.DataDir, err)
+	}
+	if entries, err := os.ReadDir(m.base); err == nil && len(entries) == 0 {
+		_ = os.Remove(m.base)
+	}
+	return nil
+}
+
+// Token returns the cluster's join token. Callers print it only on explicit request.
+func (m *Manager) Token(cfg *config.Config) (string, error) {
+	data, err := os.ReadFile(cfg.TokenFile())
+	if err != nil {
+		return "", fmt.Errorf("reading token of cluster %q: %w", cfg.Name, err)
+	}
+	return string(data), nil
+}
+
+// Names lists the installed clusters.
+func (m *Manager) Names() []string { return names(m.base) }
+
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		hint := "choose another --data-dir"
+		if os.IsPermission(err) {
+			hint = "run as root or choose a --data-dir you can write"
+		}
+		return fmt.Errorf("data dir %s is not writable (%v): %s", dir, err, hint)
+	}
+	probe := filepath.Join(dir, ".write-test")
+	if err := os.WriteFile(probe, nil, 0o600); err != nil {
+		return fmt.Errorf("data dir %s is not writable (%v): run as root or choose a --data-dir you can write", dir, err)
+	}
+	return os.Remove(probe)
+}
+
+func writeToken(path, token string) error {
+	if token == "" {
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		token = "V10" + hex.EncodeToString(b)
+	}
+	return os.WriteFile(path, []byte(token), 0o600)
+}
+
+// uptime returns how long the file at path has existed (the pid file marks the start).
+func uptime(path string) time.Duration {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return time.Since(st.ModTime()).Truncate(time.Second)
+}

@@ -1,0 +1,122 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"velad.io/velad/pkg/server"
+	"velad.io/velad/pkg/server/config"
+)
+
+// Status describes one cluster for `velad status`.
+type Status struct {
+	// Name of the cluster.
+	Name string `json:"name"`
+	// Endpoint is the API server URL.
+	Endpoint string `json:"endpoint"`
+	// State is running, starting, stopped or failed.
+	State string `json:"state"`
+	// Ready is true when the API answers and the node is Ready.
+	Ready bool `json:"ready"`
+	// Components is "kubernetes" for --cluster-only members, else "kubernetes+vela".
+	Components string `json:"components"`
+	// Datastore names the backend and its size on disk.
+	Datastore string `json:"datastore"`
+	// Node is the node's name, mode and readiness.
+	Node string `json:"node"`
+	// Uptime of the server process.
+	Uptime string `json:"uptime"`
+	// Driver that runs the server (process or systemd).
+	Driver string `json:"driver"`
+	// DataDir of the cluster.
+	DataDir string `json:"dataDir"`
+	// Error is the start-up error of a failed cluster.
+	Error string `json:"error,omitempty"`
+}
+
+// Status returns the status of one cluster, asking its API server briefly when it runs.
+func (m *Manager) Status(ctx context.Context, cfg *config.Config) Status {
+	st := Status{
+		Name:       cfg.Name,
+		Endpoint:   "https://127.0.0.1:" + strconv.Itoa(cfg.APIServer.Port),
+		State:      "stopped",
+		Components: "kubernetes+vela",
+		Datastore:  "sqlite " + sizeOf(cfg.DBFile()),
+		Node:       "-",
+		Uptime:     "-",
+		Driver:     m.driver.Name(),
+		DataDir:    cfg.DataDir,
+	}
+	if cfg.ClusterOnly {
+		st.Components = "kubernetes"
+	}
+	phase, detail, _ := server.ReadPhase(cfg.PhaseFile())
+	if !m.Running(cfg) {
+		if phase == server.PhaseFailed {
+			st.State, st.Error = "failed", detail
+		}
+		return st
+	}
+	st.Uptime = uptime(cfg.PIDFile()).String()
+	st.State = "starting (" + string(phase) + ")"
+	if phase == server.PhaseReady {
+		st.State = "running"
+	}
+	st.Node, st.Ready = nodeStatus(ctx, cfg)
+	st.Ready = st.Ready && phase == server.PhaseReady
+	return st
+}
+
+// List returns the status of every installed cluster.
+func (m *Manager) List(ctx context.Context) []Status {
+	var out []Status
+	for _, c := range loadAll(m.base) {
+		out = append(out, m.Status(ctx, c))
+	}
+	return out
+}
+
+func nodeStatus(ctx context.Context, cfg *config.Config) (string, bool) {
+	rc, err := clientcmd.BuildConfigFromFlags("", cfg.AdminKubeconfig())
+	if err != nil {
+		return "unknown", false
+	}
+	rc.Timeout = 2 * time.Second
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return "unknown", false
+	}
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil || len(nodes.Items) == 0 {
+		return "not registered", false
+	}
+	n := nodes.Items[0]
+	mode := "real"
+	if n.Labels["node.velad.io/simulated"] == "true" {
+		mode = "simulated"
+	}
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+			return fmt.Sprintf("%s (%s, Ready)", n.Name, mode), true
+		}
+	}
+	return fmt.Sprintf("%s (%s, NotReady)", n.Name, mode), false
+}
+
+func sizeOf(path string) string {
+	var total int64
+	for _, p := range []string{path, path + "-wal"} {
+		if st, err := os.Stat(p); err == nil {
+			total += st.Size()
+		}
+	}
+	return fmt.Sprintf("%.1f MB", float64(total)/1e6)
+}

@@ -1,0 +1,43 @@
+package config
+
+import "path/filepath"
+
+// CertDir is where the cluster's PKI lives.
+func (c *Config) CertDir() string { return filepath.Join(c.DataDir, "tls") }
+
+// DBDir is where the SQLite datastore lives.
+func (c *Config) DBDir() string { return filepath.Join(c.DataDir, "db") }
+
+// DBFile is the SQLite database file.
+func (c *Config) DBFile() string { return filepath.Join(c.DBDir(), "state.db") }
+
+// RunDir holds sockets, the pid file and the phase file of a running server.
+func (c *Config) RunDir() string { return filepath.Join(c.DataDir, "run") }
+
+// KubeconfigDir holds the generated kubeconfig files.
+func (c *Config) KubeconfigDir() string { return filepath.Join(c.DataDir, "kubeconfig") }
+
+// AdminKubeconfig is the external admin kubeconfig users get from `velad kubeconfig`.
+func (c *Config) AdminKubeconfig() string { return filepath.Join(c.KubeconfigDir(), "admin.yaml") }
+
+// InternalKubeconfig is the admin kubeconfig addressed by the node IP, for other clusters.
+func (c *Config) InternalKubeconfig() string {
+	return filepath.Join(c.KubeconfigDir(), "internal.yaml")
+}
+
+// ComponentKubeconfig is the kubeconfig of one embedded component (controller-manager, …).
+func (c *Config) ComponentKubeconfig(component string) string {
+	return filepath.Join(c.KubeconfigDir(), component+".yaml")
+}
+
+// LogFile is where a detached server writes its log.
+func (c *Config) LogFile() string { return filepath.Join(c.DataDir, "logs", "server.log") }
+
+// PIDFile holds the pid of the supervising process of a detached server.
+func (c *Config) PIDFile() string { return filepath.Join(c.RunDir(), "velad.pid") }
+
+// PhaseFile holds the last start-up phase the server reached.
+func (c *Config) PhaseFile() string { return filepath.Join(c.RunDir(), "phase") }
+
+// TokenFile holds the cluster join token (mode 0600).
+func (c *Config) TokenFile() string { return filepath.Join(c.DataDir, "token") }

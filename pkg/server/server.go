@@ -1,0 +1,221 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"velad.io/velad/pkg/server/certs"
+	"velad.io/velad/pkg/server/component"
+	"velad.io/velad/pkg/server/config"
+	"velad.io/velad/pkg/server/datastore"
+	"velad.io/velad/pkg/server/kubeconfig"
+	"velad.io/velad/pkg/server/node"
+)
+
+// shutdownGrace bounds how long the components get to stop once the server is asked to.
+// SQLite in WAL mode is crash-safe, so a dev cluster need not drain like a production one.
+const shutdownGrace = 5 * time.Second
+
+// Server runs one cluster's control plane in this process.
+type Server struct {
+	cfg         *config.Config
+	executor    component.Executor
+	controllers []Controller
+
+	// resolved at start
+	nodeName, nodeIP string
+}
+
+// New returns a server for cfg that starts the given embedded controllers once the cluster
+// is up. The executor runs the Kubernetes components (component.Embedded{} in production).
+func New(cfg *config.Config, executor component.Executor, controllers ...Controller) *Server {
+	return &Server{cfg: cfg, executor: executor, controllers: controllers}
+}
+
+// Run starts everything and blocks until ctx is done or a component fails. It records each
+// start-up phase in the phase file.
+func (s *Server) Run(ctx context.Context) (err error) {
+	phaseFile := s.cfg.PhaseFile()
+	defer func() {
+		if err != nil {
+			writePhase(phaseFile, PhaseFailed, err.Error())
+		} else {
+			writePhase(phaseFile, PhaseStopped, "")
+		}
+	}()
+	if err := s.prepare(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sup := newSupervisor(cancel)
+	defer sup.wait(shutdownGrace)
+
+	writePhase(phaseFile, PhaseDatastore, "")
+	ds, err := datastore.Start(ctx, datastore.Config{DBFile: s.cfg.DBFile(), Socket: s.socketPath()})
+	if err != nil {
+		return err
+	}
+	writePhase(phaseFile, PhaseAPI, "")
+	sup.goRun("kube-apiserver", func() error {
+		return s.executor.APIServer(ctx, apiServerArgs(s.cfg, s.nodeIP, ds.ETCDServers))
+	})
+	admin, err := clientcmd.BuildConfigFromFlags("", s.cfg.ComponentKubeconfig(certs.Admin))
+	if err != nil {
+		return err
+	}
+	if err := waitAPIReady(ctx, admin, sup); err != nil {
+		return err
+	}
+	writePhase(phaseFile, PhaseNode, "")
+	sup.goRun("kube-controller-manager", func() error { return s.executor.ControllerManager(ctx, controllerManagerArgs(s.cfg)) })
+	sup.goRun("kube-scheduler", func() error { return s.executor.Scheduler(ctx, schedulerArgs(s.cfg)) })
+	n := &node.Simulated{Name: s.nodeName, IP: s.nodeIP, PodCIDR: s.cfg.Network.ClusterCIDR, Kubeconfig: s.cfg.ComponentKubeconfig(certs.Node)}
+	sup.goRun("node", func() error { return n.Run(ctx) })
+	if err := waitNodeReady(ctx, admin, s.nodeName, sup); err != nil {
+		return err
+	}
+	writePhase(phaseFile, PhaseControllers, "")
+	if err := s.startControllers(ctx, admin, sup); err != nil {
+		return err
+	}
+	writePhase(phaseFile, PhaseReady, "")
+	klog.InfoS("velad cluster is ready", "name", s.cfg.Name, "port", s.cfg.APIServer.Port)
+	return sup.block(ctx)
+}
+
+// prepare validates, resolves node identity, checks the port and writes PKI and kubeconfigs.
+func (s *Server) prepare() error {
+	if err := s.cfg.Validate(); err != nil {
+		return err
+	}
+	writePhase(s.cfg.PhaseFile(), PhaseCerts, "")
+	if err := os.MkdirAll(s.cfg.RunDir(), 0o700); err != nil {
+		return fmt.Errorf("data dir %s is not writable: %w", s.cfg.DataDir, err)
+	}
+	s.nodeName, s.nodeIP = resolveNode(s.cfg)
+	if err := CheckPortFree(s.cfg.APIServer.BindIP, s.cfg.APIServer.Port); err != nil {
+		return err
+	}
+	if err := certs.Ensure(s.cfg.CertDir(), s.sans()); err != nil {
+		return fmt.Errorf("preparing certificates: %w", err)
+	}
+	return s.writeKubeconfigs()
+}
+
+func (s *Server) writeKubeconfigs() error {
+	local := "https://127.0.0.1:" + strconv.Itoa(s.cfg.APIServer.Port)
+	ctxName := "velad-" + s.cfg.Name
+	for _, c := range []string{certs.Admin, certs.ControllerMgr, certs.Scheduler, certs.Node} {
+		if err := kubeconfig.Write(s.cfg.ComponentKubeconfig(c), local, ctxName, s.cfg.CertDir(), c); err != nil {
+			return err
+		}
+	}
+	if err := kubeconfig.Write(s.cfg.AdminKubeconfig(), local, ctxName, s.cfg.CertDir(), certs.Admin); err != nil {
+		return err
+	}
+	internalHost := s.nodeIP
+	if internalHost == "" {
+		internalHost = "127.0.0.1"
+	}
+	internal := "https://" + net.JoinHostPort(internalHost, strconv.Itoa(s.cfg.APIServer.Port))
+	return kubeconfig.Write(s.cfg.InternalKubeconfig(), internal, ctxName, s.cfg.CertDir(), certs.Admin)
+}
+
+func (s *Server) sans() certs.SANs {
+	sans := certs.SANs{
+		DNSNames: []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+		IPs:      []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+	}
+	if host, err := os.Hostname(); err == nil {
+		sans.DNSNames = append(sans.DNSNames, strings.ToLower(host))
+	}
+	if ip, _, err := net.ParseCIDR(s.cfg.Network.ServiceCIDR); err == nil {
+		ip = ip.To4()
+		if ip != nil {
+			first := make(net.IP, len(ip))
+			copy(first, ip)
+			first[3]++
+			sans.IPs = append(sans.IPs, first)
+		}
+	}
+	for _, extra := range append([]string{s.cfg.APIServer.BindIP, s.nodeIP}, s.cfg.APIServer.TLSSANs...) {
+		if extra == "" || extra == "0.0.0.0" || extra == "::" {
+			continue
+		}
+		if ip := net.ParseIP(extra); ip != nil {
+			sans.IPs = append(sans.IPs, ip)
+		} else {
+			sans.DNSNames = append(sans.DNSNames, extra)
+		}
+	}
+	return sans
+}
+
+func (s *Server) socketPath() string { return s.cfg.RunDir() + "/kine.sock" }
+
+// resolveNode picks the node's name (config, else host name) and IP (config, else the host's
+// default interface; empty when the host has none but loopback).
+func resolveNode(c *config.Config) (name, ip string) {
+	name = c.Node.Name
+	if name == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "velad"
+		}
+		name = strings.ToLower(strings.Split(host, ".")[0])
+	}
+	ip = c.Node.IP
+	if ip == "" {
+		if hostIP, err := utilnet.ChooseHostInterface(); err == nil && !hostIP.IsLoopback() {
+			ip = hostIP.String()
+		}
+	}
+	return name, ip
+}
+
+// CheckPortFree fails with an actionable error when ip:port cannot be listened on.
+func CheckPortFree(ip string, port int) error {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) || strings.Contains(err.Error(), "permission denied") {
+			return fmt.Errorf("cannot listen on port %d: permission denied (ports below 1024 need root): choose another with --port", port)
+		}
+		return fmt.Errorf("port %d on %s is already in use (another velad cluster or program): choose a free one with --port", port, ip)
+	}
+	return l.Close()
+}
+
+// startControllers starts the embedded controllers and waits until each reports ready.
+func (s *Server) startControllers(ctx context.Context, cfg *rest.Config, sup *supervisor) error {
+	var wg sync.WaitGroup
+	for _, c := range s.controllers {
+		c := c
+		wg.Add(1)
+		var once sync.Once
+		ready := func() { once.Do(wg.Done) }
+		sup.goRun(c.Name(), func() error { return c.Start(ctx, rest.CopyConfig(cfg), ready) })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case err := <-sup.errs:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
