@@ -177,10 +177,7 @@ func TestConformanceFitsCRDs(t *testing.T) {
 			}
 			checkAgainstCRD(t, c, d.obj)
 
-			obj, _ := s.New(v1beta1.GroupVersion.WithKind(d.kind))
-			if err := yaml.Unmarshal(d.raw, obj); err != nil {
-				t.Fatal(err)
-			}
+			obj := decodeStrict(t, s, d)
 			checkAgainstCRD(t, c, toMap(t, obj))
 		})
 	}
@@ -235,6 +232,24 @@ func TestControllerWrittenObjectsFitCRDs(t *testing.T) {
 		v1beta1.ComponentDefinitionKind: def,
 		v1beta1.DefinitionRevisionKind:  defRev,
 		v1beta1.ResourceTrackerKind:     rt,
+		v1beta1.TraitDefinitionKind: &v1beta1.TraitDefinition{
+			TypeMeta: typeMeta(v1beta1.TraitDefinitionKind),
+			Spec: v1beta1.TraitDefinitionSpec{
+				AppliesToWorkloads: []string{"deployments.apps"}, PodDisruptive: true, Stage: v1beta1.PostDispatch,
+				Schematic: &v1beta1.Schematic{CUE: &v1beta1.CUE{Template: "patch: {}"}},
+			},
+		},
+		v1beta1.PolicyDefinitionKind: &v1beta1.PolicyDefinition{
+			TypeMeta: typeMeta(v1beta1.PolicyDefinitionKind),
+			Spec:     v1beta1.PolicyDefinitionSpec{ManageHealthCheck: true},
+		},
+		v1beta1.WorkflowStepDefinitionKind: &v1beta1.WorkflowStepDefinition{
+			TypeMeta: typeMeta(v1beta1.WorkflowStepDefinitionKind),
+			Spec: v1beta1.WorkflowStepDefinitionSpec{Schematic: &v1beta1.Schematic{KUBE: &v1beta1.Kube{
+				Template:   raw(`{"apiVersion":"v1","kind":"ConfigMap"}`),
+				Parameters: []v1beta1.KubeParameter{{Name: "n", ValueType: v1beta1.StringType, FieldPaths: []string{"metadata.name"}}},
+			}}},
+		},
 	} {
 		t.Run(kind, func(t *testing.T) {
 			m := toMap(t, obj)
@@ -248,6 +263,23 @@ func TestControllerWrittenObjectsFitCRDs(t *testing.T) {
 			for _, l := range lostFields(m, toMap(t, back), "") {
 				t.Errorf("re-decoding changed %s", l)
 			}
+		})
+	}
+}
+
+// TestEmbeddedDefinitionsFitCRDs checks the built-in X-Definitions velad installs: each
+// decodes strictly into its type and would be stored whole by the apiserver.
+func TestEmbeddedDefinitionsFitCRDs(t *testing.T) {
+	crds := loadCRDs(t)
+	s := newScheme(t)
+	defKinds := []string{v1beta1.ComponentDefinitionKind, v1beta1.TraitDefinitionKind,
+		v1beta1.PolicyDefinitionKind, v1beta1.WorkflowStepDefinitionKind}
+	for _, d := range loadDocs(t, embedded.Definitions()) {
+		t.Run(d.String(), func(t *testing.T) {
+			if !slices.Contains(defKinds, d.kind) {
+				t.Fatalf("%s %s is not an X-Definition", d.api, d.kind)
+			}
+			checkAgainstCRD(t, crds[d.kind], toMap(t, decodeStrict(t, s, d)))
 		})
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,9 +19,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// conformanceDoc is one YAML document of the shared KubeVela conformance corpus.
-type conformanceDoc struct {
-	file  string // path relative to the corpus root
+// yamlDoc is one YAML document of a test corpus.
+type yamlDoc struct {
+	file  string // path relative to the corpus root, slash-separated
 	index int    // position of the document in its file
 	kind  string
 	api   string
@@ -27,7 +29,7 @@ type conformanceDoc struct {
 	obj   map[string]any
 }
 
-func (d conformanceDoc) String() string {
+func (d yamlDoc) String() string {
 	return d.file + "#" + strconv.Itoa(d.index) + " (" + d.kind + ")"
 }
 
@@ -62,22 +64,31 @@ func conformanceDir(t *testing.T) string {
 }
 
 // loadConformance returns every non-empty YAML document under the corpus, in path order.
-func loadConformance(t *testing.T) []conformanceDoc {
+func loadConformance(t *testing.T) []yamlDoc {
 	t.Helper()
 	root := conformanceDir(t)
-	var docs []conformanceDoc
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+	docs := loadDocs(t, os.DirFS(root))
+	if len(docs) == 0 {
+		t.Fatalf("no YAML documents under %s", root)
+	}
+	return docs
+}
+
+// loadDocs returns every non-empty YAML document of the .yaml/.yml files in fsys, in path order.
+func loadDocs(t *testing.T, fsys fs.FS) []yamlDoc {
+	t.Helper()
+	var docs []yamlDoc
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		if ext := filepath.Ext(path); ext != ".yaml" && ext != ".yml" {
 			return nil
 		}
-		data, err := os.ReadFile(path)
+		data, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, path)
 		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 		for i := 0; ; i++ {
 			raw, err := r.Read()
@@ -85,11 +96,11 @@ func loadConformance(t *testing.T) []conformanceDoc {
 				break
 			}
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", path, err)
 			}
 			var obj map[string]any
 			if err := yaml.Unmarshal(raw, &obj); err != nil {
-				t.Errorf("%s#%d: not YAML: %v", rel, i, err)
+				t.Errorf("%s#%d: not YAML: %v", path, i, err)
 				continue
 			}
 			if len(obj) == 0 {
@@ -97,15 +108,12 @@ func loadConformance(t *testing.T) []conformanceDoc {
 			}
 			kind, _ := obj["kind"].(string)
 			api, _ := obj["apiVersion"].(string)
-			docs = append(docs, conformanceDoc{file: rel, index: i, kind: kind, api: api, raw: raw, obj: obj})
+			docs = append(docs, yamlDoc{file: path, index: i, kind: kind, api: api, raw: raw, obj: obj})
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if len(docs) == 0 {
-		t.Fatalf("no YAML documents under %s", root)
 	}
 	return docs
 }
