@@ -57,7 +57,9 @@ type Condition struct {
 	// Status of the condition: True, False or Unknown.
 	Status corev1.ConditionStatus `json:"status"`
 
-	// LastTransitionTime is when Status last changed.
+	// LastTransitionTime is when Status last changed. Nullable so that a condition set
+	// without a time is stored rather than rejected.
+	// +nullable
 	LastTransitionTime metav1.Time `json:"lastTransitionTime"`
 
 	// Reason is a CamelCase reason for the last transition.

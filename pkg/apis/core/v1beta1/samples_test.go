@@ -66,7 +66,9 @@ func sampleApplication() *v1beta1.Application {
 		AppliedResources: []v1beta1.ClusterObjectReference{{ObjectReference: corev1.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"}}},
 	}
 	app.Status.SetConditions(v1beta1.ReadyCondition(v1beta1.ConditionParsed),
-		v1beta1.ErrorCondition(v1beta1.ConditionRender, errors.New(`component "web": trait "scaler": replicas: conflicting values`)))
+		v1beta1.ErrorCondition(v1beta1.ConditionRender, errors.New(`component "web": trait "scaler": replicas: conflicting values`)),
+		// A condition without a transition time encodes it as null; the CRD must keep it.
+		v1beta1.Condition{Type: v1beta1.ConditionWorkflow, Status: corev1.ConditionTrue, Reason: v1beta1.ReasonAvailable})
 	return app
 }
 
