@@ -22,8 +22,10 @@ type Application struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   ApplicationSpec `json:"spec,omitempty"`
-	Status AppStatus       `json:"status,omitempty"`
+	// Spec is the desired state.
+	Spec ApplicationSpec `json:"spec,omitempty"`
+	// Status is the observed state.
+	Status AppStatus `json:"status,omitempty"`
 }
 
 // ApplicationList is a list of Applications.
@@ -32,7 +34,8 @@ type Application struct {
 type ApplicationList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []Application `json:"items"`
+	// Items are the listed objects.
+	Items []Application `json:"items"`
 }
 
 // ApplicationSpec is what an Application asks for.

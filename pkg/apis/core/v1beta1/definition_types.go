@@ -28,8 +28,10 @@ type ComponentDefinition struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   ComponentDefinitionSpec `json:"spec,omitempty"`
-	Status DefinitionStatus        `json:"status,omitempty"`
+	// Spec is the desired state.
+	Spec ComponentDefinitionSpec `json:"spec,omitempty"`
+	// Status is the observed state.
+	Status DefinitionStatus `json:"status,omitempty"`
 }
 
 // ComponentDefinitionList is a list of ComponentDefinitions.
@@ -38,7 +40,8 @@ type ComponentDefinition struct {
 type ComponentDefinitionList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []ComponentDefinition `json:"items"`
+	// Items are the listed objects.
+	Items []ComponentDefinition `json:"items"`
 }
 
 // ComponentDefinitionSpec is the body of a ComponentDefinition.
@@ -83,8 +86,10 @@ type TraitDefinition struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   TraitDefinitionSpec `json:"spec,omitempty"`
-	Status DefinitionStatus    `json:"status,omitempty"`
+	// Spec is the desired state.
+	Spec TraitDefinitionSpec `json:"spec,omitempty"`
+	// Status is the observed state.
+	Status DefinitionStatus `json:"status,omitempty"`
 }
 
 // TraitDefinitionList is a list of TraitDefinitions.
@@ -93,7 +98,8 @@ type TraitDefinition struct {
 type TraitDefinitionList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []TraitDefinition `json:"items"`
+	// Items are the listed objects.
+	Items []TraitDefinition `json:"items"`
 }
 
 // TraitDefinitionSpec is the body of a TraitDefinition.
@@ -177,8 +183,10 @@ type PolicyDefinition struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   PolicyDefinitionSpec `json:"spec,omitempty"`
-	Status DefinitionStatus     `json:"status,omitempty"`
+	// Spec is the desired state.
+	Spec PolicyDefinitionSpec `json:"spec,omitempty"`
+	// Status is the observed state.
+	Status DefinitionStatus `json:"status,omitempty"`
 }
 
 // PolicyDefinitionList is a list of PolicyDefinitions.
@@ -187,7 +195,8 @@ type PolicyDefinition struct {
 type PolicyDefinitionList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []PolicyDefinition `json:"items"`
+	// Items are the listed objects.
+	Items []PolicyDefinition `json:"items"`
 }
 
 // PolicyDefinitionSpec is the body of a PolicyDefinition.
@@ -213,8 +222,10 @@ type WorkflowStepDefinition struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   WorkflowStepDefinitionSpec `json:"spec,omitempty"`
-	Status DefinitionStatus           `json:"status,omitempty"`
+	// Spec is the desired state.
+	Spec WorkflowStepDefinitionSpec `json:"spec,omitempty"`
+	// Status is the observed state.
+	Status DefinitionStatus `json:"status,omitempty"`
 }
 
 // WorkflowStepDefinitionList is a list of WorkflowStepDefinitions.
@@ -223,7 +234,8 @@ type WorkflowStepDefinition struct {
 type WorkflowStepDefinitionList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []WorkflowStepDefinition `json:"items"`
+	// Items are the listed objects.
+	Items []WorkflowStepDefinition `json:"items"`
 }
 
 // WorkflowStepDefinitionSpec is the body of a WorkflowStepDefinition.

@@ -19,7 +19,9 @@ type ResourceTracker struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   ResourceTrackerSpec   `json:"spec,omitempty"`
+	// Spec is the desired state.
+	Spec ResourceTrackerSpec `json:"spec,omitempty"`
+	// Status is the observed state.
 	Status ResourceTrackerStatus `json:"status,omitempty"`
 }
 
@@ -29,7 +31,8 @@ type ResourceTracker struct {
 type ResourceTrackerList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []ResourceTracker `json:"items"`
+	// Items are the listed objects.
+	Items []ResourceTracker `json:"items"`
 }
 
 // ResourceTrackerType says which resources a ResourceTracker holds and when they are collected.

@@ -18,7 +18,9 @@ type ApplicationRevision struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   ApplicationRevisionSpec   `json:"spec,omitempty"`
+	// Spec is the desired state.
+	Spec ApplicationRevisionSpec `json:"spec,omitempty"`
+	// Status is the observed state.
 	Status ApplicationRevisionStatus `json:"status,omitempty"`
 }
 
@@ -28,7 +30,8 @@ type ApplicationRevision struct {
 type ApplicationRevisionList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []ApplicationRevision `json:"items"`
+	// Items are the listed objects.
+	Items []ApplicationRevision `json:"items"`
 }
 
 // ApplicationRevisionSpec is the snapshot an ApplicationRevision holds.
@@ -103,6 +106,7 @@ type DefinitionRevision struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// Spec is the desired state.
 	Spec DefinitionRevisionSpec `json:"spec,omitempty"`
 }
 
@@ -112,7 +116,8 @@ type DefinitionRevision struct {
 type DefinitionRevisionList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []DefinitionRevision `json:"items"`
+	// Items are the listed objects.
+	Items []DefinitionRevision `json:"items"`
 }
 
 // DefinitionRevisionSpec is the snapshot a DefinitionRevision holds; only the member that
