@@ -10,6 +10,7 @@ import (
 )
 
 var phaseTitles = map[server.Phase]string{
+	server.PhaseStarting:    "server process",
 	server.PhaseCerts:       "certificates",
 	server.PhaseDatastore:   "datastore (kine + SQLite)",
 	server.PhaseAPI:         "API server",
@@ -43,6 +44,9 @@ func (p *phasePrinter) print(phase server.Phase, elapsed time.Duration) {
 	if p.current != "" {
 		p.clearLine()
 		fmt.Fprintf(p.w, " ✓ %-40s %5.1fs\n", phaseTitles[p.current], (elapsed - p.since).Seconds())
+		for _, skipped := range between(p.current, phase) {
+			fmt.Fprintf(p.w, " ✓ %-40s %5.1fs\n", phaseTitles[skipped], 0.0)
+		}
 	}
 	p.current, p.since = phase, elapsed
 	if phase == server.PhaseReady || phase == server.PhaseStopped {
@@ -78,4 +82,22 @@ func (p *phasePrinter) clearLine() {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// between returns the phases strictly after from and before to, which a fast server may pass
+// through between two polls.
+func between(from, to server.Phase) []server.Phase {
+	var out []server.Phase
+	in := false
+	for _, p := range server.Phases {
+		switch {
+		case p == from:
+			in = true
+		case p == to:
+			return out
+		case in:
+			out = append(out, p)
+		}
+	}
+	return nil
 }

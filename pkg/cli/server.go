@@ -111,7 +111,12 @@ func supervise(ctx context.Context, streams genericiooptions.IOStreams, dataDir 
 		return err
 	}
 	backoff, quickFailures := time.Second, 0
+	cfg, err := config.Load(dataDir)
+	if err != nil {
+		return err
+	}
 	for {
+		server.MarkStarting(cfg.PhaseFile())
 		started := time.Now()
 		child := exec.Command(exe, "server", "--data-dir", dataDir)
 		child.Stdout, child.Stderr = streams.Out, streams.ErrOut

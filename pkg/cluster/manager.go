@@ -133,13 +133,16 @@ func (m *Manager) Install(ctx context.Context, cfg *config.Config, token string,
 		return err
 	}
 	if existing, err := config.Load(cfg.DataDir); err == nil {
+		if m.Running(existing) {
+			return ErrAlreadyRunning
+		}
 		m.logger.Infof("cluster %q is already installed in %s; starting it with its existing configuration", cfg.Name, cfg.DataDir)
 		return m.Start(ctx, existing, progress)
 	}
-	if err := checkWritable(cfg.DataDir); err != nil {
+	if err := server.CheckPortFree(cfg.APIServer.BindIP, cfg.APIServer.Port); err != nil {
 		return err
 	}
-	if err := server.CheckPortFree(cfg.APIServer.BindIP, cfg.APIServer.Port); err != nil {
+	if err := checkWritable(cfg.DataDir); err != nil {
 		return err
 	}
 	if err := cfg.Save(); err != nil {

@@ -95,7 +95,10 @@ func nodeStatus(ctx context.Context, cfg *config.Config) (string, bool) {
 		return "unknown", false
 	}
 	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil || len(nodes.Items) == 0 {
+	if err != nil {
+		return "API not answering", false
+	}
+	if len(nodes.Items) == 0 {
 		return "not registered", false
 	}
 	n := nodes.Items[0]

@@ -13,6 +13,7 @@ type Phase string
 
 // Start-up phases in order.
 const (
+	PhaseStarting    Phase = "starting"
 	PhaseCerts       Phase = "certificates"
 	PhaseDatastore   Phase = "datastore"
 	PhaseAPI         Phase = "api"
@@ -24,7 +25,11 @@ const (
 )
 
 // Phases lists the start-up phases a server goes through, in order.
-var Phases = []Phase{PhaseCerts, PhaseDatastore, PhaseAPI, PhaseNode, PhaseControllers, PhaseReady}
+var Phases = []Phase{PhaseStarting, PhaseCerts, PhaseDatastore, PhaseAPI, PhaseNode, PhaseControllers, PhaseReady}
+
+// MarkStarting records that a server process is being (re)started, so that status never shows
+// the previous run's phase.
+func MarkStarting(path string) { writePhase(path, PhaseStarting, "") }
 
 func writePhase(path string, p Phase, detail string) {
 	_ = os.MkdirAll(filepath.Dir(path), 0o700)
