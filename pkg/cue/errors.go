@@ -62,6 +62,9 @@ func flatten(err error) error {
 	for _, e := range list {
 		format, args := e.Msg()
 		fe := FieldError{Path: formatPath(e.Path()), Msg: fmt.Sprintf(format, args...)}
+		if strings.Contains(fe.Msg, "errors in empty disjunction") {
+			continue // a header; the alternatives follow
+		}
 		if p := e.Position(); p.IsValid() {
 			fe.Pos = p.String()
 		}
@@ -71,6 +74,26 @@ func flatten(err error) error {
 		}
 		seen[key] = true
 		out.Errs = append(out.Errs, fe)
+	}
+	out.Errs = lastPerPath(out.Errs)
+	return out
+}
+
+// lastPerPath keeps one error per non-empty path: for a value with a default
+// (`*1 | int`) CUE reports the clash with the default first and the real
+// constraint last.
+func lastPerPath(errs []FieldError) []FieldError {
+	last := map[string]int{}
+	for i, fe := range errs {
+		if fe.Path != "" {
+			last[fe.Path] = i
+		}
+	}
+	out := errs[:0]
+	for i, fe := range errs {
+		if fe.Path == "" || last[fe.Path] == i {
+			out = append(out, fe)
+		}
 	}
 	return out
 }

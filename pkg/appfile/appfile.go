@@ -1,0 +1,291 @@
+package appfile
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"velad.io/velad/pkg/apis/oam"
+	"velad.io/velad/pkg/cue"
+)
+
+// AuxiliaryWorkload is the trait type stamped on a component's own `outputs`.
+const AuxiliaryWorkload = "AuxiliaryWorkload"
+
+// Appfile is a parsed Application with every definition resolved.
+type Appfile struct {
+	App           *Application
+	Namespace     string
+	Components    []*Component
+	Policies      []*Policy
+	WorkflowSteps []*Step
+}
+
+// Component is one application component and its definitions.
+type Component struct {
+	Name, Type string
+	Properties map[string]any
+	DependsOn  []string
+	Template   *Template
+	Traits     []*Trait
+}
+
+// Trait is one trait of a component.
+type Trait struct {
+	Type       string
+	Properties map[string]any
+	Template   *Template
+}
+
+// Policy is one application policy.
+type Policy struct {
+	Name, Type string
+	Properties map[string]any
+	Template   *Template
+}
+
+// Step is one workflow step; Template is nil for engine built-ins without a definition.
+type Step struct {
+	Name, Type string
+	Properties map[string]any
+	Template   *Template
+	SubSteps   []*Step
+	// Spec is the step as written (if, timeout, inputs, outputs, dependsOn).
+	Spec *WorkflowStep
+}
+
+// RenderOptions are the revision facts rendering needs beyond the Application.
+type RenderOptions struct {
+	// AppRevision is the ApplicationRevision name ("" in dry-run).
+	AppRevision string
+	// AppRevisionNum is its number (0 in dry-run).
+	AppRevisionNum int64
+	// Cluster is the target cluster ("" = local).
+	Cluster string
+}
+
+// TraitObject is an object produced by a trait (or a component's auxiliary output).
+type TraitObject struct {
+	// Type is the trait type, or AuxiliaryWorkload.
+	Type string
+	// Resource is the key in the template's `outputs`.
+	Resource string
+	Object   *unstructured.Unstructured
+}
+
+// ComponentManifest is one rendered component.
+type ComponentManifest struct {
+	Name, Type string
+	// Workload is the patched `output`; nil for components that only have outputs.
+	Workload *unstructured.Unstructured
+	// Traits holds auxiliary outputs first, then each trait's outputs in order.
+	Traits []*TraitObject
+	// Context is the KubeVela context the component was rendered with.
+	Context *cue.Context
+	// Parameter is the component's parameter after defaults.
+	Parameter map[string]any
+}
+
+// Objects returns the workload followed by the trait objects.
+func (m *ComponentManifest) Objects() []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	if m.Workload != nil {
+		out = append(out, m.Workload)
+	}
+	for _, t := range m.Traits {
+		out = append(out, t.Object)
+	}
+	return out
+}
+
+// Render renders every component. Errors name the component and trait.
+func (af *Appfile) Render(ctx context.Context, e *cue.Engine, opts RenderOptions) ([]*ComponentManifest, error) {
+	out := make([]*ComponentManifest, 0, len(af.Components))
+	for _, c := range af.Components {
+		m, err := af.RenderComponent(ctx, e, c, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Context builds the KubeVela context for component c.
+func (af *Appfile) Context(c *Component, opts RenderOptions) *cue.Context {
+	app := af.App
+	comps := make([]map[string]any, 0, len(app.Spec.Components))
+	for _, ac := range app.Spec.Components {
+		comps = append(comps, map[string]any{"name": ac.Name, "type": ac.Type, "properties": orEmpty(ac.Properties)})
+	}
+	rev := ""
+	if opts.AppRevisionNum > 0 {
+		rev = c.Name + "-v" + strconv.FormatInt(opts.AppRevisionNum, 10)
+	}
+	return &cue.Context{
+		Name:           c.Name,
+		AppName:        app.Name,
+		Namespace:      af.Namespace,
+		AppRevision:    opts.AppRevision,
+		AppRevisionNum: opts.AppRevisionNum,
+		Revision:       rev,
+		ComponentType:  c.Type,
+		AppLabels:      app.Labels,
+		AppAnnotations: app.Annotations,
+		PublishVersion: app.Annotations[PublishVersionAnnotation],
+		Cluster:        opts.Cluster,
+		WorkflowName:   app.Name,
+		Components:     comps,
+	}
+}
+
+// RenderComponent renders c's workload and auxiliary outputs, then applies its
+// traits in order: each trait sees the workload patched so far as
+// context.output and the objects so far as context.outputs.
+func (af *Appfile) RenderComponent(ctx context.Context, e *cue.Engine, c *Component, opts RenderOptions) (*ComponentManifest, error) {
+	where := fmt.Sprintf("component %q (type %s)", c.Name, c.Type)
+	if c.Template.Source == "" {
+		return nil, fmt.Errorf("%s: ComponentDefinition %q has no CUE template", where, c.Template.Name())
+	}
+	cctx := af.Context(c, opts)
+	res, err := e.Render(ctx, c.Template.Source, c.Properties, cctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	m := &ComponentManifest{Name: c.Name, Type: c.Type, Context: cctx, Parameter: res.Parameter}
+	workload := res.Output
+	if workload != nil {
+		fillWorkloadKind(workload, c.Template.Def.Workload)
+	}
+	for _, o := range res.Outputs {
+		m.Traits = append(m.Traits, &TraitObject{Type: AuxiliaryWorkload, Resource: o.Name, Object: &unstructured.Unstructured{Object: o.Object}})
+	}
+	for _, t := range c.Traits {
+		if workload, err = af.applyTrait(ctx, e, c, t, cctx, workload, m); err != nil {
+			return nil, err
+		}
+	}
+	if workload != nil {
+		m.Workload = &unstructured.Unstructured{Object: workload}
+	}
+	af.stamp(m, opts)
+	return m, nil
+}
+
+// applyTrait renders one trait against the current workload and returns the
+// patched workload; new objects and patchOutputs go into m.
+func (af *Appfile) applyTrait(ctx context.Context, e *cue.Engine, c *Component, t *Trait, cctx *cue.Context, workload map[string]any, m *ComponentManifest) (map[string]any, error) {
+	where := fmt.Sprintf("trait %q on component %q", t.Type, c.Name)
+	if err := checkApplies(c, t, workload); err != nil {
+		return nil, err
+	}
+	if t.Template.Source == "" {
+		return nil, fmt.Errorf("%s: TraitDefinition %q has no CUE template", where, t.Template.Name())
+	}
+	tctx := *cctx
+	tctx.Output = orEmpty(workload)
+	tctx.Outputs = map[string]any{}
+	for _, o := range m.Traits {
+		tctx.Outputs[o.Resource] = o.Object.Object
+	}
+	res, err := e.Render(ctx, t.Template.Source, t.Properties, &tctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	if res.Patch != nil {
+		if workload == nil {
+			return nil, fmt.Errorf("%s: has a patch but component %q has no workload output", where, c.Name)
+		}
+		if workload, err = cue.ApplyPatch(workload, res.Patch); err != nil {
+			return nil, fmt.Errorf("%s: patching the workload: %w", where, err)
+		}
+	}
+	for name, p := range res.PatchOutputs {
+		target := findResource(m.Traits, name)
+		if target == nil {
+			return nil, fmt.Errorf("%s: patchOutputs.%s: component %q has no output named %q", where, name, c.Name, name)
+		}
+		patched, err := cue.ApplyPatch(target.Object.Object, p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: patching output %q: %w", where, name, err)
+		}
+		target.Object.Object = patched
+	}
+	for _, o := range res.Outputs {
+		m.Traits = append(m.Traits, &TraitObject{Type: t.Type, Resource: o.Name, Object: &unstructured.Unstructured{Object: o.Object}})
+	}
+	return workload, nil
+}
+
+func findResource(objs []*TraitObject, name string) *TraitObject {
+	for _, o := range objs {
+		if o.Resource == name {
+			return o
+		}
+	}
+	return nil
+}
+
+// fillWorkloadKind sets apiVersion/kind from spec.workload.definition when the template left them out.
+func fillWorkloadKind(obj map[string]any, w WorkloadRef) {
+	if _, ok := obj["apiVersion"]; !ok && w.APIVersion != "" {
+		obj["apiVersion"] = w.APIVersion
+	}
+	if _, ok := obj["kind"]; !ok && w.Kind != "" {
+		obj["kind"] = w.Kind
+	}
+}
+
+// stamp sets names and KubeVela's labels on every object of m.
+func (af *Appfile) stamp(m *ComponentManifest, opts RenderOptions) {
+	base := map[string]string{
+		oam.LabelAppName:      af.App.Name,
+		oam.LabelAppComponent: m.Name,
+		oam.LabelAppRevision:  opts.AppRevision,
+	}
+	if af.Namespace != "" {
+		base[oam.LabelAppNamespace] = af.Namespace
+	}
+	if m.Workload != nil {
+		if m.Workload.GetName() == "" {
+			m.Workload.SetName(m.Name)
+		}
+		setLabels(m.Workload, base, map[string]string{
+			oam.WorkloadTypeLabel:    m.Type,
+			oam.LabelOAMResourceType: oam.ResourceTypeWorkload,
+		})
+	}
+	for _, t := range m.Traits {
+		if t.Object.GetName() == "" {
+			t.Object.SetName(strings.ToLower(m.Name + "-" + t.Type + "-" + t.Resource))
+		}
+		setLabels(t.Object, base, map[string]string{
+			oam.TraitTypeLabel:       t.Type,
+			oam.TraitResource:        t.Resource,
+			oam.LabelOAMResourceType: oam.ResourceTypeTrait,
+		})
+	}
+}
+
+func setLabels(u *unstructured.Unstructured, sets ...map[string]string) {
+	labels := u.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	for _, s := range sets {
+		for k, v := range s {
+			labels[k] = v
+		}
+	}
+	u.SetLabels(labels)
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
