@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"runtime"
 
 	"cuelang.org/go/cue"
@@ -64,7 +65,7 @@ func New(opts ...Option) (*Engine, error) {
 		e.workers <- &worker{
 			ctx:     cuecontext.New(),
 			imports: newImportCache(pkgs),
-			cache:   map[string]cue.Value{},
+			cache:   map[string]*compiled{},
 			max:     o.cacheSize,
 		}
 	}
@@ -111,7 +112,13 @@ func (e *Engine) Validate(ctx context.Context, src string) error {
 type Worker struct{ w *worker }
 
 // Compile returns the compiled template for src, from the cache when possible.
-func (w *Worker) Compile(src string) (cue.Value, error) { return w.w.compile(src) }
+func (w *Worker) Compile(src string) (cue.Value, error) {
+	c, err := w.w.compile(src)
+	if err != nil {
+		return cue.Value{}, err
+	}
+	return c.v, nil
+}
 
 // Context returns the worker's CUE context, e.g. to Encode Go values.
 func (w *Worker) Context() *cue.Context { return w.w.ctx }
@@ -119,8 +126,46 @@ func (w *Worker) Context() *cue.Context { return w.w.ctx }
 type worker struct {
 	ctx     *cue.Context
 	imports *importCache
-	cache   map[string]cue.Value
+	cache   map[string]*compiled
 	max     int
+}
+
+// compiled is a built template and the context keys it reads.
+type compiled struct {
+	v cue.Value
+	// ctxKeys are the `context.<key>` selectors the source uses; nil means
+	// the template uses `context` in another way and gets every key.
+	ctxKeys map[string]bool
+}
+
+// context returns the context value to fill: only the keys the template
+// reads, since encoding large unused keys (output, components) is costly.
+func (c *compiled) context(ctx *Context) map[string]any {
+	m := ctx.Map()
+	if c.ctxKeys == nil {
+		return m
+	}
+	for k := range m {
+		if !c.ctxKeys[k] {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+var contextRef = regexp.MustCompile(`\bcontext\b(\.[A-Za-z_$][A-Za-z0-9_$]*)?`)
+
+// contextKeys lists the context fields src selects, or nil if it uses
+// `context` other than as `context.<identifier>`.
+func contextKeys(src string) map[string]bool {
+	keys := map[string]bool{}
+	for _, m := range contextRef.FindAllStringSubmatch(src, -1) {
+		if m[1] == "" {
+			return nil
+		}
+		keys[m[1][1:]] = true
+	}
+	return keys
 }
 
 // Hash returns the cache key of a template source.
@@ -129,20 +174,21 @@ func Hash(src string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (w *worker) compile(src string) (cue.Value, error) {
+func (w *worker) compile(src string) (*compiled, error) {
 	key := Hash(src)
-	if v, ok := w.cache[key]; ok {
-		return v, nil
+	if c, ok := w.cache[key]; ok {
+		return c, nil
 	}
 	v, err := w.build(src)
 	if err != nil {
-		return cue.Value{}, err
+		return nil, err
 	}
 	if len(w.cache) >= w.max {
 		clear(w.cache) // simple and bounded; definitions are few, so this is rare
 	}
-	w.cache[key] = v
-	return v, nil
+	c := &compiled{v: v, ctxKeys: contextKeys(src)}
+	w.cache[key] = c
+	return c, nil
 }
 
 func (w *worker) build(src string) (cue.Value, error) {

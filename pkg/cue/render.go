@@ -60,18 +60,11 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 // fill compiles template and unifies it with parameter and context, reporting
 // parameter problems first since they are the user's to fix.
 func (w *Worker) fill(template string, parameter map[string]any, c *Context) (cue.Value, error) {
-	tv, err := w.Compile(template)
+	v, err := w.fillLoose(template, parameter, c)
 	if err != nil {
 		return cue.Value{}, err
 	}
-	if parameter == nil {
-		parameter = map[string]any{}
-	}
-	if c == nil {
-		c = &Context{}
-	}
-	v := tv.FillPath(cue.ParsePath("parameter"), parameter).FillPath(cue.ParsePath("context"), c.Map())
-	if err := checkParameter(v.LookupPath(cue.ParsePath("parameter")), parameter); err != nil {
+	if err := checkParameter(v.LookupPath(field("parameter")), parameter); err != nil {
 		return cue.Value{}, err
 	}
 	if err := checkErrs(v); err != nil {
@@ -85,17 +78,20 @@ func (w *Worker) Fill(template string, parameter map[string]any, c *Context) (cu
 	return w.fill(template, parameter, c)
 }
 
+// field is a one-selector path; built without the CUE parser ParsePath uses.
+func field(name string) cue.Path { return cue.MakePath(cue.Str(name)) }
+
 func decodeResult(v cue.Value) (*Result, error) {
 	res := &Result{}
 	d := newDecoder(false)
-	if ov := v.LookupPath(cue.ParsePath("output")); ov.Exists() {
+	if ov := v.LookupPath(field("output")); ov.Exists() {
 		if m, ok := d.decode(ov, "output", "").(map[string]any); ok {
 			res.Output = m
 		} else if d.err() == nil {
 			return nil, fieldErr("output", "must be a struct (a Kubernetes object), got %v", ov.IncompleteKind())
 		}
 	}
-	if ov := v.LookupPath(cue.ParsePath("outputs")); ov.Exists() {
+	if ov := v.LookupPath(field("outputs")); ov.Exists() {
 		it, err := ov.Fields()
 		if err != nil {
 			return nil, flatten(err)
@@ -106,10 +102,10 @@ func decodeResult(v cue.Value) (*Result, error) {
 			res.Outputs = append(res.Outputs, Object{Name: name, Object: m})
 		}
 	}
-	if pv := v.LookupPath(cue.ParsePath("patch")); pv.Exists() {
+	if pv := v.LookupPath(field("patch")); pv.Exists() {
 		res.Patch = decodePatch(pv, "patch", d)
 	}
-	if pv := v.LookupPath(cue.ParsePath("patchOutputs")); pv.Exists() {
+	if pv := v.LookupPath(field("patchOutputs")); pv.Exists() {
 		it, err := pv.Fields()
 		if err != nil {
 			return nil, flatten(err)
@@ -124,7 +120,7 @@ func decodeResult(v cue.Value) (*Result, error) {
 		return nil, err
 	}
 	pd := newDecoder(false)
-	if m, ok := pd.decode(v.LookupPath(cue.ParsePath("parameter")), "parameter", "").(map[string]any); ok {
+	if m, ok := pd.decode(v.LookupPath(field("parameter")), "parameter", "").(map[string]any); ok {
 		res.Parameter = m
 	}
 	return res, nil
@@ -141,7 +137,7 @@ func decodePatch(v cue.Value, path string, errs *decoder) *Patch {
 
 // checkErrs turns a non-empty `errs: [...string]` into an error.
 func checkErrs(v cue.Value) error {
-	ev := v.LookupPath(cue.ParsePath("errs"))
+	ev := v.LookupPath(field("errs"))
 	if !ev.Exists() {
 		return nil
 	}

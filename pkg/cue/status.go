@@ -40,7 +40,7 @@ func (e *Engine) EvalStatus(ctx context.Context, st StatusTemplates, parameter m
 			if err != nil {
 				return fmt.Errorf("healthPolicy: %w", err)
 			}
-			b, berr := v.LookupPath(cue.ParsePath("isHealth")).Bool()
+			b, berr := v.LookupPath(field("isHealth")).Bool()
 			out.Healthy = berr == nil && b
 		}
 		if st.CustomStatus != "" {
@@ -48,7 +48,7 @@ func (e *Engine) EvalStatus(ctx context.Context, st StatusTemplates, parameter m
 			if err != nil {
 				return fmt.Errorf("customStatus: %w", err)
 			}
-			if s, serr := v.LookupPath(cue.ParsePath("message")).String(); serr == nil {
+			if s, serr := v.LookupPath(field("message")).String(); serr == nil {
 				out.Message = s
 			}
 		}
@@ -70,7 +70,7 @@ func (e *Engine) EvalStatus(ctx context.Context, st StatusTemplates, parameter m
 // fillLoose compiles src and fills parameter and context without checking
 // that required parameters are present.
 func (w *Worker) fillLoose(src string, parameter map[string]any, c *Context) (cue.Value, error) {
-	tv, err := w.Compile(src)
+	tc, err := w.w.compile(src)
 	if err != nil {
 		return cue.Value{}, err
 	}
@@ -80,7 +80,8 @@ func (w *Worker) fillLoose(src string, parameter map[string]any, c *Context) (cu
 	if c == nil {
 		c = &Context{}
 	}
-	return tv.FillPath(cue.ParsePath("parameter"), parameter).FillPath(cue.ParsePath("context"), c.Map()), nil
+	// One fill: every FillPath re-evaluates the whole template.
+	return tc.v.FillPath(cue.MakePath(), map[string]any{"parameter": parameter, "context": tc.context(c)}), nil
 }
 
 func details(v cue.Value) map[string]string {
