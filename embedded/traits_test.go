@@ -254,3 +254,91 @@ func TestSidecarAndResourceTraits(t *testing.T) {
 		t.Errorf("resource patch %s", asJSON(p))
 	}
 }
+
+func TestContainerTraits(t *testing.T) {
+	defs := loadDefinitions(t)
+	cases := []struct {
+		trait, params string
+		want          map[string]any // paths into patch.spec.template.spec
+	}{
+		{"command", `{args: ["--x"]}`, map[string]any{"containers.0.name": "c", "containers.0.args.0": "--x", "containers.0.command": nil}},
+		{"command", `{addArgs: ["-c"], delArgs: ["-a"]}`, map[string]any{"containers.0.args.0": "-b", "containers.0.args.1": "-c"}},
+		{"command", `{containers: [{containerName: "side", command: ["sh"]}]}`, map[string]any{"containers.0.name": "side", "containers.0.command.0": "sh"}},
+		{"container-image", `{image: "nginx:2", imagePullPolicy: "Always"}`, map[string]any{"containers.0.image": "nginx:2", "containers.0.imagePullPolicy": "Always"}},
+		{"container-image", `{image: "nginx:2"}`, map[string]any{"containers.0.imagePullPolicy": nil}},
+		{"container-ports", `{ports: [{containerPort: 80, hostPort: 8080}]}`, map[string]any{"containers.0.ports.0.containerPort": float64(80), "containers.0.ports.0.hostPort": float64(8080), "containers.0.ports.0.protocol": "TCP"}},
+		{"startup-probe", `{containerName: "side", httpGet: {host: "x", scheme: "HTTPS", port: 443}, periodSeconds: 4}`, map[string]any{
+			"containers.0.name": "side", "containers.0.startupProbe.httpGet.port": float64(443), "containers.0.startupProbe.periodSeconds": float64(4),
+			"containers.0.startupProbe.failureThreshold": float64(3), "containers.0.startupProbe.containerName": nil}},
+		{"securitycontext", `{runAsUser: 1000, dropCapabilities: ["ALL"]}`, map[string]any{"containers.0.securityContext.runAsUser": float64(1000), "containers.0.securityContext.runAsNonRoot": true, "containers.0.securityContext.capabilities.drop.0": "ALL"}},
+		{"lifecycle", `{postStart: exec: command: ["echo"], preStop: httpGet: {host: "h", scheme: "HTTPS", port: 443}}`, map[string]any{"containers.1.name": "side", "containers.1.lifecycle.preStop.httpGet.port": float64(443), "containers.0.lifecycle.postStart.exec.command.0": "echo"}},
+		{"hostalias", `{hostAliases: [{ip: "127.0.0.1", hostnames: ["a"]}]}`, map[string]any{"hostAliases.0.hostnames.0": "a"}},
+		{"podsecuritycontext", `{fsGroup: 2000, seccompProfile: type: "RuntimeDefault"}`, map[string]any{"securityContext.fsGroup": float64(2000), "securityContext.runAsNonRoot": true, "securityContext.seccompProfile.type": "RuntimeDefault"}},
+		{"topologyspreadconstraints", `{constraints: [{maxSkew: 1, topologyKey: "zone", labelSelector: matchExpressions: [{key: "foo", values: ["a"]}]}]}`, map[string]any{
+			"topologySpreadConstraints.0.whenUnsatisfiable": "DoNotSchedule", "topologySpreadConstraints.0.labelSelector.matchExpressions.0.operator": "In", "topologySpreadConstraints.0.nodeTaintsPolicy": "Honor"}},
+		{"affinity", `{podAntiAffinity: preferred: [{weight: 1, podAffinityTerm: {topologyKey: "kubernetes.io/hostname"}}], nodeAffinity: required: nodeSelectorTerms: [{matchExpressions: [{key: "zone", values: ["a"]}]}]}`, map[string]any{
+			"affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.0.weight":                                    float64(1),
+			"affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.0.matchExpressions.0.operator": "In"}},
+		{"service-account", `{name: "robot"}`, map[string]any{"serviceAccountName": "robot"}},
+		{"init-container", `{name: "init", image: "busybox", cmd: ["echo"], appMountPath: "/app", initMountPath: "/init", extraVolumeMounts: [{name: "x", mountPath: "/x"}]}`, map[string]any{
+			"volumes.0.name": "workdir", "containers.0.name": "c", "containers.0.volumeMounts.0.mountPath": "/app",
+			"initContainers.0.volumeMounts.0.mountPath": "/init", "initContainers.0.volumeMounts.1.name": "x", "initContainers.0.imagePullPolicy": "IfNotPresent"}},
+	}
+	for _, c := range cases {
+		v := renderTrait(t, byName(t, defs, "traits", c.trait), c.params)
+		spec := get(concrete(t, v, "patch"), "spec.template.spec")
+		for p, want := range c.want {
+			if got := get(spec, p); got != want {
+				t.Errorf("%s %s: %s = %v, want %v (patch %s)", c.trait, c.params, p, got, want, asJSON(spec))
+			}
+		}
+	}
+
+	cmd := byName(t, defs, "traits", "command")
+	v := render(t, cmd, `{args: ["x"], addArgs: ["y"]}`, baseDeployment)
+	var errs []string
+	if err := v.LookupPath(cue.ParsePath("errs")).Decode(&errs); err != nil || len(errs) != 1 {
+		t.Errorf("args with addArgs: want one error, got %v %v", errs, err)
+	}
+}
+
+func TestWorkloadLevelTraits(t *testing.T) {
+	defs := loadDefinitions(t)
+	p := concrete(t, renderTrait(t, byName(t, defs, "traits", "k8s-update-strategy"), `{strategy: {type: "RollingUpdate", rollingStrategy: {maxSurge: "20%", maxUnavailable: "30%"}}}`), "patch")
+	if get(p, "spec.strategy.rollingUpdate.maxSurge") != "20%" || get(p, "spec.strategy.type") != "RollingUpdate" {
+		t.Errorf("deployment strategy %s", asJSON(p))
+	}
+	p = concrete(t, renderTrait(t, byName(t, defs, "traits", "k8s-update-strategy"), `{targetKind: "DaemonSet", strategy: type: "OnDelete"}`), "patch")
+	if get(p, "spec.updateStrategy.type") != "OnDelete" || get(p, "spec.updateStrategy.rollingUpdate") != nil {
+		t.Errorf("daemonset strategy %s", asJSON(p))
+	}
+
+	hpa := concrete(t, renderTrait(t, byName(t, defs, "traits", "hpa"), `{max: 10, cpu: {type: "Utilization", value: 80}, mem: {type: "AverageValue", value: 90}, podCustomMetrics: [{name: "rate", value: "77"}]}`), "outputs.hpa")
+	if get(hpa, "apiVersion") != "autoscaling/v2" || get(hpa, "spec.scaleTargetRef.name") != "c" || get(hpa, "spec.minReplicas") != float64(1) ||
+		get(hpa, "spec.metrics.0.resource.target.averageUtilization") != float64(80) || get(hpa, "spec.metrics.1.resource.target.averageValue") != float64(90) ||
+		get(hpa, "spec.metrics.2.pods.target.averageValue") != "77" {
+		t.Errorf("hpa %s", asJSON(hpa))
+	}
+	cs := concrete(t, renderTrait(t, byName(t, defs, "traits", "cpuscaler"), `{cpuUtil: 60}`), "outputs.cpuscaler")
+	if get(cs, "spec.targetCPUUtilizationPercentage") != float64(60) || get(cs, "spec.maxReplicas") != float64(10) {
+		t.Errorf("cpuscaler %s", asJSON(cs))
+	}
+
+	outs := concrete(t, renderTrait(t, byName(t, defs, "traits", "service-account"), `{name: "robot", create: true, privileges: [{verbs: ["get"], resources: ["pods"]}, {verbs: ["list"], resources: ["nodes"], scope: "cluster"}]}`), "outputs")
+	if len(outs) != 5 || get(outs, "role.rules.0.verbs.0") != "get" || get(outs, "cluster-role.metadata.name") != "default:c" ||
+		get(outs, "cluster-role-binding.subjects.0.namespace") != "default" || get(outs, "service-account.metadata.name") != "robot" {
+		t.Errorf("service-account outputs %s", asJSON(outs))
+	}
+
+	jp := renderTrait(t, byName(t, defs, "traits", "json-patch"), traitSamples["json-patch"])
+	if tag := tagOf(jp, "patch"); tag != "// +patchStrategy=jsonPatch" {
+		t.Errorf("json-patch tag %q", tag)
+	}
+	if get(concrete(t, jp, "patch"), "operations.0.path") != "/spec/replicas" {
+		t.Errorf("json-patch patch")
+	}
+	jm := renderTrait(t, byName(t, defs, "traits", "json-merge-patch"), `{spec: replicas: 3, metadata: labels: x: null}`)
+	if tag := tagOf(jm, "patch"); tag != "// +patchStrategy=jsonMergePatch" {
+		t.Errorf("json-merge-patch tag %q", tag)
+	}
+}
