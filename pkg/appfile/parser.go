@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -109,6 +110,47 @@ func decodeApplication(b []byte) (*Application, error) {
 	return &app, nil
 }
 
+// ParseError lists every problem found while resolving an Application's types.
+type ParseError struct {
+	App  string
+	Errs []error
+}
+
+// Error joins the problems: `application "a": component "x": ComponentDefinition "foo" not found ...`.
+func (e *ParseError) Error() string {
+	msgs := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		msgs[i] = err.Error()
+	}
+	return fmt.Sprintf("application %q: %s", e.App, strings.Join(msgs, "; "))
+}
+
+// Unwrap exposes the individual errors to errors.Is/As.
+func (e *ParseError) Unwrap() []error { return e.Errs }
+
+// OnlyNotFound reports whether every problem is a missing definition.
+func (e *ParseError) OnlyNotFound() bool {
+	for _, err := range e.Errs {
+		if !allNotFound(err) {
+			return false
+		}
+	}
+	return len(e.Errs) > 0
+}
+
+// allNotFound reports whether err, or every error it joins, is a NotFoundError.
+func allNotFound(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !allNotFound(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return IsNotFound(err)
+}
+
 // Parser resolves an Application's types through a Loader (STYLE.md P12).
 type Parser struct {
 	loader Loader
@@ -127,11 +169,11 @@ func (p *Parser) Parse(ctx context.Context, app *Application) (*Appfile, error) 
 		return nil, err
 	}
 	af := &Appfile{App: app, Namespace: app.Namespace}
-	var errs []string
+	var errs []error
 	for i := range app.Spec.Components {
 		c, err := p.parseComponent(ctx, app, &app.Spec.Components[i])
 		if err != nil {
-			errs = append(errs, err.Error())
+			errs = append(errs, err)
 			continue
 		}
 		af.Components = append(af.Components, c)
@@ -140,7 +182,7 @@ func (p *Parser) Parse(ctx context.Context, app *Application) (*Appfile, error) 
 		pol := &app.Spec.Policies[i]
 		def, err := p.load(ctx, KindPolicy, pol.Type, app.Namespace)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("policy %q: %v", pol.Name, err))
+			errs = append(errs, fmt.Errorf("policy %q: %w", pol.Name, err))
 			continue
 		}
 		af.Policies = append(af.Policies, &Policy{Name: pol.Name, Type: pol.Type, Properties: pol.Properties, Template: NewTemplate(def)})
@@ -151,7 +193,7 @@ func (p *Parser) Parse(ctx context.Context, app *Application) (*Appfile, error) 
 		errs = append(errs, stepErrs...)
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("application %q: %s", app.Name, strings.Join(errs, "; "))
+		return nil, &ParseError{App: app.Name, Errs: errs}
 	}
 	if err := validateTraits(af); err != nil {
 		return nil, fmt.Errorf("application %q: %w", app.Name, err)
@@ -165,24 +207,21 @@ func (p *Parser) parseComponent(ctx context.Context, app *Application, ac *Appli
 		return nil, fmt.Errorf("component %q: %w", ac.Name, err)
 	}
 	c := &Component{Name: ac.Name, Type: ac.Type, Properties: ac.Properties, DependsOn: ac.DependsOn, Template: NewTemplate(def)}
-	var errs []string
+	var errs []error
 	for _, at := range ac.Traits {
 		tdef, err := p.load(ctx, KindTrait, at.Type, app.Namespace)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("trait %q on component %q: %v", at.Type, ac.Name, err))
+			errs = append(errs, fmt.Errorf("trait %q on component %q: %w", at.Type, ac.Name, err))
 			continue
 		}
 		c.Traits = append(c.Traits, &Trait{Type: at.Type, Properties: at.Properties, Template: NewTemplate(tdef)})
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
-	}
-	return c, nil
+	return c, errors.Join(errs...)
 }
 
-func (p *Parser) parseSteps(ctx context.Context, ns string, in []WorkflowStep) ([]*Step, []string) {
+func (p *Parser) parseSteps(ctx context.Context, ns string, in []WorkflowStep) ([]*Step, []error) {
 	var steps []*Step
-	var errs []string
+	var errs []error
 	for i := range in {
 		ws := &in[i]
 		st := &Step{Name: ws.Name, Type: ws.Type, Properties: ws.Properties, Spec: ws}
@@ -192,7 +231,7 @@ func (p *Parser) parseSteps(ctx context.Context, ns string, in []WorkflowStep) (
 			st.Template = NewTemplate(def)
 		case IsNotFound(err) && builtinSteps[ws.Type]:
 		default:
-			errs = append(errs, fmt.Sprintf("workflow step %q: %v", ws.Name, err))
+			errs = append(errs, fmt.Errorf("workflow step %q: %w", ws.Name, err))
 		}
 		sub, subErrs := p.parseSteps(ctx, ns, ws.SubSteps)
 		st.SubSteps = sub

@@ -136,6 +136,8 @@ type compiled struct {
 	// ctxKeys are the `context.<key>` selectors the source uses; nil means
 	// the template uses `context` in another way and gets every key.
 	ctxKeys map[string]bool
+	// tags are the patch annotations in the source (see staticTags).
+	tags map[string]Tags
 }
 
 // context returns the context value to fill: only the keys the template
@@ -179,36 +181,37 @@ func (w *worker) compile(src string) (*compiled, error) {
 	if c, ok := w.cache[key]; ok {
 		return c, nil
 	}
-	v, err := w.build(src)
+	v, tags, err := w.build(src)
 	if err != nil {
 		return nil, err
 	}
 	if len(w.cache) >= w.max {
 		clear(w.cache) // simple and bounded; definitions are few, so this is rare
 	}
-	c := &compiled{v: v, ctxKeys: contextKeys(src)}
+	c := &compiled{v: v, ctxKeys: contextKeys(src), tags: tags}
 	w.cache[key] = c
 	return c, nil
 }
 
-func (w *worker) build(src string) (cue.Value, error) {
+func (w *worker) build(src string) (cue.Value, map[string]Tags, error) {
 	// context and parameter are declared (at the end, after any imports) so
 	// references resolve before the engine fills them; unification keeps the
 	// template's own declarations.
 	f, err := parser.ParseFile("template.cue", src+"\ncontext: _\nparameter: _\n", parser.ParseComments)
 	if err != nil {
-		return cue.Value{}, fmt.Errorf("parsing template: %w", flatten(err))
+		return cue.Value{}, nil, fmt.Errorf("parsing template: %w", flatten(err))
 	}
 	inst := build.NewContext().NewInstance("", nil)
 	if err := inst.AddSyntax(f); err != nil {
-		return cue.Value{}, fmt.Errorf("loading template: %w", flatten(err))
+		return cue.Value{}, nil, fmt.Errorf("loading template: %w", flatten(err))
 	}
 	if err := w.imports.resolve(inst, f); err != nil {
-		return cue.Value{}, fmt.Errorf("resolving imports: %w", err)
+		return cue.Value{}, nil, fmt.Errorf("resolving imports: %w", err)
 	}
+	tags := staticTags(f)
 	v := w.ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return cue.Value{}, fmt.Errorf("compiling template: %w", flatten(err))
+		return cue.Value{}, nil, fmt.Errorf("compiling template: %w", flatten(err))
 	}
-	return v, nil
+	return v, tags, nil
 }

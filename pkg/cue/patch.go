@@ -78,7 +78,7 @@ func (m *merger) merge(base, patch any, path, shape string, inherited Tags) (any
 			return nil, conflict(path, base, patch)
 		}
 		if t.PatchStrategy == StrategyRetainKeys {
-			bm = retain(bm, pv)
+			return deepCopy(pv), nil // the patch's keys and values, nothing else
 		}
 		for k, v := range pv {
 			merged, err := m.merge(bm[k], v, joinPath(path, k), joinPath(shape, k), Tags{PatchKey: t.PatchKey})
@@ -164,17 +164,6 @@ func findByKeys(list []any, pe any, keys []string) int {
 		}
 	}
 	return -1
-}
-
-// retain drops keys of base that the patch does not mention.
-func retain(base, patch map[string]any) map[string]any {
-	out := make(map[string]any, len(patch))
-	for k := range patch {
-		if v, ok := base[k]; ok {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 func conflict(path string, base, patch any) error {

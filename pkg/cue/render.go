@@ -51,7 +51,11 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 		if err != nil {
 			return err
 		}
-		res, err = decodeResult(v)
+		tc, err := w.w.compile(template) // cached: fill compiled it
+		if err != nil {
+			return err
+		}
+		res, err = decodeResult(v, tc.tags)
 		return err
 	})
 	return res, err
@@ -81,7 +85,7 @@ func (w *Worker) Fill(template string, parameter map[string]any, c *Context) (cu
 // field is a one-selector path; built without the CUE parser ParsePath uses.
 func field(name string) cue.Path { return cue.MakePath(cue.Str(name)) }
 
-func decodeResult(v cue.Value) (*Result, error) {
+func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 	res := &Result{}
 	d := newDecoder(false)
 	if ov := v.LookupPath(field("output")); ov.Exists() {
@@ -103,7 +107,7 @@ func decodeResult(v cue.Value) (*Result, error) {
 		}
 	}
 	if pv := v.LookupPath(field("patch")); pv.Exists() {
-		res.Patch = decodePatch(pv, "patch", d)
+		res.Patch = decodePatch(pv, "patch", subTags(tags, "patch"), d)
 	}
 	if pv := v.LookupPath(field("patchOutputs")); pv.Exists() {
 		it, err := pv.Fields()
@@ -113,7 +117,7 @@ func decodeResult(v cue.Value) (*Result, error) {
 		res.PatchOutputs = map[string]*Patch{}
 		for it.Next() {
 			name := it.Selector().Unquoted()
-			res.PatchOutputs[name] = decodePatch(it.Value(), joinPath("patchOutputs", name), d)
+			res.PatchOutputs[name] = decodePatch(it.Value(), joinPath("patchOutputs", name), subTags(tags, joinPath("patchOutputs", name)), d)
 		}
 	}
 	if err := d.err(); err != nil {
@@ -126,9 +130,17 @@ func decodeResult(v cue.Value) (*Result, error) {
 	return res, nil
 }
 
-func decodePatch(v cue.Value, path string, errs *decoder) *Patch {
+// decodePatch decodes a patch; annotations come from the source (static) and
+// from the evaluated value's comments, the latter winning.
+func decodePatch(v cue.Value, path string, static map[string]Tags, errs *decoder) *Patch {
 	d := newDecoder(true)
+	for k, t := range static {
+		d.tags[k] = t
+	}
 	p := &Patch{Strategy: parseTags(v).PatchStrategy}
+	if p.Strategy == "" {
+		p.Strategy = static[""].PatchStrategy
+	}
 	p.Value = d.decode(v, path, "")
 	p.Tags = d.tags
 	errs.errs.Errs = append(errs.errs.Errs, d.errs.Errs...)

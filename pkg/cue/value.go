@@ -135,21 +135,7 @@ func (d *decoder) readTags(v cue.Value, shape string) {
 	}
 }
 
-func parseTags(v cue.Value) Tags {
-	var t Tags
-	for _, cg := range v.Doc() {
-		for _, c := range cg.List {
-			line := strings.TrimSpace(strings.TrimPrefix(c.Text, "//"))
-			if k, ok := strings.CutPrefix(line, "+patchKey="); ok {
-				t.PatchKey = strings.TrimSpace(k)
-			}
-			if s, ok := strings.CutPrefix(line, "+patchStrategy="); ok {
-				t.PatchStrategy = strings.TrimSpace(s)
-			}
-		}
-	}
-	return t
-}
+func parseTags(v cue.Value) Tags { return commentTags(v.Doc()) }
 
 func appendCapped(errs []FieldError, fe FieldError) []FieldError {
 	if len(errs) >= maxDecodeErrors {
