@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/kwok/pkg/apis/internalversion"
 	kwokconfig "sigs.k8s.io/kwok/pkg/config"
 	"sigs.k8s.io/kwok/pkg/kwok/controllers"
+	kwoklog "sigs.k8s.io/kwok/pkg/log"
 	kwokclient "sigs.k8s.io/kwok/pkg/utils/client"
 )
 
@@ -45,6 +47,8 @@ type Simulated struct {
 
 // Run registers the node and simulates its kubelet until ctx is done.
 func (s *Simulated) Run(ctx context.Context) error {
+	// kwok logs every pod transition at info level; keep warnings and errors only.
+	ctx = kwoklog.NewContext(ctx, kwoklog.NewLogger(os.Stderr, kwoklog.LevelWarn))
 	cs, err := kwokclient.NewClientset("", s.Kubeconfig)
 	if err != nil {
 		return fmt.Errorf("simulated node client: %w", err)
