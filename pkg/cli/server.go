@@ -15,6 +15,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
 
+	"velad.io/velad/pkg/controller/bootstrap"
 	"velad.io/velad/pkg/server"
 	"velad.io/velad/pkg/server/component"
 	"velad.io/velad/pkg/server/config"
@@ -65,7 +66,7 @@ func embeddedControllers(cfg *config.Config) []server.Controller {
 	if cfg.ClusterOnly {
 		return nil
 	}
-	return nil
+	return []server.Controller{bootstrap.Controller()}
 }
 
 // signalContext is cancelled on the first SIGINT/SIGTERM; a second one exits at once.
