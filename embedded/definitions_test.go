@@ -10,6 +10,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/parser"
 	cueyaml "cuelang.org/go/encoding/yaml"
 )
@@ -139,6 +140,21 @@ func TestDefinitionsDecode(t *testing.T) {
 			if _, ok := spec["podDisruptive"]; !ok {
 				t.Errorf("%s: spec.podDisruptive missing", d.file)
 			}
+		}
+	}
+}
+
+// TestTemplatesAreFormatted keeps the templates in `cue fmt` form, which is also how
+// `vela def get` shows them.
+func TestTemplatesAreFormatted(t *testing.T) {
+	for _, d := range loadDefinitions(t) {
+		out, err := format.Source([]byte(d.template))
+		if err != nil {
+			t.Errorf("%s: %v", d.file, err)
+			continue
+		}
+		if string(out) != d.template {
+			t.Errorf("%s: template is not formatted like cue fmt does", d.file)
 		}
 	}
 }
