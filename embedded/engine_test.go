@@ -20,6 +20,25 @@ import (
 
 func templateOf(t *testing.T, dir, name string) string {
 	t.Helper()
+	return definitionOf(t, dir, name).Spec.Schematic.CUE.Template
+}
+
+type definitionDoc struct {
+	Spec struct {
+		Schematic struct {
+			CUE struct {
+				Template string `json:"template"`
+			} `json:"cue"`
+		} `json:"schematic"`
+		Status struct {
+			HealthPolicy string `json:"healthPolicy"`
+			CustomStatus string `json:"customStatus"`
+		} `json:"status"`
+	} `json:"spec"`
+}
+
+func definitionOf(t *testing.T, dir, name string) definitionDoc {
+	t.Helper()
 	data, err := fs.ReadFile(embedded.Definitions(), dir+"/"+name+".yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -28,19 +47,11 @@ func templateOf(t *testing.T, dir, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var def struct {
-		Spec struct {
-			Schematic struct {
-				CUE struct {
-					Template string `json:"template"`
-				} `json:"cue"`
-			} `json:"schematic"`
-		} `json:"spec"`
-	}
+	var def definitionDoc
 	if err := cuecontext.New().BuildFile(f).Decode(&def); err != nil {
 		t.Fatal(err)
 	}
-	return def.Spec.Schematic.CUE.Template
+	return def
 }
 
 func params(t *testing.T, s string) map[string]any {
@@ -244,6 +255,66 @@ func TestWorkflowStepsCompileWithEngine(t *testing.T) {
 		name := strings.TrimSuffix(en.Name(), ".yaml")
 		if err := e.Validate(context.Background(), templateOf(t, "workflowsteps", name)); err != nil {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestTemplatesCompileWithEngine compiles every component, trait and policy template
+// with velad's engine (imports, static errors) and evaluates each status snippet.
+func TestTemplatesCompileWithEngine(t *testing.T) {
+	e, err := velacue.New(velacue.WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"components", "traits", "policies"} {
+		entries, err := fs.ReadDir(embedded.Definitions(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, en := range entries {
+			name := strings.TrimSuffix(en.Name(), ".yaml")
+			if err := e.Validate(context.Background(), templateOf(t, dir, name)); err != nil {
+				t.Errorf("%s/%s: %v", dir, name, err)
+			}
+		}
+	}
+}
+
+// TestStatusWithEngine evaluates the health policies and custom status messages on
+// live-looking objects, the way the controller will.
+func TestStatusWithEngine(t *testing.T) {
+	e, err := velacue.New(velacue.WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		dir, name       string
+		output, outputs string
+		healthy         bool
+		message         string
+	}{
+		{"components", "webservice", `{"spec": {"replicas": 2}, "metadata": {"generation": 3}, "status": {"replicas": 2, "readyReplicas": 2, "updatedReplicas": 2, "observedGeneration": 3}}`, `{}`, true, "Ready:2/2"},
+		{"components", "webservice", `{"spec": {}, "metadata": {"generation": 1}, "status": {"replicas": 1, "updatedReplicas": 1, "observedGeneration": 1}}`, `{}`, false, "Ready:0/1"},
+		{"components", "worker", `{"spec": {"replicas": 1}, "metadata": {"generation": 1}, "status": {"replicas": 1, "readyReplicas": 1, "updatedReplicas": 1, "observedGeneration": 1}}`, `{}`, true, "Ready:1/1"},
+		{"components", "statefulset", `{"spec": {"replicas": 1}, "metadata": {"generation": 1}, "status": {}}`, `{}`, false, "Ready:0/1"},
+		{"components", "daemon", `{"spec": {}, "metadata": {"generation": 1}, "status": {"desiredNumberScheduled": 1, "numberReady": 1, "updatedNumberScheduled": 1, "observedGeneration": 1}}`, `{}`, true, "Ready:1/1"},
+		{"components", "task", `{"spec": {"parallelism": 2, "completions": 2}, "status": {"succeeded": 2}}`, `{}`, true, "Succeeded:2/2"},
+		{"components", "task", `{"spec": {"parallelism": 1, "completions": 1}, "status": {}}`, `{}`, false, "Succeeded:0/1"},
+		{"traits", "expose", `{}`, `{"service": {"spec": {"type": "ClusterIP", "clusterIP": "10.0.0.9"}}}`, true, "Cluster IP: 10.0.0.9"},
+		{"traits", "expose", `{}`, `{"service": {"spec": {"type": "LoadBalancer"}, "status": {"loadBalancer": {}}}}`, false, "Waiting for the load balancer to get an address"},
+		{"traits", "gateway", `{}`, `{"ingress": {"kind": "Ingress", "spec": {"rules": [{"host": "example.com"}]}}}`, true, "Visiting URL: example.com"},
+	}
+	for _, c := range cases {
+		d := definitionOf(t, c.dir, c.name)
+		st := velacue.StatusTemplates{HealthPolicy: d.Spec.Status.HealthPolicy, CustomStatus: d.Spec.Status.CustomStatus}
+		vc := &velacue.Context{Name: "c", AppName: "a", Namespace: "default", Output: params(t, c.output), Outputs: params(t, c.outputs)}
+		got, err := e.EvalStatus(context.Background(), st, map[string]any{}, vc)
+		if err != nil {
+			t.Errorf("%s/%s with %s: %v", c.dir, c.name, c.output, err)
+			continue
+		}
+		if got.Healthy != c.healthy || got.Message != c.message {
+			t.Errorf("%s/%s with %s %s: healthy %v %q, want %v %q", c.dir, c.name, c.output, c.outputs, got.Healthy, got.Message, c.healthy, c.message)
 		}
 	}
 }
