@@ -17,7 +17,7 @@ var opImport = regexp.MustCompile(`(?m)^import "vela/op"\n|^\s*"vela/op"\n`)
 
 // opActions are the vela/op actions the built-in steps use; velad's engine must provide them.
 var opActions = []string{
-	"#Apply", "#ApplyComponent", "#CollectServiceEndpoints", "#ConditionalWait", "#Deploy",
+	"#Apply", "#ApplyApplication", "#ApplyComponent", "#ApplyRemaining", "#CollectServiceEndpoints", "#ConditionalWait", "#Deploy",
 	"#Fail", "#HTTPDo", "#HTTPPost", "#Load", "#Message", "#Read", "#SendEmail", "#Steps", "#Suspend",
 }
 
@@ -41,9 +41,11 @@ var stepSamples = map[string][]struct {
 		{`{policies: ["topology-local"]}`, "", map[string]any{"deploy.parallelism": int64(5), "deploy.policies[0]": "topology-local"}},
 		{`{auto: false}`, "", map[string]any{"suspend.message": `Waiting approval to the deploy step "step"`}},
 	},
-	"suspend":         {{`{duration: "30s"}`, "", map[string]any{"suspend.duration": "30s"}}},
-	"step-group":      {{`{}`, "", nil}},
-	"apply-component": {{`{component: "comp"}`, `load: value: comp: {name: "comp"}`, map[string]any{"apply.value.name": "comp"}}},
+	"suspend":           {{`{duration: "30s"}`, "", map[string]any{"suspend.duration": "30s"}}},
+	"step-group":        {{`{}`, "", nil}},
+	"apply-component":   {{`{component: "comp"}`, `load: value: comp: {name: "comp"}`, map[string]any{"apply.value.name": "comp"}}},
+	"apply-application": {{`{}`, "", nil}},
+	"apply-remaining":   {{`{exceptions: ["server1"]}`, "", map[string]any{"apply.exceptions[0]": "server1"}}},
 	"apply-object": {{`{value: {apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: name: "myclaim"}}`, "",
 		map[string]any{"apply.value.kind": "PersistentVolumeClaim", "apply.cluster": ""}}},
 	"read-object": {
