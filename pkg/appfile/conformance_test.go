@@ -35,7 +35,8 @@ func TestConformance(t *testing.T) {
 			rel, _ := filepath.Rel(root, fa.file)
 			name, app := rel+"/"+fa.app.Name, fa.app
 			t.Run(name, func(t *testing.T) {
-				ms, err := DryRun(context.Background(), e, Chain{defs, builtin}, app, RenderOptions{})
+				loader := Chain{defs, builtin}
+				ms, err := DryRun(context.Background(), e, loader, app, RenderOptions{})
 				if want, ok := expectedFailures[name]; ok {
 					if err == nil || !strings.Contains(err.Error(), want) {
 						t.Fatalf("want an error containing %q, got %v", want, err)
@@ -55,6 +56,13 @@ func TestConformance(t *testing.T) {
 				}
 				rendered = append(rendered, name)
 				checkRendered(t, app, ms)
+				af, err := NewParser(loader).Parse(context.Background(), app)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := af.Vet(context.Background(), e); err != nil {
+					t.Errorf("definitions used by the application do not compile: %v", err)
+				}
 			})
 		}
 		return nil

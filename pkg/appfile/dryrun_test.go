@@ -10,11 +10,12 @@ import (
 	"testing"
 
 	"velad.io/velad/pkg/cue"
+	"velad.io/velad/pkg/cue/provider/op"
 )
 
 func newEngine(t testing.TB) *cue.Engine {
 	t.Helper()
-	e, err := cue.New()
+	e, err := cue.New(cue.WithProviders(op.All()...))
 	if err != nil {
 		t.Fatal(err)
 	}

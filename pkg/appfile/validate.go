@@ -1,10 +1,14 @@
 package appfile
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"velad.io/velad/pkg/cue"
 )
 
 // validateApplication checks names and references before any definition is loaded.
@@ -83,4 +87,38 @@ func checkApplies(c *Component, t *Trait, workload map[string]any) error {
 	}
 	return fmt.Errorf("trait %q does not apply to component %q of type %q (it applies to %s)",
 		t.Type, c.Name, c.Type, strings.Join(allowed, ", "))
+}
+
+// Vet compiles every template the Appfile uses — components, traits,
+// policies, workflow steps and their status snippets — without rendering.
+func (af *Appfile) Vet(ctx context.Context, e *cue.Engine) error {
+	seen := map[*Template]bool{}
+	var errs []error
+	vet := func(t *Template) {
+		if t == nil || seen[t] {
+			return
+		}
+		seen[t] = true
+		if err := t.Vet(ctx, e); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, c := range af.Components {
+		vet(c.Template)
+		for _, t := range c.Traits {
+			vet(t.Template)
+		}
+	}
+	for _, p := range af.Policies {
+		vet(p.Template)
+	}
+	var steps func([]*Step)
+	steps = func(ss []*Step) {
+		for _, s := range ss {
+			vet(s.Template)
+			steps(s.SubSteps)
+		}
+	}
+	steps(af.WorkflowSteps)
+	return errors.Join(errs...)
 }

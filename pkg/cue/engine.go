@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strings"
 	"runtime"
 
 	"cuelang.org/go/cue"
@@ -99,13 +100,32 @@ func (e *Engine) Do(ctx context.Context, fn func(w *Worker) error) error {
 	}
 }
 
-// Validate compiles src (a template or status snippet) and reports syntax,
-// import and static evaluation errors.
+// Validate compiles src (a template or status snippet) and evaluates it with
+// an empty parameter and a placeholder context (empty output and outputs),
+// reporting syntax, import, reference and conflict errors. Fields that stay
+// incomplete without real inputs are not errors.
 func (e *Engine) Validate(ctx context.Context, src string) error {
 	return e.Do(ctx, func(w *Worker) error {
-		_, err := w.Compile(src)
-		return err
+		c, err := w.w.compile(src)
+		if err != nil {
+			return err
+		}
+		if err := c.v.Err(); isStructural(err) {
+			return fmt.Errorf("compiling template: %w", flatten(err))
+		}
+		vet := &Context{Name: "vet", AppName: "vet", Namespace: "default", Output: map[string]any{}, Outputs: map[string]any{}}
+		v := c.v.FillPath(cue.MakePath(), map[string]any{"context": vet.Map()})
+		if err := v.Validate(); err != nil {
+			return flatten(err)
+		}
+		return nil
 	})
+}
+
+// isStructural reports compile errors — unresolved references and the like —
+// as opposed to evaluation errors caused by the still-unknown context.
+func isStructural(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "not found")
 }
 
 // Worker is exclusive access to one CUE runtime, handed out by Engine.Do.
@@ -209,8 +229,11 @@ func (w *worker) build(src string) (cue.Value, map[string]Tags, error) {
 		return cue.Value{}, nil, fmt.Errorf("resolving imports: %w", err)
 	}
 	tags := staticTags(f)
+	// No evaluation here: with `context` still open, conditions over it are
+	// undecided and may fail spuriously. Evaluation errors surface when the
+	// template is filled (Render, EvalStatus) or vetted (Validate).
 	v := w.ctx.BuildInstance(inst)
-	if err := v.Err(); err != nil {
+	if err := v.Err(); isStructural(err) {
 		return cue.Value{}, nil, fmt.Errorf("compiling template: %w", flatten(err))
 	}
 	return v, tags, nil
