@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
-	"strings"
 	"runtime"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"

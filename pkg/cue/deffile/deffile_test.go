@@ -66,8 +66,8 @@ func TestToObjectAndBack(t *testing.T) {
 func TestToObjectErrors(t *testing.T) {
 	for in, want := range map[string]string{
 		`x: {type: "gadget"}` + "\ntemplate: {}": `type "gadget" is not one of`,
-		`x: {type: "trait"}`:                      `no template block`,
-		`template: {}`:                            `no definition block`,
+		`x: {type: "trait"}`:                     `no template block`,
+		`template: {}`:                           `no definition block`,
 	} {
 		if _, err := ToObject(in); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: error %v, want %q", in, err, want)
