@@ -175,6 +175,10 @@ func TestTraitPatchesWithEngine(t *testing.T) {
 		{"k8s-update-strategy", `{"strategy": {"type": "Recreate"}}`, map[string]any{"spec.strategy.type": "Recreate", "spec.strategy.rollingUpdate": nil}},
 		{"json-patch", `{"operations": [{"op": "add", "path": "/spec/replicas", "value": 5}]}`, map[string]any{"spec.replicas": 5}},
 		{"json-merge-patch", `{"spec": {"replicas": 4}}`, map[string]any{"spec.replicas": 4}},
+		{"configmap", `{"volumes": [{"name": "cfg", "mountPath": "/cfg", "readOnly": true}]}`, map[string]any{
+			"spec.template.spec.volumes.1.configMap.name": "cfg", "spec.template.spec.containers.0.volumeMounts.1.readOnly": true}},
+		{"pvc", `{"claimName": "c1", "volumeMode": "Block", "volumesToMount": [{"name": "v", "devicePath": "/dev/x"}]}`, map[string]any{
+			"spec.template.spec.volumes.1.persistentVolumeClaim.claimName": "c1", "spec.template.spec.containers.0.volumeDevices.0.devicePath": "/dev/x"}},
 	}
 	for _, c := range cases {
 		out := applyTrait(t, e, vctx, base, c.trait, c.params)
