@@ -175,6 +175,8 @@ func TestTraitPatchesWithEngine(t *testing.T) {
 		{"k8s-update-strategy", `{"strategy": {"type": "Recreate"}}`, map[string]any{"spec.strategy.type": "Recreate", "spec.strategy.rollingUpdate": nil}},
 		{"json-patch", `{"operations": [{"op": "add", "path": "/spec/replicas", "value": 5}]}`, map[string]any{"spec.replicas": 5}},
 		{"json-merge-patch", `{"spec": {"replicas": 4}}`, map[string]any{"spec.replicas": 4}},
+		{"service-binding", `{"envMappings": {"B": {"secret": "s1"}, "D": {"secret": "s2", "key": "k"}}}`, map[string]any{
+			"spec.template.spec.containers.0.env.1.valueFrom.secretKeyRef.key": "B", "spec.template.spec.containers.0.env.2.valueFrom.secretKeyRef.name": "s2"}},
 		{"configmap", `{"volumes": [{"name": "cfg", "mountPath": "/cfg", "readOnly": true}]}`, map[string]any{
 			"spec.template.spec.volumes.1.configMap.name": "cfg", "spec.template.spec.containers.0.volumeMounts.1.readOnly": true}},
 		{"pvc", `{"claimName": "c1", "volumeMode": "Block", "volumesToMount": [{"name": "v", "devicePath": "/dev/x"}]}`, map[string]any{

@@ -60,9 +60,10 @@ var traitSamples = map[string]string{
 	"podsecuritycontext":        `{fsGroup: 2000}`,
 	"topologyspreadconstraints": `{constraints: [{maxSkew: 1, topologyKey: "zone", labelSelector: matchLabels: app: "x"}]}`,
 	// deprecated KubeVela traits kept for the conformance examples
-	"configmap": `{volumes: [{name: "cfg", mountPath: "/cfg", data: {a: "b"}}, {name: "other", mountPath: "/other"}]}`,
-	"pvc":       `{claimName: "c1", volumeMode: "Block", resources: requests: storage: "2Gi", volumesToMount: [{name: "v", devicePath: "/tmp"}]}`,
-	"ingress":   `{domain: "example.com", http: {"/": 8000}}`,
+	"configmap":       `{volumes: [{name: "cfg", mountPath: "/cfg", data: {a: "b"}}, {name: "other", mountPath: "/other"}]}`,
+	"pvc":             `{claimName: "c1", volumeMode: "Block", resources: requests: storage: "2Gi", volumesToMount: [{name: "v", devicePath: "/tmp"}]}`,
+	"ingress":         `{domain: "example.com", http: {"/": 8000}}`,
+	"service-binding": `{envMappings: {MY_ENV: secret: "secret1", MY_ENV2: {secret: "secret2", key: "test"}}}`,
 }
 
 // renderTrait renders a trait against baseDeployment and checks it reported no errs.

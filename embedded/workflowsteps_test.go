@@ -61,9 +61,9 @@ var stepSamples = map[string][]struct {
 			map[string]any{"dingding.send.url": "https://ding", "email.send.from.port": int64(587), "email.send.to[0]": "c@d"}},
 	},
 	"webhook": {
-		{`{url: value: "http://hook", data: {a: 1}}`, "", map[string]any{"webhook.http.url": "http://hook", "webhook.http.request.body": `{"a":1}`}},
+		{`{url: value: "http://hook", data: {a: 1}}`, "", map[string]any{"webhook.req.url": "http://hook", "webhook.req.request.body": `{"a":1}`}},
 		{`{url: secretRef: {name: "s", key: "k"}}`, `webhook: read: value: data: k: "aHR0cDovL2hvb2s="
-data: read: value: {kind: "Application"}`, map[string]any{"webhook.http.url": "http://hook", "data.value": `{"apiVersion":"core.oam.dev/v1beta1","kind":"Application","metadata":{"name":"c","namespace":"default"}}`}},
+data: read: value: {kind: "Application"}`, map[string]any{"webhook.req.url": "http://hook", "data.value": `{"apiVersion":"core.oam.dev/v1beta1","kind":"Application","metadata":{"name":"c","namespace":"default"}}`}},
 	},
 	"request": {{`{url: "https://api.github.com/repos/kubevela/workflow"}`, `req: response: {statusCode: 200, body: "{\"stargazers_count\": 7}"}`,
 		map[string]any{"req.method": "GET", "response.stargazers_count": int64(7)}}},
