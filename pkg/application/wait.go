@@ -1,0 +1,165 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+)
+
+// PollInterval is how often the Wait functions read the Application.
+const PollInterval = 500 * time.Millisecond
+
+// Progress is told the Application's state on every poll of a wait.
+type Progress func(app *v1beta1.Application)
+
+// SuspendedError says the workflow stopped at a suspend point instead of running through.
+type SuspendedError struct {
+	// App is the Application's name.
+	App string
+	// Step is the suspending step, when known.
+	Step string
+}
+
+// Error reads `the workflow of application "x" is suspended at step "approve": resume it
+// with vela workflow resume x`.
+func (e *SuspendedError) Error() string {
+	at := ""
+	if e.Step != "" {
+		at = fmt.Sprintf(" at step %q", e.Step)
+	}
+	return fmt.Sprintf("the workflow of application %q is suspended%s: resume it with vela workflow resume %s", e.App, at, e.App)
+}
+
+// WaitRunning polls until the controller reports the Application running at a generation
+// of at least generation. A failed or terminated workflow returns an error carrying the
+// status message, a suspended one a *SuspendedError; ctx bounds the wait.
+func WaitRunning(ctx context.Context, c client.Client, namespace, name string, generation int64, progress Progress) (*v1beta1.Application, error) {
+	var last *v1beta1.Application
+	for {
+		app, err := Get(ctx, c, namespace, name)
+		if err != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, err
+		}
+		if app != nil {
+			last = app
+			if progress != nil {
+				progress(app)
+			}
+			if app.Status.ObservedGeneration >= generation {
+				if done, err := settled(app); done {
+					return app, err
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return last, fmt.Errorf("application %s/%s is not running yet (%s): %w", namespace, name, Describe(last), ctx.Err())
+		case <-time.After(PollInterval):
+		}
+	}
+}
+
+// settled reports whether the phase ends a wait for running, and with which error.
+func settled(app *v1beta1.Application) (bool, error) {
+	switch app.Status.Phase {
+	case v1beta1.ApplicationRunning:
+		return true, nil
+	case v1beta1.ApplicationWorkflowFailed, v1beta1.ApplicationWorkflowTerminated:
+		return true, fmt.Errorf("application %s/%s: %s", app.Namespace, app.Name, Describe(app))
+	case v1beta1.ApplicationWorkflowSuspending:
+		return true, &SuspendedError{App: app.Name, Step: stepIn(app, v1beta1.WorkflowStepPhaseSuspending, v1beta1.WorkflowStepPhaseRunning)}
+	}
+	return false, nil
+}
+
+// WaitDeleted polls until the Application is gone; ctx bounds the wait.
+func WaitDeleted(ctx context.Context, c client.Client, namespace, name string, progress Progress) error {
+	for {
+		app, err := Get(ctx, c, namespace, name)
+		if IsNotFound(err) {
+			return nil
+		}
+		if err != nil && ctx.Err() == nil {
+			return err
+		}
+		if app != nil && progress != nil {
+			progress(app)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("application %s/%s still exists (%s; finalizers %v): %w", namespace, name, Describe(app), finalizers(app), ctx.Err())
+		case <-time.After(PollInterval):
+		}
+	}
+}
+
+func finalizers(app *v1beta1.Application) []string {
+	if app == nil {
+		return nil
+	}
+	return app.Finalizers
+}
+
+// Describe summarises an Application's state in one line: its phase, the current step and
+// the messages of failed steps and false conditions.
+func Describe(app *v1beta1.Application) string {
+	if app == nil {
+		return "not read yet"
+	}
+	phase := string(app.Status.Phase)
+	if phase == "" {
+		phase = "no status yet (is the controller running?)"
+	}
+	parts := []string{"phase " + phase}
+	if wf := app.Status.Workflow; wf != nil {
+		if s := stepIn(app, v1beta1.WorkflowStepPhaseRunning, v1beta1.WorkflowStepPhaseSuspending); s != "" {
+			parts = append(parts, "step "+s)
+		}
+		if wf.Message != "" {
+			parts = append(parts, wf.Message)
+		}
+		for _, s := range wf.Steps {
+			if s.Phase == v1beta1.WorkflowStepPhaseFailed && s.Message != "" {
+				parts = append(parts, fmt.Sprintf("step %s failed: %s", describeStep(s.StepStatus), s.Message))
+			}
+		}
+	}
+	for _, cond := range app.Status.Conditions {
+		if cond.Status == "False" && cond.Message != "" {
+			parts = append(parts, fmt.Sprintf("%s: %s", cond.Type, cond.Message))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// stepIn names the first step (or sub-step) in one of phases.
+func stepIn(app *v1beta1.Application, phases ...v1beta1.WorkflowStepPhase) string {
+	if app.Status.Workflow == nil {
+		return ""
+	}
+	in := func(p v1beta1.WorkflowStepPhase) bool {
+		for _, q := range phases {
+			if p == q {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range app.Status.Workflow.Steps {
+		for _, sub := range s.SubStepsStatus {
+			if in(sub.Phase) {
+				return describeStep(sub)
+			}
+		}
+		if in(s.Phase) {
+			return describeStep(s.StepStatus)
+		}
+	}
+	return ""
+}
