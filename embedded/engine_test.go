@@ -306,8 +306,8 @@ func TestStatusWithEngine(t *testing.T) {
 		{"components", "daemon", `{"spec": {}, "metadata": {"generation": 1}, "status": {"desiredNumberScheduled": 1, "numberReady": 1, "updatedNumberScheduled": 1, "observedGeneration": 1}}`, `{}`, true, "Ready:1/1"},
 		{"components", "task", `{"spec": {"parallelism": 2, "completions": 2}, "status": {"succeeded": 2}}`, `{}`, true, "Succeeded:2/2"},
 		{"components", "task", `{"spec": {"parallelism": 1, "completions": 1}, "status": {}}`, `{}`, false, "Succeeded:0/1"},
-		{"traits", "expose", `{}`, `{"service": {"spec": {"type": "ClusterIP", "clusterIP": "10.0.0.9"}}}`, true, "Cluster IP: 10.0.0.9"},
-		{"traits", "expose", `{}`, `{"service": {"spec": {"type": "LoadBalancer"}, "status": {"loadBalancer": {}}}}`, false, "Waiting for the load balancer to get an address"},
+		{"traits", "expose", `{}`, `{"service": {"spec": {"type": "ClusterIP", "clusterIP": "10.0.0.9"}}}`, true, "ClusterIP: 10.0.0.9"},
+		{"traits", "expose", `{}`, `{"service": {"spec": {"type": "LoadBalancer"}, "status": {"loadBalancer": {}}}}`, false, "ExternalIP: Pending"},
 		{"traits", "gateway", `{}`, `{"ingress": {"kind": "Ingress", "spec": {"rules": [{"host": "example.com"}]}}}`, true, "Visiting URL: example.com"},
 	}
 	for _, c := range cases {

@@ -214,9 +214,10 @@ func TestExposeTrait(t *testing.T) {
 	if sel["app.oam.dev/component"] != "c" {
 		t.Errorf("selector %v", sel)
 	}
-	v = renderTrait(t, d, `{ports: [{port: 80, nodePort: 30080}], type: "NodePort"}`)
-	if got := get(concrete(t, v, "outputs.service"), "spec.ports.0.nodePort"); got != float64(30080) {
-		t.Errorf("nodePort %v", got)
+	v = renderTrait(t, d, `{ports: [{port: 80, nodePort: 30080}, {port: 53, protocol: "UDP"}], type: "NodePort"}`)
+	svc = concrete(t, v, "outputs.service")
+	if get(svc, "spec.ports.0.nodePort") != float64(30080) || get(svc, "spec.ports.1.name") != "port-53-udp" {
+		t.Errorf("service %s", asJSON(svc))
 	}
 }
 
