@@ -12,6 +12,7 @@ import (
 
 	"velad.io/velad/embedded"
 	velacue "velad.io/velad/pkg/cue"
+	"velad.io/velad/pkg/cue/provider/op"
 )
 
 // These tests run the built-in definitions through velad's own CUE engine, so trait
@@ -243,15 +244,30 @@ func applyTrait(t *testing.T, e *velacue.Engine, vctx func(map[string]any) *vela
 	return out
 }
 
-// TestWorkflowStepsCompileWithEngine compiles every step template with velad's engine,
-// which must provide the vela/op package.
-func TestWorkflowStepsCompileWithEngine(t *testing.T) {
-	e, err := velacue.New(velacue.WithWorkers(1))
+// TestWorkflowStepsWithEngine compiles every step template against velad's vela/op
+// package and renders it with parameters from KubeVela's examples (actions are not run).
+func TestWorkflowStepsWithEngine(t *testing.T) {
+	e, err := velacue.New(velacue.WithWorkers(1), velacue.WithProviders(op.All()...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Provider("vela/op") == nil {
-		t.Skip("pkg/cue does not register a vela/op provider yet; the stubbed-op tests in package embedded cover the step templates meanwhile")
+	samples := map[string]string{
+		"apply-application":         `{}`,
+		"apply-component":           `{"component": "web"}`,
+		"apply-object":              `{"value": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}}`,
+		"apply-remaining":           `{"exceptions": ["server1"]}`,
+		"collect-service-endpoints": `{}`,
+		"depends-on-app":            `{"name": "another-app", "namespace": "default"}`,
+		"deploy":                    `{"policies": ["topology-local"]}`,
+		"export2config":             `{"configName": "my-configmap", "data": {"testkey": "v"}}`,
+		"export2secret":             `{"secretName": "my-secret", "kind": "docker-registry", "data": {}, "dockerRegistry": {"username": "u", "password": "p"}}`,
+		"notification":              `{"slack": {"url": {"secretRef": {"name": "my-secret", "key": "url"}}, "message": {"text": "hello world"}}}`,
+		"print-message-in-status":   `{"message": "done"}`,
+		"read-object":               `{"name": "my-cm", "apiVersion": "v1", "kind": "ConfigMap"}`,
+		"request":                   `{"url": "https://api.github.com/repos/kubevela/workflow", "method": "POST", "body": {"a": 1}, "header": {"X": "y"}}`,
+		"step-group":                `{}`,
+		"suspend":                   `{"duration": "30s"}`,
+		"webhook":                   `{"url": {"value": "http://hook"}, "data": {"a": 1}}`,
 	}
 	entries, err := fs.ReadDir(embedded.Definitions(), "workflowsteps")
 	if err != nil {
@@ -259,8 +275,19 @@ func TestWorkflowStepsCompileWithEngine(t *testing.T) {
 	}
 	for _, en := range entries {
 		name := strings.TrimSuffix(en.Name(), ".yaml")
-		if err := e.Validate(context.Background(), templateOf(t, "workflowsteps", name)); err != nil {
+		tmpl := templateOf(t, "workflowsteps", name)
+		if err := e.Validate(context.Background(), tmpl); err != nil {
 			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		p, ok := samples[name]
+		if !ok {
+			t.Errorf("%s: no sample parameters", name)
+			continue
+		}
+		vc := &velacue.Context{Name: "app", AppName: "app", Namespace: "default", Extra: map[string]any{"stepName": "step"}}
+		if _, err := e.Render(context.Background(), tmpl, params(t, p), vc); err != nil {
+			t.Errorf("%s with %s: %v", name, p, err)
 		}
 	}
 }

@@ -8,10 +8,11 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 )
 
-// Workflow step templates import "vela/op", which only velad's CUE engine provides.
-// Here the import is replaced by a stub where every action is an open struct, so the
-// templates' own logic (parameters, defaults, conditions on action results) is checked
-// with plain CUE; results an action would return are filled in by the test.
+// Workflow step templates import "vela/op", which only velad's CUE engine provides
+// (engine_test.go compiles them against it). Here the import is replaced by a stub
+// where every action is an open struct, so the templates' own logic (parameters,
+// defaults, conditions on action results) is checked with plain CUE; the results an
+// action would return are filled in by the test.
 
 var opImport = regexp.MustCompile(`(?m)^import "vela/op"\n|^\s*"vela/op"\n`)
 
