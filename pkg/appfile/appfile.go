@@ -73,7 +73,9 @@ type TraitObject struct {
 	Type string
 	// Resource is the key in the template's `outputs`.
 	Resource string
-	Object   *unstructured.Unstructured
+	// Stage is the trait's dispatch stage ("" = with the workload, PreDispatch, PostDispatch).
+	Stage  string
+	Object *unstructured.Unstructured
 }
 
 // ComponentManifest is one rendered component.
@@ -215,7 +217,7 @@ func (af *Appfile) applyTrait(ctx context.Context, e *cue.Engine, c *Component, 
 		target.Object.Object = patched
 	}
 	for _, o := range res.Outputs {
-		m.Traits = append(m.Traits, &TraitObject{Type: t.Type, Resource: o.Name, Object: &unstructured.Unstructured{Object: o.Object}})
+		m.Traits = append(m.Traits, &TraitObject{Type: t.Type, Resource: o.Name, Stage: t.Template.Def.Stage, Object: &unstructured.Unstructured{Object: o.Object}})
 	}
 	return workload, nil
 }

@@ -53,6 +53,8 @@ type Definition struct {
 	AppliesToWorkloads, ConflictsWith []string
 	// PodDisruptive, ManageWorkload and SkipRevisionAffect are TraitDefinition flags.
 	PodDisruptive, ManageWorkload, SkipRevisionAffect bool
+	// Stage is a TraitDefinition's spec.stage: PreDispatch, DefaultDispatch ("") or PostDispatch.
+	Stage string
 	// Status holds spec.status.healthPolicy, customStatus and details.
 	Status cue.StatusTemplates
 	// Object is the definition as read.
@@ -95,6 +97,7 @@ func DefinitionFromUnstructured(u *unstructured.Unstructured) (*Definition, erro
 	d.PodDisruptive, _, _ = unstructured.NestedBool(o, "spec", "podDisruptive")
 	d.ManageWorkload, _, _ = unstructured.NestedBool(o, "spec", "manageWorkload")
 	d.SkipRevisionAffect, _, _ = unstructured.NestedBool(o, "spec", "skipRevisionAffect")
+	d.Stage, _, _ = unstructured.NestedString(o, "spec", "stage")
 	d.Status.HealthPolicy, _, _ = unstructured.NestedString(o, "spec", "status", "healthPolicy")
 	d.Status.CustomStatus, _, _ = unstructured.NestedString(o, "spec", "status", "customStatus")
 	d.Status.Details, _, _ = unstructured.NestedString(o, "spec", "status", "details")
@@ -102,6 +105,20 @@ func DefinitionFromUnstructured(u *unstructured.Unstructured) (*Definition, erro
 		return nil, fmt.Errorf("%s %q has neither spec.schematic.cue.template nor spec.workload.definition", d.Kind, d.Name)
 	}
 	return d, nil
+}
+
+// DefinitionFromObject reads an X-Definition from any value with its JSON
+// shape, such as a typed v1beta1.TraitDefinition.
+func DefinitionFromObject(obj any) (*Definition, error) {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encoding definition: %w", err)
+	}
+	var m map[string]any
+	if err := k8sjson.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("decoding definition: %w", err)
+	}
+	return DefinitionFromUnstructured(&unstructured.Unstructured{Object: m})
 }
 
 // DecodeObjects splits a (multi-document) YAML or JSON stream into objects,
