@@ -1,0 +1,134 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"cuelang.org/go/cue"
+
+	"velad.io/velad/pkg/appfile"
+	vcue "velad.io/velad/pkg/cue"
+)
+
+// execResult is what running a step template produced.
+type execResult struct {
+	ctl     control
+	message string
+	outputs map[string]any
+}
+
+// exec fills the step's template with its properties (plus inputs) and the
+// context, runs its actions and evaluates its outputs.
+func (r *run) exec(ctx context.Context, s *appfile.Step, resumed bool) (*execResult, error) {
+	params, err := r.parameter(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.Template == nil || s.Template.Source == "" {
+		return r.nativeStep(s, params, resumed)
+	}
+	cctx := r.in.Context
+	cctx.Extra = map[string]any{"stepName": s.Name, "stepSessionID": s.Name, "spanID": r.in.App + "-" + s.Name}
+	for k, v := range r.in.Context.Extra {
+		cctx.Extra[k] = v
+	}
+	res := &execResult{}
+	err = r.e.cue.Do(ctx, func(w *vcue.Worker) error {
+		v, err := w.Fill(s.Template.Source, params, &cctx)
+		if err != nil {
+			return fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)
+		}
+		ar := &actionRun{handlers: r.in.Handlers, resumed: resumed}
+		v, ctl, err := ar.run(ctx, v)
+		if err != nil {
+			return fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)
+		}
+		res.ctl, res.message = ctl, ar.message
+		if ctl.kind == controlNone || ctl.kind == controlBreak {
+			res.outputs, err = outputs(w.Context(), v, s)
+		}
+		return err
+	})
+	return res, err
+}
+
+// nativeStep runs the engine built-ins that have no definition installed.
+func (r *run) nativeStep(s *appfile.Step, params map[string]any, resumed bool) (*execResult, error) {
+	switch s.Type {
+	case "suspend":
+		if resumed {
+			return &execResult{}, nil
+		}
+		d, _ := params["duration"].(string)
+		msg, _ := params["message"].(string)
+		return &execResult{ctl: control{kind: controlSuspend, duration: d, message: msg}}, nil
+	}
+	return nil, fmt.Errorf("step %q: WorkflowStepDefinition %q has no CUE template", s.Name, s.Type)
+}
+
+// parameter is the step's properties with its inputs set at their parameterKey.
+func (r *run) parameter(s *appfile.Step) (map[string]any, error) {
+	params, err := normalize(s.Properties)
+	if err != nil {
+		return nil, err
+	}
+	if s.Spec == nil {
+		return params, nil
+	}
+	for _, raw := range s.Spec.Inputs {
+		in, _ := raw.(map[string]any)
+		from, _ := in["from"].(string)
+		key, _ := in["parameterKey"].(string)
+		v, ok := r.data.Vars[from]
+		if !ok {
+			return nil, Wait("waiting for input %q", from)
+		}
+		if key != "" {
+			setPath(params, key, v)
+		}
+	}
+	return params, nil
+}
+
+// setPath sets a dotted path ("a.b.c") in m, creating maps on the way.
+func setPath(m map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[parts[len(parts)-1]] = v
+}
+
+// outputs evaluates each `outputs[].valueFrom` expression in the scope of the
+// step's final value.
+func outputs(cctx *cue.Context, v cue.Value, s *appfile.Step) (map[string]any, error) {
+	if s.Spec == nil || len(s.Spec.Outputs) == 0 {
+		return nil, nil
+	}
+	out := map[string]any{}
+	for _, raw := range s.Spec.Outputs {
+		o, _ := raw.(map[string]any)
+		name, _ := o["name"].(string)
+		from, _ := o["valueFrom"].(string)
+		x := cctx.CompileString(from, cue.Scope(v))
+		if err := x.Validate(cue.Concrete(true)); err != nil {
+			return nil, fmt.Errorf("output %q: valueFrom %q: %s", name, from, firstLine(err))
+		}
+		var val any
+		if err := x.Decode(&val); err != nil {
+			return nil, fmt.Errorf("output %q: %w", name, err)
+		}
+		b, _ := json.Marshal(val)
+		var norm any
+		_ = json.Unmarshal(b, &norm)
+		out[name] = norm
+	}
+	return out, nil
+}

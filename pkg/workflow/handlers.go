@@ -1,0 +1,73 @@
+package workflow
+
+import (
+	"context"
+	"net/http"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/cue/provider"
+)
+
+// Dispatcher applies objects and components for one Application; the
+// controller implements it so every apply is stamped and tracked the same way.
+type Dispatcher interface {
+	// Components returns the Application's components as written, in spec order.
+	Components() []map[string]any
+	// ApplyComponent renders the component value (name, type, properties,
+	// traits) and applies it to cluster/namespace ("" = the Application's).
+	// It returns the live workload and the live auxiliary and trait objects by
+	// output name, or a *WaitError while the component is not healthy yet.
+	ApplyComponent(ctx context.Context, comp map[string]any, cluster, namespace string) (output map[string]any, outputs map[string]any, err error)
+	// Apply server-side applies obj (namespace defaulted to the Application's)
+	// and records it as a resource of the Application.
+	Apply(ctx context.Context, obj *unstructured.Unstructured) error
+}
+
+// Env is what the action handlers of one workflow run work with.
+type Env struct {
+	// Client reads, lists and deletes objects.
+	Client client.Client
+	// Dispatcher applies objects and components.
+	Dispatcher Dispatcher
+	// HTTP sends the requests of vela/http (default http.DefaultClient).
+	HTTP *http.Client
+	// Namespace is the Application's namespace, the default for objects.
+	Namespace string
+	// App is the Application's name.
+	App string
+}
+
+// NewHandlers returns the Go side of the vela/op actions for env: kube
+// (apply, read, list, delete), http (do), oam (load, component-apply, ...),
+// multicluster (deploy, list-clusters on the local cluster) and query
+// (collectServiceEndpoints). The builtin flow-control actions are run by the
+// engine itself.
+func NewHandlers(env *Env) Handlers {
+	if env.HTTP == nil {
+		env.HTTP = http.DefaultClient
+	}
+	k := &kubeActions{env: env}
+	o := &oamActions{env: env}
+	return Handlers{
+		"kube": {
+			"apply": k.apply, "apply-in-parallel": k.applyInParallel,
+			"read": k.read, "list": k.list, "delete": k.delete,
+		},
+		"http": {"do": (&httpActions{client: env.HTTP}).do},
+		"oam": {
+			"load": o.load, "load-comps-in-order": o.loadInOrder, "component-apply": o.applyComponent,
+			"apply-application": o.applyAll, "apply-application-in-parallel": o.applyAll,
+			"apply-remaining": o.applyAll,
+		},
+		"multicluster": {"deploy": o.applyAll, "list-clusters": listClusters},
+		"query":        {"collectServiceEndpoints": k.collectServiceEndpoints},
+	}
+}
+
+var _ provider.Handler = (&kubeActions{}).read
+
+func listClusters(context.Context, map[string]any) (map[string]any, error) {
+	return map[string]any{"outputs": map[string]any{"clusters": []any{"local"}}}, nil
+}

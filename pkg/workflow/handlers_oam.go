@@ -1,0 +1,96 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// oamActions implement vela/oam (and local deploy) through the Dispatcher.
+type oamActions struct{ env *Env }
+
+func (o *oamActions) load(_ context.Context, in map[string]any) (map[string]any, error) {
+	only, _ := in["component"].(string)
+	byName := map[string]any{}
+	for _, c := range o.env.Dispatcher.Components() {
+		name, _ := c["name"].(string)
+		if only == "" || only == name {
+			byName[name] = c
+		}
+	}
+	return map[string]any{"value": byName}, nil
+}
+
+func (o *oamActions) loadInOrder(_ context.Context, _ map[string]any) (map[string]any, error) {
+	comps := o.env.Dispatcher.Components()
+	list := make([]any, len(comps))
+	for i, c := range comps {
+		list[i] = c
+	}
+	return map[string]any{"value": list}, nil
+}
+
+func (o *oamActions) applyComponent(ctx context.Context, in map[string]any) (map[string]any, error) {
+	comp, ok := in["value"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("value must be a component")
+	}
+	cluster, _ := in["cluster"].(string)
+	ns, _ := in["namespace"].(string)
+	out, outs, err := o.env.Dispatcher.ApplyComponent(ctx, comp, cluster, ns)
+	res := map[string]any{}
+	if out != nil {
+		res["output"] = out
+	}
+	if outs != nil {
+		res["outputs"] = outs
+	}
+	return res, err
+}
+
+// applyAll applies every component (except `exceptions`) whose dependsOn are
+// healthy, in spec order, and waits until all are healthy. It serves deploy on
+// the local cluster and the apply-application family.
+func (o *oamActions) applyAll(ctx context.Context, in map[string]any) (map[string]any, error) {
+	except := map[string]bool{}
+	if ex, ok := in["exceptions"].([]any); ok {
+		for _, e := range ex {
+			except[fmt.Sprint(e)] = true
+		}
+	}
+	healthy := map[string]bool{}
+	var waiting []string
+	for _, c := range o.env.Dispatcher.Components() {
+		name, _ := c["name"].(string)
+		if except[name] {
+			continue
+		}
+		if !depsHealthy(c, healthy) {
+			waiting = append(waiting, name)
+			continue
+		}
+		_, _, err := o.env.Dispatcher.ApplyComponent(ctx, c, "", "")
+		if _, ok := asWait(err); ok {
+			waiting = append(waiting, name)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		healthy[name] = true
+	}
+	if len(waiting) > 0 {
+		return nil, Wait("waiting for components to be healthy: %s", strings.Join(waiting, ", "))
+	}
+	return nil, nil
+}
+
+func depsHealthy(c map[string]any, healthy map[string]bool) bool {
+	deps, _ := c["dependsOn"].([]any)
+	for _, d := range deps {
+		if !healthy[fmt.Sprint(d)] {
+			return false
+		}
+	}
+	return true
+}
