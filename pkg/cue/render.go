@@ -89,7 +89,7 @@ func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 	res := &Result{}
 	d := newDecoder(false)
 	if ov := v.LookupPath(field("output")); ov.Exists() {
-		if m, ok := d.decode(ov, "output", "").(map[string]any); ok {
+		if m, ok := d.fast(ov, "output").(map[string]any); ok {
 			res.Output = m
 		} else if d.err() == nil {
 			return nil, fieldErr("output", "must be a struct (a Kubernetes object), got %v", ov.IncompleteKind())
@@ -102,7 +102,7 @@ func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 		}
 		for it.Next() {
 			name := it.Selector().Unquoted()
-			m, _ := d.decode(it.Value(), joinPath("outputs", name), "").(map[string]any)
+			m, _ := d.fast(it.Value(), joinPath("outputs", name)).(map[string]any)
 			res.Outputs = append(res.Outputs, Object{Name: name, Object: m})
 		}
 	}
@@ -124,7 +124,7 @@ func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 		return nil, err
 	}
 	pd := newDecoder(false)
-	if m, ok := pd.decode(v.LookupPath(field("parameter")), "parameter", "").(map[string]any); ok {
+	if m, ok := pd.fast(v.LookupPath(field("parameter")), "parameter").(map[string]any); ok {
 		res.Parameter = m
 	}
 	return res, nil
