@@ -149,8 +149,11 @@ func syntaxError(file string, start int, err error) error {
 // ApplyOptions say where objects without a namespace go.
 type ApplyOptions struct {
 	// Namespace is used for Applications without metadata.namespace ("default" when
-	// empty); when set, an Application naming another namespace is refused.
+	// empty).
 	Namespace string
+	// Enforce refuses Applications that name a namespace other than Namespace (the user
+	// chose one explicitly).
+	Enforce bool
 }
 
 // Applied is one object written by Apply.
@@ -220,7 +223,7 @@ func placeNamespace(o *unstructured.Unstructured, opts ApplyOptions) error {
 	switch {
 	case o.GetNamespace() == "":
 		o.SetNamespace(ns)
-	case o.GetNamespace() != ns && opts.Namespace != "":
+	case o.GetNamespace() != ns && opts.Enforce:
 		return fmt.Errorf("%s %q is in namespace %q but -n says %q: remove one of them", o.GetKind(), o.GetName(), o.GetNamespace(), ns)
 	}
 	return nil

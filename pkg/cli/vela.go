@@ -23,6 +23,14 @@ func NewVelaCommand(streams genericiooptions.IOStreams) *cobra.Command {
 func velaCommands(streams genericiooptions.IOStreams) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionCommand(streams),
+		newUpCommand(streams),
+		newAppStatusCommand(streams),
+		newLsCommand(streams),
+		newDeleteCommand(streams),
+		newWorkflowCommand(streams),
+		newLogsCommand(streams),
+		newExecCommand(streams),
+		newPortForwardCommand(streams),
 	}
 }
 

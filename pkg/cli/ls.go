@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+)
+
+type lsFlags struct {
+	target appTarget
+	all    bool
+	output string
+}
+
+func newLsCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	f := &lsFlags{}
+	cmd := &cobra.Command{
+		Use:     "ls",
+		Aliases: []string{"list"},
+		Short:   "List Applications: components, types, traits, phase and health",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return f.run(cmd.Context(), streams.Out)
+		},
+	}
+	f.target.addFlags(cmd)
+	cmd.Flags().BoolVarP(&f.all, "all-namespaces", "A", false, "list Applications in every namespace")
+	addOutputFlag(cmd, &f.output)
+	return cmd
+}
+
+func (f *lsFlags) run(ctx context.Context, out io.Writer) error {
+	c, ns, err := f.target.connect()
+	if err != nil {
+		return err
+	}
+	var list v1beta1.ApplicationList
+	var opts []client.ListOption
+	if !f.all {
+		opts = append(opts, client.InNamespace(ns))
+	}
+	if err := c.List(ctx, &list, opts...); err != nil {
+		return fmt.Errorf("listing applications: %w", err)
+	}
+	sort.Slice(list.Items, func(i, j int) bool {
+		a, b := list.Items[i], list.Items[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	for i := range list.Items {
+		list.Items[i].ManagedFields = nil
+	}
+	if done, err := printData(out, f.output, list.Items); done {
+		return err
+	}
+	if len(list.Items) == 0 {
+		where := fmt.Sprintf("in namespace %q", ns)
+		if f.all {
+			where = "in any namespace"
+		}
+		fmt.Fprintf(out, "no applications %s: create one with vela up -f app.yaml\n", where)
+		return nil
+	}
+	return printAppTable(out, list.Items, f.all)
+}
+
+// printAppTable writes KubeVela's `vela ls` table: one row per component, the app name
+// on the first and ├─ on the others.
+func printAppTable(w io.Writer, apps []v1beta1.Application, withNamespace bool) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	header := "APP\tCOMPONENT\tTYPE\tTRAITS\tPHASE\tHEALTHY\tSTATUS\tCREATED-TIME"
+	if withNamespace {
+		header = "NAMESPACE\t" + header
+	}
+	fmt.Fprintln(tw, header)
+	for _, app := range apps {
+		services := map[string]v1beta1.ApplicationComponentStatus{}
+		for _, s := range app.Status.Services {
+			services[s.Name] = s
+		}
+		rows := app.Spec.Components
+		if len(rows) == 0 {
+			rows = []v1beta1.ApplicationComponent{{}}
+		}
+		for i, comp := range rows {
+			name := app.Name
+			if i > 0 {
+				name = "├─"
+			}
+			traits := make([]string, 0, len(comp.Traits))
+			for _, t := range comp.Traits {
+				traits = append(traits, t.Type)
+			}
+			healthy, message := "", ""
+			if s, ok := services[comp.Name]; ok {
+				healthy, message = "unhealthy", s.Message
+				if s.Healthy {
+					healthy = "healthy"
+				}
+			}
+			row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", name, comp.Name, comp.Type, strings.Join(traits, ","),
+				app.Status.Phase, healthy, singleLine(message), app.CreationTimestamp.Format("2006-01-02 15:04:05 -0700 MST"))
+			if withNamespace {
+				row = app.Namespace + "\t" + row
+			}
+			fmt.Fprintln(tw, row)
+		}
+	}
+	return tw.Flush()
+}
+
+// singleLine keeps a status message on its row.
+func singleLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
