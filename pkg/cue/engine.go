@@ -20,12 +20,16 @@ import (
 // defaultCacheSize bounds the compiled templates kept per worker.
 const defaultCacheSize = 512
 
+// defaultMemoSize bounds the remembered render results.
+const defaultMemoSize = 1024
+
 // Engine evaluates CUE templates. It is safe for concurrent use: evaluation runs
 // on a fixed pool of workers, each owning a CUE runtime and a cache of compiled
 // templates keyed by the template's SHA-256.
 type Engine struct {
 	pkgs    *packages
 	workers chan *worker
+	memo    *memo
 }
 
 // Option configures an Engine.
@@ -34,6 +38,7 @@ type Option func(*options)
 type options struct {
 	workers   int
 	cacheSize int
+	memoSize  int
 	providers []*provider.Provider
 }
 
@@ -43,6 +48,10 @@ func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 // WithCacheSize sets how many compiled templates each worker keeps (default 512).
 func WithCacheSize(n int) Option { return func(o *options) { o.cacheSize = n } }
 
+// WithRenderCache sets how many render results are remembered by their
+// inputs (default 1024); 0 turns the cache off, so every Render evaluates.
+func WithRenderCache(n int) Option { return func(o *options) { o.memoSize = n } }
+
 // WithProviders registers importable provider packages (e.g. vela/op).
 func WithProviders(ps ...*provider.Provider) Option {
 	return func(o *options) { o.providers = append(o.providers, ps...) }
@@ -50,7 +59,7 @@ func WithProviders(ps ...*provider.Provider) Option {
 
 // New builds an Engine.
 func New(opts ...Option) (*Engine, error) {
-	o := options{workers: runtime.GOMAXPROCS(0), cacheSize: defaultCacheSize}
+	o := options{workers: runtime.GOMAXPROCS(0), cacheSize: defaultCacheSize, memoSize: defaultMemoSize}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -61,7 +70,7 @@ func New(opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pkgs: pkgs, workers: make(chan *worker, o.workers)}
+	e := &Engine{pkgs: pkgs, workers: make(chan *worker, o.workers), memo: newMemo(o.memoSize)}
 	for i := 0; i < o.workers; i++ {
 		e.workers <- &worker{
 			ctx:     cuecontext.New(),

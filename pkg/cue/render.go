@@ -46,19 +46,48 @@ type Result struct {
 // paths start at "parameter", "output", "outputs.<name>", "patch" or "errs".
 func (e *Engine) Render(ctx context.Context, template string, parameter map[string]any, c *Context) (*Result, error) {
 	var res *Result
+	var rerr error
 	err := e.Do(ctx, func(w *Worker) error {
-		v, err := w.fill(template, parameter, c)
+		tc, err := w.w.compile(template)
 		if err != nil {
 			return err
 		}
-		tc, err := w.w.compile(template) // cached: fill compiled it
-		if err != nil {
-			return err
+		if parameter == nil {
+			parameter = map[string]any{}
 		}
-		res, err = decodeResult(v, tc.tags)
-		return err
+		if c == nil {
+			c = &Context{}
+		}
+		cm := tc.context(c)
+		key, cacheable := memoKey(Hash(template), parameter, cm)
+		if cacheable {
+			var hit bool
+			if res, rerr, hit = e.memo.get(key); hit {
+				return nil
+			}
+		}
+		res, rerr = render(tc, parameter, cm)
+		if cacheable {
+			e.memo.put(key, res, rerr)
+		}
+		return nil
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	return res, rerr
+}
+
+// render evaluates a compiled template with its inputs.
+func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
+	v := tc.v.FillPath(cue.MakePath(), map[string]any{"parameter": parameter, "context": cm})
+	if err := checkParameter(v.LookupPath(field("parameter")), parameter); err != nil {
+		return nil, err
+	}
+	if err := checkErrs(v); err != nil {
+		return nil, err
+	}
+	return decodeResult(v, tc.tags)
 }
 
 // fill compiles template and unifies it with parameter and context, reporting
