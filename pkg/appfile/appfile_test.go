@@ -172,3 +172,51 @@ func TestStatus(t *testing.T) {
 		t.Errorf("status = %+v, %v; want unhealthy without error", st, err)
 	}
 }
+
+func TestRenderPolicies(t *testing.T) {
+	defs := fixtures(t)
+	pol, err := DecodeDefinitions([]byte(`
+apiVersion: core.oam.dev/v1beta1
+kind: PolicyDefinition
+metadata: {name: quota}
+spec:
+  schematic:
+    cue:
+      template: |
+        parameter: {cpu: string, memory: *"1Gi" | string}
+        output: {apiVersion: "v1", kind: "ResourceQuota", metadata: name: context.appName, spec: hard: {"limits.cpu": parameter.cpu, "limits.memory": parameter.memory}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs.Add(pol...)
+	ctx := context.Background()
+	app := parseApp(t, `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: shop, namespace: prod}
+spec:
+  components: [{name: web, type: webservice, properties: {image: nginx}}]
+  policies: [{name: q, type: quota, properties: {cpu: "2"}}]
+`)
+	af, err := NewParser(defs).Parse(ctx, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := af.RenderPolicies(ctx, newEngine(t), RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || len(ps[0].Objects) != 1 || ps[0].Parameter["memory"] != "1Gi" {
+		t.Fatalf("policies = %+v", ps)
+	}
+	q := ps[0].Objects[0]
+	if q.GetName() != "shop" || q.GetLabels()["app.oam.dev/name"] != "shop" {
+		t.Errorf("quota = %v", q.Object)
+	}
+	app.Spec.Policies[0].Properties = map[string]any{}
+	af, _ = NewParser(defs).Parse(ctx, app)
+	if _, err := af.RenderPolicies(ctx, newEngine(t), RenderOptions{}); err == nil ||
+		!strings.Contains(err.Error(), `policy "q" (type quota): parameter.cpu: required field is missing`) {
+		t.Errorf("missing policy parameter: %v", err)
+	}
+}

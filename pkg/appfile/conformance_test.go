@@ -63,6 +63,9 @@ func TestConformance(t *testing.T) {
 				if err := af.Vet(context.Background(), e); err != nil {
 					t.Errorf("definitions used by the application do not compile: %v", err)
 				}
+				if _, err := af.RenderPolicies(context.Background(), e, RenderOptions{}); err != nil {
+					t.Errorf("policies do not render: %v", err)
+				}
 			})
 		}
 		return nil
