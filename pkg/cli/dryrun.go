@@ -48,11 +48,22 @@ func NewDryRunCommand(streams genericiooptions.IOStreams, getConfig RESTConfigGe
 			if err != nil {
 				return err
 			}
-			ms, err := appfile.DryRun(c.Context(), e, loader, app, appfile.RenderOptions{})
+			af, err := appfile.NewParser(loader).Parse(c.Context(), app)
 			if err != nil {
 				return err
 			}
-			return appfile.WriteManifests(streams.Out, app.Name, ms)
+			ms, err := af.Render(c.Context(), e, appfile.RenderOptions{})
+			if err != nil {
+				return err
+			}
+			ps, err := af.RenderPolicies(c.Context(), e, appfile.RenderOptions{})
+			if err != nil {
+				return err
+			}
+			if err := appfile.WriteManifests(streams.Out, app.Name, ms); err != nil {
+				return err
+			}
+			return appfile.WritePolicyManifests(streams.Out, app.Name, ps)
 		},
 	}
 	cmd.Flags().StringVarP(&f.file, "file", "f", "", "the Application file (\"-\" for stdin)")
