@@ -202,43 +202,28 @@ func healthWord(ok bool) string {
 	return "Unhealthy"
 }
 
-// printTree draws the resources per cluster and namespace:
+// printTree draws the resources per cluster and namespace, as KubeVela does:
 //
-//	CLUSTER   NAMESPACE   RESOURCE               STATUS
-//	local  ─── default ─┬─ Deployment/web        updated
-//	                    └─ Service/web           updated
+//	CLUSTER      NAMESPACE      RESOURCE              STATUS
+//	local    ─── default    ─┬─ Deployment/web        updated
+//	                         └─ Service/web           updated
 func printTree(w io.Writer, app *v1beta1.Application, res []application.Resource, detail bool) error {
 	if len(res) == 0 {
-		fmt.Fprintf(w, "application %s/%s owns no resources yet (phase %s)\n", app.Namespace, app.Name, app.Status.Phase)
+		fmt.Fprintf(w, "application %s/%s owns no resources yet (%s)\n", app.Namespace, app.Name, application.Describe(app))
 		return nil
 	}
+	cw, nw := len("CLUSTER"), len("NAMESPACE")
+	for _, r := range res {
+		cw, nw = max(cw, len(r.Cluster)), max(nw, len(dashIfEmpty(r.Namespace)))
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	header := "CLUSTER\tNAMESPACE\tRESOURCE\tSTATUS"
+	header := fmt.Sprintf("%-*s%-*sRESOURCE\tSTATUS", cw+5, "CLUSTER", nw+5, "NAMESPACE")
 	if detail {
 		header += "\tCOMPONENT\tDETAIL"
 	}
 	fmt.Fprintln(tw, header)
 	for i, r := range res {
-		firstCluster := i == 0 || res[i-1].Cluster != r.Cluster
-		firstNS := firstCluster || res[i-1].Namespace != r.Namespace
-		lastNS := i == len(res)-1 || res[i+1].Cluster != r.Cluster || res[i+1].Namespace != r.Namespace
-		cluster, ns := "", ""
-		if firstCluster {
-			cluster = r.Cluster + " ─"
-		}
-		if firstNS {
-			ns = "─ " + dashIfEmpty(r.Namespace) + " ─"
-		}
-		branch := "├─ "
-		switch {
-		case firstNS && lastNS:
-			branch = "── "
-		case firstNS:
-			branch = "┬─ "
-		case lastNS:
-			branch = "└─ "
-		}
-		line := fmt.Sprintf("%s\t%s\t%s%s/%s\t%s", cluster, ns, branch, r.Kind, r.Name, r.Status)
+		line := fmt.Sprintf("%s%s/%s\t%s", treePrefix(res, i, cw, nw), r.Kind, r.Name, r.Status)
 		if detail {
 			comp := r.Component
 			if r.Trait != "" {
@@ -249,6 +234,52 @@ func printTree(w io.Writer, app *v1beta1.Application, res []application.Resource
 		fmt.Fprintln(tw, line)
 	}
 	return tw.Flush()
+}
+
+// treePrefix draws the cluster and namespace columns of row i, with the connectors that
+// join the rows of one cluster and of one namespace.
+func treePrefix(res []application.Resource, i, cw, nw int) string {
+	r := res[i]
+	sameCluster := func(j int) bool { return j >= 0 && j < len(res) && res[j].Cluster == r.Cluster }
+	sameNS := func(j int) bool { return sameCluster(j) && res[j].Namespace == r.Namespace }
+	// laterNS reports whether another namespace of this cluster follows row i's.
+	laterNS := func() bool {
+		for j := i + 1; sameCluster(j); j++ {
+			if res[j].Namespace != r.Namespace {
+				return true
+			}
+		}
+		return false
+	}
+	firstNS := !sameNS(i - 1)
+	cluster, ns := "", ""
+	var cConn, nConn string
+	switch {
+	case !sameCluster(i - 1):
+		cluster, cConn = r.Cluster, "───"
+		if laterNS() {
+			cConn = "─┬─"
+		}
+	case firstNS && laterNS():
+		cConn = " ├─"
+	case firstNS:
+		cConn = " └─"
+	case laterNS():
+		cConn = " │ "
+	default:
+		cConn = "   "
+	}
+	switch {
+	case firstNS && !sameNS(i+1):
+		ns, nConn = dashIfEmpty(r.Namespace), "───"
+	case firstNS:
+		ns, nConn = dashIfEmpty(r.Namespace), "─┬─"
+	case sameNS(i + 1):
+		nConn = " ├─"
+	default:
+		nConn = " └─"
+	}
+	return fmt.Sprintf("%-*s %s %-*s %s ", cw, cluster, cConn, nw, ns, nConn)
 }
 
 func dashIfEmpty(s string) string {
