@@ -28,8 +28,13 @@ func walkDecl(d ast.Decl, shape string, out map[string]Tags) {
 		}
 		fshape := joinPath(shape, name)
 		if t := commentTags(ast.Comments(n)); t != (Tags{}) {
-			// `// +tag` above `a: b: c: v` annotates c, the field the shorthand ends in.
-			target := shorthandEnd(n.Value, fshape)
+			// `// +tag` above `a: b: c: v` annotates c, the field the shorthand ends in
+			// (KubeVela's scaler: `patch: spec: replicas:`), except the whole-document
+			// strategies, which annotate the patch itself.
+			target := fshape
+			if t.PatchStrategy != StrategyJSONPatch && t.PatchStrategy != StrategyJSONMergePatch {
+				target = shorthandEnd(n.Value, fshape)
+			}
 			prev := out[target]
 			if t.PatchKey == "" {
 				t.PatchKey = prev.PatchKey

@@ -1,0 +1,125 @@
+package cue
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestApplyPatchStrategies(t *testing.T) {
+	base := func() map[string]any {
+		return map[string]any{
+			"metadata": map[string]any{"labels": map[string]any{"a": "1"}},
+			"spec": map[string]any{
+				"replicas": int64(1),
+				"template": map[string]any{"spec": map[string]any{
+					"containers": []any{map[string]any{"name": "web", "image": "nginx:1", "env": []any{
+						map[string]any{"name": "MODE", "value": "prod"},
+					}}},
+					"resources": map[string]any{"cpu": "1", "memory": "1Gi"},
+				}},
+			},
+		}
+	}
+	cases := []struct {
+		name, tmpl, want, err string
+	}{
+		{name: "merge structs", tmpl: `patch: metadata: labels: b: "2"`, want: `"labels":{"a":"1","b":"2"}`},
+		{name: "equal scalar agrees", tmpl: `patch: spec: replicas: 1`, want: `"replicas":1`},
+		{name: "conflict", tmpl: `patch: spec: replicas: 3`, err: "spec.replicas: conflicting values 3 (from the patch) and 1 (already set)"},
+		{name: "retainKeys on a scalar overrides", tmpl: "// +patchStrategy=retainKeys\npatch: spec: replicas: 3", want: `"replicas":3`},
+		{name: "retainKeys on a struct replaces it", tmpl: `patch: spec: template: spec: {
+	// +patchStrategy=retainKeys
+	resources: {cpu: "2"}
+}`, want: `"resources":{"cpu":"2"}`},
+		{name: "patchKey merges by name, nested lists inherit it", tmpl: `patch: spec: template: spec: {
+	// +patchKey=name
+	containers: [{name: "web", env: [{name: "DEBUG", value: "1"}]}, {name: "sidecar", image: "envoy"}]
+}`, want: `"containers":[{"env":[{"name":"MODE","value":"prod"},{"name":"DEBUG","value":"1"}],"image":"nginx:1","name":"web"},{"image":"envoy","name":"sidecar"}]`},
+		{name: "patchKey with retainKeys replaces the matched item", tmpl: `patch: spec: template: spec: {
+	// +patchKey=name
+	containers: [{
+		name: "web"
+		// +patchKey=name
+		// +patchStrategy=retainKeys
+		env: [{name: "MODE", value: "dev"}]
+	}]
+}`, want: `"env":[{"name":"MODE","value":"dev"}]`},
+		{name: "replace swaps a list", tmpl: `patch: spec: template: spec: {
+	// +patchStrategy=replace
+	containers: [{name: "other", image: "busybox"}]
+}`, want: `"containers":[{"image":"busybox","name":"other"}]`},
+		{name: "list length mismatch without key", tmpl: `patch: spec: template: spec: containers: [{name: "a"}, {name: "b"}]`,
+			err: "spec.template.spec.containers: cannot merge a list of 2 items into a list of 1 items"},
+		{name: "patchKey inside a for comprehension", tmpl: `_names: ["web"]
+patch: spec: template: spec: {
+	// +patchKey=name
+	containers: [for n in _names {
+		name: n
+		// +patchStrategy=retainKeys
+		image: "nginx:2"
+	}]
+}`, want: `"image":"nginx:2"`},
+		{name: "json merge patch", tmpl: "// +patchStrategy=jsonMergePatch\npatch: {spec: replicas: 5, metadata: labels: a: null}", want: `"replicas":5`},
+		{name: "json patch", tmpl: "// +patchStrategy=jsonPatch\npatch: operations: [{op: \"replace\", path: \"/spec/replicas\", value: 7}, {op: \"remove\", path: \"/metadata/labels/a\"}]", want: `"replicas":7`},
+		{name: "json patch error", tmpl: "// +patchStrategy=jsonPatch\npatch: operations: [{op: \"remove\", path: \"/nope\"}]", err: "applying JSON patch"},
+	}
+	e := newEngine(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := e.Render(context.Background(), tc.tmpl, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := base()
+			out, err := ApplyPatch(b, res.Patch)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, _ := json.Marshal(out)
+			if !strings.Contains(string(js), tc.want) {
+				t.Errorf("patched object %s\nlacks %s", js, tc.want)
+			}
+			if orig, _ := json.Marshal(b); string(orig) != mustJSON(base()) {
+				t.Errorf("ApplyPatch modified its input")
+			}
+		})
+	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestRenderCacheReturnsCopies(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	p := map[string]any{"image": "nginx"}
+	first, err := e.Render(ctx, workerTmpl, p, &Context{Name: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Output["kind"] = "Mutated"
+	second, err := e.Render(ctx, workerTmpl, p, &Context{Name: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Output["kind"] != "Deployment" {
+		t.Errorf("cached result was shared with the caller: kind = %v", second.Output["kind"])
+	}
+	if _, err := e.Render(ctx, workerTmpl, map[string]any{}, &Context{Name: "web"}); err == nil {
+		t.Error("want the missing parameter error")
+	}
+	if _, err := e.Render(ctx, workerTmpl, map[string]any{}, &Context{Name: "web"}); err == nil ||
+		!strings.Contains(err.Error(), "parameter.image") {
+		t.Errorf("cached error = %v", err)
+	}
+}
