@@ -278,3 +278,19 @@ func TestOtherComponents(t *testing.T) {
 		})
 	}
 }
+
+func TestRefObjects(t *testing.T) {
+	d := byName(t, loadDefinitions(t), "components", "ref-objects")
+	v := render(t, d, `{objects: [{apiVersion: "v1", kind: "ConfigMap", metadata: name: "a"}, {apiVersion: "v1", kind: "Secret", metadata: name: "b"}]}`, "")
+	if out := concrete(t, v, "output"); out["kind"] != "ConfigMap" {
+		t.Errorf("output %s", asJSON(out))
+	}
+	if outs := concrete(t, v, "outputs"); get(outs, "objects-1.kind") != "Secret" {
+		t.Errorf("outputs %s", asJSON(outs))
+	}
+	v = render(t, d, `{objects: [{resource: "configmaps", name: "a"}]}`, "")
+	var errs []string
+	if err := v.LookupPath(cue.ParsePath("errs")).Decode(&errs); err != nil || len(errs) != 1 {
+		t.Errorf("an unresolved reference must be reported, got %v %v", errs, err)
+	}
+}
