@@ -1,0 +1,88 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/server"
+)
+
+// Name is the embedded controller's name.
+const Name = "application-controller"
+
+// NewEmbedded returns the Application controller as a velad embedded
+// controller: Start builds a manager for the cluster, registers the
+// reconciler and calls ready once the caches have synced.
+func NewEmbedded(opts Options) server.Controller {
+	return server.ControllerFunc{ControllerName: Name, Run: func(ctx context.Context, cfg *rest.Config, ready func()) error {
+		mgr, err := NewManager(ctx, cfg, opts)
+		if err != nil {
+			return err
+		}
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			if mgr.GetCache().WaitForCacheSync(ctx) {
+				ready()
+			}
+			<-ctx.Done()
+			return nil
+		})); err != nil {
+			return err
+		}
+		return mgr.Start(ctx)
+	}}
+}
+
+// NewScheme returns a scheme with client-go's kinds and core.oam.dev/v1beta1.
+func NewScheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	if err := v1beta1.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewManager returns a manager for cfg with the Application controller
+// registered (for `velad controller --kubeconfig` and NewEmbedded).
+func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, error) {
+	opts.defaults()
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
+	scheme, err := NewScheme()
+	if err != nil {
+		return nil, err
+	}
+	log := logr.FromContextOrDiscard(ctx)
+	if opts.Logger != nil {
+		log = *opts.Logger
+	}
+	resync := opts.ResyncPeriod
+	mgr, err := manager.New(cfg, manager.Options{
+		Scheme:                  scheme,
+		Logger:                  log,
+		Metrics:                 metricsserver.Options{BindAddress: addr(opts.MetricsAddr)},
+		HealthProbeBindAddress:  addr(opts.HealthProbeAddr),
+		LeaderElection:          opts.LeaderElection,
+		LeaderElectionID:        "velad-application-controller",
+		LeaderElectionNamespace: opts.LeaderElectionNamespace,
+		Cache:                   cache.Options{SyncPeriod: &resync},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating controller manager: %w", err)
+	}
+	if err := Setup(mgr, opts); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}

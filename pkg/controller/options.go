@@ -1,0 +1,71 @@
+package controller
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"velad.io/velad/pkg/workflow"
+)
+
+// FieldManager owns every field the controller applies.
+const FieldManager = "velad"
+
+// Options configure the Application controller.
+type Options struct {
+	// ConcurrentReconciles is how many Applications reconcile at once (default 4).
+	ConcurrentReconciles int
+	// QPS and Burst limit the client (default 100 and 200).
+	QPS   float32
+	Burst int
+	// ResyncPeriod re-reconciles every Application this often (default 5m).
+	ResyncPeriod time.Duration
+	// DefinitionNamespace holds the shared X-Definitions (default vela-system).
+	DefinitionNamespace string
+	// MetricsAddr serves /metrics ("" or "0": off).
+	MetricsAddr string
+	// HealthProbeAddr serves /healthz and /readyz ("" or "0": off).
+	HealthProbeAddr string
+	// LeaderElection enables leader election (off by default).
+	LeaderElection bool
+	// LeaderElectionNamespace holds the election lease (default DefinitionNamespace).
+	LeaderElectionNamespace string
+	// Workflow tunes retries, backoff and waits of workflow steps.
+	Workflow workflow.Options
+	// HTTPClient sends the requests of webhook and notification steps.
+	HTTPClient *http.Client
+	// Logger is used by the manager and reconciler (default: from the context).
+	Logger *logr.Logger
+}
+
+func (o *Options) defaults() {
+	if o.ConcurrentReconciles <= 0 {
+		o.ConcurrentReconciles = 4
+	}
+	if o.QPS == 0 {
+		o.QPS = 100
+	}
+	if o.Burst == 0 {
+		o.Burst = 200
+	}
+	if o.ResyncPeriod == 0 {
+		o.ResyncPeriod = 5 * time.Minute
+	}
+	if o.DefinitionNamespace == "" {
+		o.DefinitionNamespace = "vela-system"
+	}
+	if o.LeaderElectionNamespace == "" {
+		o.LeaderElectionNamespace = o.DefinitionNamespace
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+}
+
+func addr(a string) string {
+	if a == "" {
+		return "0"
+	}
+	return a
+}

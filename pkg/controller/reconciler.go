@@ -1,0 +1,124 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/appfile"
+	"velad.io/velad/pkg/cue"
+	"velad.io/velad/pkg/cue/provider/op"
+	"velad.io/velad/pkg/workflow"
+)
+
+// Reconciler reconciles Applications (STYLE.md P17).
+type Reconciler struct {
+	client client.Client
+	// reader reads Applications from the API server, not the cache: a stale
+	// status would run a finished step (a webhook) again.
+	reader   client.Reader
+	loader   *clusterLoader
+	cue      *cue.Engine
+	workflow *workflow.Engine
+	metrics  *metrics
+	opts     Options
+}
+
+// NewReconciler returns a Reconciler writing with c (whose reads of
+// definitions may come from a cache) and reading Applications with reader.
+func NewReconciler(c client.Client, reader client.Reader, opts Options) (*Reconciler, error) {
+	opts.defaults()
+	engine, err := cue.New(cue.WithProviders(op.All()...))
+	if err != nil {
+		return nil, fmt.Errorf("building the CUE engine: %w", err)
+	}
+	m := newMetrics()
+	wopts := opts.Workflow
+	wopts.StepDuration = m.observeStep
+	return &Reconciler{
+		client:   c,
+		reader:   reader,
+		loader:   newClusterLoader(c, opts.DefinitionNamespace),
+		cue:      engine,
+		workflow: workflow.New(engine, wopts),
+		metrics:  m,
+		opts:     opts,
+	}, nil
+}
+
+// Setup registers the Application controller with mgr.
+func Setup(mgr manager.Manager, opts Options) error {
+	opts.defaults()
+	r, err := NewReconciler(mgr.GetClient(), mgr.GetAPIReader(), opts)
+	if err != nil {
+		return err
+	}
+	skip := true
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1beta1.Application{}).
+		Named("application").
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.ConcurrentReconciles, SkipNameValidation: &skip}).
+		Complete(r)
+}
+
+// appState is what one reconcile learns about an Application, phase by phase.
+type appState struct {
+	app  *v1beta1.Application
+	af   *appfile.Appfile
+	plan *workflow.Plan
+	// used are the definitions the Application uses, by kind and name.
+	used map[string]map[string]*appfile.Definition
+	rev  v1beta1.Revision
+	// manifests are the rendered components by name.
+	manifests map[string]*appfile.ComponentManifest
+	// services are component statuses found while applying, by name.
+	services map[string]*v1beta1.ApplicationComponentStatus
+	outcome  workflow.Outcome
+}
+
+// Reconcile drives one Application: parse, revision, render, workflow,
+// health, status. Bad input ends in a condition, not an error, so it is not
+// retried in a hot loop; API errors are returned and retried with backoff.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, err error) {
+	start := time.Now()
+	defer func() { r.metrics.observeReconcile(time.Since(start), err) }()
+	app := &v1beta1.Application{}
+	if err := r.reader.Get(ctx, req.NamespacedName, app); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	ctx = logr.NewContext(ctx, logr.FromContextOrDiscard(ctx).WithValues("application", req.NamespacedName))
+	if !app.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, app)
+	}
+	if err := r.ensureFinalizer(ctx, app); err != nil {
+		return ctrl.Result{}, err
+	}
+	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}}
+	if err := r.parse(ctx, s); err != nil {
+		return r.inputError(ctx, s, v1beta1.ConditionParsed, err)
+	}
+	if err := r.revision(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.render(ctx, s); err != nil {
+		return r.inputError(ctx, s, v1beta1.ConditionRender, err)
+	}
+	if err := r.runWorkflow(ctx, s); err != nil {
+		return ctrl.Result{}, r.keepError(ctx, s, v1beta1.ConditionWorkflow, err)
+	}
+	if err := r.health(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
+	return r.finish(ctx, s)
+}
+
+// isConflict reports an optimistic-concurrency conflict (retried quietly).
+func isConflict(err error) bool { return apierrors.IsConflict(err) }

@@ -1,0 +1,51 @@
+package controller
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/cue"
+	"velad.io/velad/pkg/workflow"
+)
+
+// runWorkflow advances the Application's workflow for the current revision.
+// Status is checkpointed after every finished step.
+func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
+	app := s.app
+	if app.Status.Workflow == nil {
+		app.Status.Workflow = &v1beta1.WorkflowStatus{}
+	}
+	d := r.newDispatcher(s)
+	env := &workflow.Env{Client: r.client, Dispatcher: d, HTTP: r.opts.HTTPClient, Namespace: app.Namespace, App: app.Name}
+	t := true
+	in := &workflow.Instance{
+		App: app.Name, Namespace: app.Namespace, Revision: s.rev.Name,
+		Steps: s.plan.Steps, Mode: s.plan.Mode, Status: app.Status.Workflow,
+		Store: &workflow.ConfigMapStore{Client: r.client, Namespace: app.Namespace, App: app.Name, Owner: &metav1.OwnerReference{
+			APIVersion: v1beta1.GroupVersion.String(), Kind: v1beta1.ApplicationKind, Name: app.Name, UID: app.UID, Controller: &t,
+		}},
+		Handlers: workflow.NewHandlers(env),
+		Context: cue.Context{
+			Name: app.Name, AppName: app.Name, Namespace: app.Namespace, WorkflowName: app.Name,
+			AppRevision: s.rev.Name, AppRevisionNum: s.rev.Revision, AppLabels: app.Labels, AppAnnotations: app.Annotations,
+		},
+		Checkpoint: func(ctx context.Context) error {
+			app.Status.Phase = appPhase(s.af != nil, app.Status.Workflow.Phase, true)
+			app.Status.SetConditions(v1beta1.ReadyCondition(v1beta1.ConditionParsed), v1beta1.ReadyCondition(v1beta1.ConditionRevision), v1beta1.ReadyCondition(v1beta1.ConditionRender))
+			r.setServices(s)
+			// Update decodes the answer into app; keep the engine's status pointer.
+			wf := app.Status.Workflow
+			err := r.client.Status().Update(ctx, app)
+			app.Status.Workflow = wf
+			return err
+		},
+	}
+	out, err := r.workflow.Run(ctx, in)
+	if err != nil {
+		return err
+	}
+	s.outcome = out
+	return nil
+}
