@@ -5,8 +5,9 @@
 // strategies (+patchKey, +patchStrategy) and evaluates status templates
 // (healthPolicy, customStatus, details).
 //
-// The Engine is built with New and passed in; it is safe for concurrent use and
-// caches compiled templates by content hash. Importable CUE packages — the
+// The Engine is built with New and passed in; it is safe for concurrent use
+// (one CUE runtime per worker), caches compiled templates by content hash and
+// remembers render results by their inputs (WithRenderCache). Importable CUE packages — the
 // generated "kube/<group>/<version>" schemas and the "vela/..." provider
 // packages registered through pkg/cue/provider — are resolved by the Engine.
 //
