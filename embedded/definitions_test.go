@@ -98,6 +98,15 @@ func decodeDefinition(t *testing.T, file string, data []byte) definition {
 	if got := str(`metadata.annotations."definition.oam.dev/description"`); len(got) < 10 {
 		t.Errorf("%s: missing or too short description annotation", file)
 	}
+	meta, _ := obj["metadata"].(map[string]any)
+	for _, field := range []string{"labels", "annotations"} {
+		m, _ := meta[field].(map[string]any)
+		for k, v := range m {
+			if _, ok := v.(string); !ok {
+				t.Errorf("%s: metadata.%s[%q] is %T, Kubernetes wants a string (quote it)", file, field, k, v)
+			}
+		}
+	}
 	d.template = str("spec.schematic.cue.template")
 	if d.template == "" {
 		t.Errorf("%s: empty spec.schematic.cue.template", file)

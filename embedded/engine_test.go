@@ -336,6 +336,8 @@ func TestStatusWithEngine(t *testing.T) {
 		{"traits", "expose", `{}`, `{"service": {"spec": {"type": "ClusterIP", "clusterIP": "10.0.0.9"}}}`, true, "ClusterIP: 10.0.0.9"},
 		{"traits", "expose", `{}`, `{"service": {"spec": {"type": "LoadBalancer"}, "status": {"loadBalancer": {}}}}`, false, "ExternalIP: Pending"},
 		{"traits", "gateway", `{}`, `{"ingress": {"kind": "Ingress", "spec": {"rules": [{"host": "example.com"}]}}}`, true, "Visiting URL: example.com"},
+		{"traits", "gateway", `{}`, `{"service": {"kind": "Service", "spec": {"clusterIP": ""}}, "ingress": {"kind": "Ingress", "spec": {"rules": [{"host": "h"}]}, "status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}}}`, false, "Visiting URL: h, IP: 1.2.3.4"},
+		{"traits", "gateway", `{}`, `{"service": {"kind": "Service", "spec": {"clusterIP": "10.0.0.1"}}, "ingress": {"kind": "Ingress", "spec": {"rules": [{}]}}}`, true, "No loadBalancer found, visiting by using 'vela port-forward a'"},
 	}
 	for _, c := range cases {
 		d := definitionOf(t, c.dir, c.name)
