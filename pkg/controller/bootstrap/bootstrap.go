@@ -7,6 +7,7 @@ package bootstrap
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -23,6 +24,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 
 	"velad.io/velad/embedded"
 	"velad.io/velad/pkg/appfile"
@@ -42,7 +44,12 @@ func Controller() server.Controller {
 	return server.ControllerFunc{
 		ControllerName: "bootstrap",
 		Run: func(ctx context.Context, cfg *rest.Config, ready func()) error {
-			if err := Install(ctx, cfg); err != nil {
+			err := Install(ctx, cfg)
+			var defErr *DefinitionsError
+			if errors.As(err, &defErr) {
+				// The cluster stays usable; the broken built-ins are named in the log.
+				klog.ErrorS(err, "some built-in definitions were not installed")
+			} else if err != nil {
 				return err
 			}
 			ready()
@@ -80,15 +87,28 @@ func Install(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return fmt.Errorf("reading built-in definitions: %w", err)
 	}
+	var errs []error
 	for _, d := range defs {
 		gvr := schema.GroupVersionResource{Group: "core.oam.dev", Version: "v1beta1", Resource: strings.ToLower(d.GetKind()) + "s"}
 		d.SetNamespace(SystemNamespace)
 		if err := apply(ctx, dyn.Resource(gvr).Namespace(SystemNamespace), d); err != nil {
-			return fmt.Errorf("installing %s %s: %w", d.GetKind(), d.GetName(), err)
+			errs = append(errs, fmt.Errorf("installing %s %s: %w", d.GetKind(), d.GetName(), err))
 		}
+	}
+	if len(errs) > 0 {
+		return &DefinitionsError{Errs: errs}
 	}
 	return nil
 }
+
+// DefinitionsError lists the built-in definitions that could not be installed.
+type DefinitionsError struct {
+	// Errs has one error per definition.
+	Errs []error
+}
+
+// Error implements error.
+func (e *DefinitionsError) Error() string { return errors.Join(e.Errs...).Error() }
 
 func apply(ctx context.Context, ri dynamic.ResourceInterface, obj *unstructured.Unstructured) error {
 	data, err := obj.MarshalJSON()

@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const manifest = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: e2e-keep
+data:
+  answer: "42"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: e2e-web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: e2e-web}
+  template:
+    metadata:
+      labels: {app: e2e-web}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+`
+
+// TestClusterLifecycle is the user's path: install, kubectl apply, status, kill -9, start,
+// objects intact, a second --cluster-only cluster, uninstall both, nothing left behind.
+func TestClusterLifecycle(t *testing.T) {
+	h := newHost(t)
+	port := strconv.Itoa(freePort(t))
+	out := h.must("install", "--port", port)
+	if !strings.Contains(out, "is ready") || !strings.Contains(out, "kubeconfig:") {
+		t.Fatalf("install output lacks readiness and kubeconfig path:\n%s", out)
+	}
+	if out := h.must("install", "--port", port); !strings.Contains(out, "already installed and running") {
+		t.Fatalf("second install should say the cluster runs:\n%s", out)
+	}
+	kcPath := strings.TrimSpace(h.must("kubeconfig"))
+	if st, err := os.Stat(kcPath); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("kubeconfig %s: mode %v err %v, want 0600", kcPath, st.Mode(), err)
+	}
+	mf := filepath.Join(t.TempDir(), "objs.yaml")
+	if err := os.WriteFile(mf, []byte(manifest), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.must("kubectl", "apply", "-f", mf)
+	waitFor(t, "2 ready e2e-web pods", func() bool {
+		out, _ := h.run("kubectl", "get", "deploy", "e2e-web", "-o", "jsonpath={.status.readyReplicas}")
+		return strings.TrimSpace(out) == "2"
+	})
+	st := h.status()
+	if len(st) != 1 || !st[0].Ready || !strings.Contains(st[0].Node, "simulated, Ready") {
+		t.Fatalf("status after install: %+v", st)
+	}
+
+	dataDir := filepath.Join(h.home, "default")
+	// kill -9 the server only: the supervisor restarts it.
+	if pid := serverPID(dataDir); pid == 0 {
+		t.Fatal("no velad server process found")
+	} else if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	h.waitReady("default", 2*time.Minute)
+	assertObjects(t, h)
+
+	// kill -9 everything, then `velad start`.
+	for _, pid := range pids(dataDir) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	waitFor(t, "all processes gone", func() bool { return len(pids(dataDir)) == 0 })
+	if st := h.status(); st[0].State != "stopped" {
+		t.Fatalf("after kill -9 of all processes state = %q, want stopped", st[0].State)
+	}
+	h.must("start")
+	h.waitReady("default", 2*time.Minute)
+	assertObjects(t, h)
+	if out := h.must("start"); !strings.Contains(out, "already running") {
+		t.Fatalf("start of a running cluster: %s", out)
+	}
+
+	subPort := strconv.Itoa(freePort(t))
+	h.must("install", "--name", "sub", "--cluster-only", "--port", subPort)
+	names := map[string]bool{}
+	for _, s := range h.status() {
+		if !s.Ready {
+			t.Errorf("cluster %s not ready: %+v", s.Name, s)
+		}
+		names[s.Name] = true
+	}
+	if !names["default"] || !names["sub"] {
+		t.Fatalf("status lists %v, want default and sub", names)
+	}
+	out, err := h.run("kubectl", "--kubeconfig", strings.TrimSpace(h.must("kubeconfig", "--name", "sub")), "get", "configmap", "e2e-keep")
+	if err == nil {
+		t.Fatalf("sub cluster must have its own datastore, but it has e2e-keep:\n%s", out)
+	}
+
+	h.must("uninstall", "--name", "sub")
+	h.must("uninstall")
+	for _, d := range []string{dataDir, filepath.Join(h.home, "sub")} {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("%s still exists after uninstall", d)
+		}
+		if p := pids(d); len(p) != 0 {
+			t.Errorf("processes left for %s: %v", d, p)
+		}
+	}
+}
+
+func assertObjects(t *testing.T, h *host) {
+	t.Helper()
+	out := h.must("kubectl", "get", "configmap", "e2e-keep", "-o", "jsonpath={.data.answer}")
+	if strings.TrimSpace(out) != "42" {
+		t.Fatalf("configmap e2e-keep lost its data after restart: %q", out)
+	}
+	h.must("kubectl", "get", "deployment", "e2e-web")
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}

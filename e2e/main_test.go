@@ -1,0 +1,154 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var veladBin string
+
+func TestMain(m *testing.M) {
+	veladBin = os.Getenv("VELAD_BINARY")
+	if veladBin == "" {
+		dir, err := os.MkdirTemp("", "velad-e2e-bin-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		veladBin = filepath.Join(dir, "velad")
+		build := exec.Command("go", "build", "-o", veladBin, "../cmd/velad")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building velad:", err)
+			os.Exit(1)
+		}
+		code := m.Run()
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// host is one isolated velad home (VELAD_HOME) for a test.
+type host struct {
+	t    *testing.T
+	home string
+}
+
+func newHost(t *testing.T) *host {
+	h := &host{t: t, home: t.TempDir()}
+	t.Cleanup(func() {
+		for _, name := range []string{"default", "sub", "e2e", "member"} {
+			if _, err := os.Stat(filepath.Join(h.home, name)); err == nil {
+				_, _ = h.run("uninstall", "--name", name)
+			}
+		}
+	})
+	return h
+}
+
+// run executes velad with args and returns combined output.
+func (h *host) run(args ...string) (string, error) {
+	return h.runAs(veladBin, args...)
+}
+
+func (h *host) runAs(bin string, args ...string) (string, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "VELAD_HOME="+h.home, "KUBECONFIG=")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func (h *host) must(args ...string) string {
+	h.t.Helper()
+	out, err := h.run(args...)
+	if err != nil {
+		h.t.Fatalf("velad %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+type clusterStatus struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+	Ready bool   `json:"ready"`
+	Node  string `json:"node"`
+}
+
+func (h *host) status() []clusterStatus {
+	h.t.Helper()
+	out := h.must("status", "-o", "json")
+	var st []clusterStatus
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		h.t.Fatalf("velad status -o json: %v\n%s", err, out)
+	}
+	return st
+}
+
+func (h *host) waitReady(name string, timeout time.Duration) {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for _, s := range h.status() {
+			if s.Name == name && s.Ready {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	h.t.Fatalf("cluster %s not ready after %s: %+v", name, timeout, h.status())
+}
+
+// pids returns the live processes whose command line mentions dir.
+func pids(dir string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte(dir)) {
+			continue
+		}
+		stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
+			continue // a zombie is dead; only its parent can reap it
+		}
+		out = append(out, pid)
+	}
+	return out
+}
+
+// serverPID returns the pid of the `velad server` process of a data dir.
+func serverPID(dataDir string) int {
+	for _, pid := range pids(dataDir) {
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if bytes.Contains(cmdline, []byte("server\x00--data-dir")) {
+			return pid
+		}
+	}
+	return 0
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
