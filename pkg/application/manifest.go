@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sjson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -186,6 +187,10 @@ func Apply(ctx context.Context, c client.Client, objs []*unstructured.Unstructur
 		obj.SetResourceVersion("")
 		obj.SetManagedFields(nil)
 		if err := c.Patch(ctx, obj, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+			if apierrors.IsNotFound(err) {
+				return out, fmt.Errorf("applying %s %s/%s: namespace %q does not exist: create it with kubectl create namespace %s",
+					o.GetKind(), o.GetNamespace(), o.GetName(), o.GetNamespace(), o.GetNamespace())
+			}
 			return out, fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), noKindHint(err))
 		}
 		out = append(out, Applied{Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName(), Generation: obj.GetGeneration()})

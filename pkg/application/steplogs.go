@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -11,10 +12,19 @@ import (
 	"velad.io/velad/pkg/apis/core/v1beta1"
 )
 
-// StepLogsKey is the key, in the workflow's context ConfigMap (status.workflow.contextBackend),
-// under which the controller records step logs: a JSON object from step name to its log text
-// (what the step's #Log actions wrote).
-const StepLogsKey = "stepLogs"
+// Where the controller records step logs: in the workflow's context ConfigMap
+// (status.workflow.contextBackend, else ContextConfigMapName), either under StepLogsKey or
+// as the "logs" field of the JSON document under ContextDataKey. Both hold a JSON object
+// from step name to its log: one string, or a list of lines (what its #Log actions wrote).
+const (
+	// StepLogsKey is the ConfigMap key holding only the step logs.
+	StepLogsKey = "stepLogs"
+	// ContextDataKey is the ConfigMap key of the workflow's data document.
+	ContextDataKey = "workflow"
+)
+
+// ContextConfigMapName is the context ConfigMap of app's workflow when the status names none.
+func ContextConfigMapName(app string) string { return "workflow-" + app + "-context" }
 
 // StepLogs returns the recorded logs of app's workflow steps by step name, only step's when
 // step is set. An empty map means nothing was recorded.
@@ -26,25 +36,23 @@ func StepLogs(ctx context.Context, c client.Client, app *v1beta1.Application, st
 	if step != "" && !hasStep(wf, step) {
 		return nil, fmt.Errorf("application %q has no workflow step %q: see the steps with vela status %s", app.Name, step, app.Name)
 	}
-	if wf.ContextBackend == nil || wf.ContextBackend.Name == "" {
-		return map[string]string{}, nil
-	}
-	ns := wf.ContextBackend.Namespace
-	if ns == "" {
-		ns = app.Namespace
+	ns, name := app.Namespace, ContextConfigMapName(app.Name)
+	if ref := wf.ContextBackend; ref != nil && ref.Name != "" {
+		name = ref.Name
+		if ref.Namespace != "" {
+			ns = ref.Namespace
+		}
 	}
 	var cm corev1.ConfigMap
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: wf.ContextBackend.Name}, &cm); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &cm); err != nil {
 		if client.IgnoreNotFound(err) == nil {
 			return map[string]string{}, nil
 		}
-		return nil, fmt.Errorf("reading workflow context %s/%s: %w", ns, wf.ContextBackend.Name, err)
+		return nil, fmt.Errorf("reading workflow context %s/%s: %w", ns, name, err)
 	}
-	logs := map[string]string{}
-	if raw := cm.Data[StepLogsKey]; raw != "" {
-		if err := json.Unmarshal([]byte(raw), &logs); err != nil {
-			return nil, fmt.Errorf("decoding %s in workflow context %s/%s: %w", StepLogsKey, ns, cm.Name, err)
-		}
+	logs, err := recordedLogs(cm.Data)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the step logs in workflow context %s/%s: %w", ns, name, err)
 	}
 	if step != "" {
 		if text, ok := logs[step]; ok {
@@ -67,4 +75,36 @@ func hasStep(wf *v1beta1.WorkflowStatus, name string) bool {
 		}
 	}
 	return false
+}
+
+// recordedLogs reads the step logs of a context ConfigMap's data.
+func recordedLogs(data map[string]string) (map[string]string, error) {
+	raw := map[string]json.RawMessage{}
+	if s := data[StepLogsKey]; s != "" {
+		if err := json.Unmarshal([]byte(s), &raw); err != nil {
+			return nil, err
+		}
+	} else if s := data[ContextDataKey]; s != "" {
+		var doc struct {
+			Logs map[string]json.RawMessage `json:"logs"`
+		}
+		if err := json.Unmarshal([]byte(s), &doc); err != nil {
+			return nil, err
+		}
+		raw = doc.Logs
+	}
+	logs := make(map[string]string, len(raw))
+	for step, r := range raw {
+		var text string
+		if err := json.Unmarshal(r, &text); err == nil {
+			logs[step] = text
+			continue
+		}
+		var lines []string
+		if err := json.Unmarshal(r, &lines); err != nil {
+			return nil, fmt.Errorf("step %s: want a string or a list of strings: %w", step, err)
+		}
+		logs[step] = strings.Join(lines, "\n")
+	}
+	return logs, nil
 }

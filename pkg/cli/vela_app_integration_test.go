@@ -331,6 +331,18 @@ func TestIntegrationUpOneComponentAndWait(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "workflowFailed") || !strings.Contains(err.Error(), "image pull refused") {
 		t.Fatalf("want the failure message, got %v\n%s", err, out)
 	}
+
+	// Bad input: the controller reports it in a false condition at the new generation.
+	setStatus(t, c, "default", "waiter", func(s *v1beta1.AppStatus) {
+		s.Phase = v1beta1.ApplicationRendering
+		s.Workflow = nil
+		s.SetConditions(v1beta1.Condition{Type: v1beta1.ConditionParsed, Status: "False", Reason: v1beta1.ReasonReconcileError,
+			Message: `component "waiter": ComponentDefinition "webservise" not found`})
+	})
+	out, err = velaRun(t, "", "up", "waiter", "--type", "webservise", "--wait", "--timeout", "10s")
+	if err == nil || !strings.Contains(err.Error(), `Parsed: component "waiter": ComponentDefinition "webservise" not found`) {
+		t.Fatalf("want the bad-input condition, got %v\n%s", err, out)
+	}
 }
 
 func waitExists(t *testing.T, c client.Client, ns, name string) *v1beta1.Application {
@@ -345,6 +357,53 @@ func waitExists(t *testing.T, c client.Client, ns, name string) *v1beta1.Applica
 			t.Fatalf("application %s/%s never appeared: %v", ns, name, err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestIntegrationUpDefinitionsInFile(t *testing.T) {
+	c := appClient(t)
+	file := filepath.Join(t.TempDir(), "app.yaml")
+	data := `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: uses-def
+spec:
+  components:
+  - name: uses-def
+    type: my-worker
+---
+apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata:
+  name: my-worker
+  namespace: default
+spec:
+  workload:
+    definition: {apiVersion: apps/v1, kind: Deployment}
+  schematic:
+    cue:
+      template: |
+        output: {apiVersion: "apps/v1", kind: "Deployment"}
+`
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := mustVela(t, "up", "-f", file)
+	if strings.Index(out, "ComponentDefinition default/my-worker applied") > strings.Index(out, "Application default/uses-def applied") {
+		t.Fatalf("definitions must be applied before the applications that use them:\n%s", out)
+	}
+	var def v1beta1.ComponentDefinition
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: "my-worker"}, &def); err != nil {
+		t.Fatal(err)
+	}
+
+	basic := conformanceFile(t, "docs/examples/workflow/basic-app.yaml")
+	if _, err := velaRun(t, "", "up", "-f", basic, "-n", "other"); err == nil || !strings.Contains(err.Error(), `is in namespace "default" but -n says "other"`) {
+		t.Fatalf("want a namespace conflict, got %v", err)
+	}
+	_, err := velaRun(t, "", "up", "lost", "--type", "webservice", "-n", "nowhere")
+	if err == nil || !strings.Contains(err.Error(), `namespace "nowhere" does not exist: create it with kubectl create namespace nowhere`) {
+		t.Fatalf("want a missing-namespace hint, got %v", err)
 	}
 }
 

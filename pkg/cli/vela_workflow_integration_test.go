@@ -179,7 +179,15 @@ func TestIntegrationWorkflowLogs(t *testing.T) {
 	})
 	contains(t, mustVela(t, "workflow", "logs", "logged"), "no logs recorded")
 
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "workflow-logged-context", Namespace: "default"},
+	// Without status.workflow.contextBackend the controller's workflow-<app>-context is read.
+	data := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: application.ContextConfigMapName("logged"), Namespace: "default"},
+		Data: map[string]string{application.ContextDataKey: `{"vars":{},"logs":{"deploy":["line 1","line 2"]}}`}}
+	if err := c.Create(ctx, data); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, mustVela(t, "workflow", "logs", "logged"), "=== step deploy\nline 1\nline 2\n")
+
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "logged-logs", Namespace: "default"},
 		Data: map[string]string{application.StepLogsKey: `{"deploy":"applied 2 objects","notify":"sent"}`}}
 	if err := c.Create(ctx, cm); err != nil {
 		t.Fatal(err)
