@@ -3,6 +3,7 @@ package appfile
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -65,6 +66,13 @@ type RenderOptions struct {
 	AppRevisionNum int64
 	// Cluster is the target cluster ("" = local).
 	Cluster string
+	// ClusterVersion is the target's Kubernetes version; nil means the version velad embeds.
+	ClusterVersion *cue.ClusterVersion
+}
+
+// embeddedClusterVersion is the Kubernetes version of velad's own control plane.
+func embeddedClusterVersion() *cue.ClusterVersion {
+	return &cue.ClusterVersion{Major: 1, Minor: 37, GitVersion: "v1.37.2", Platform: runtime.GOOS + "/" + runtime.GOARCH}
 }
 
 // TraitObject is an object produced by a trait (or a component's auxiliary output).
@@ -123,6 +131,10 @@ func (af *Appfile) Context(c *Component, opts RenderOptions) *cue.Context {
 	for _, ac := range app.Spec.Components {
 		comps = append(comps, map[string]any{"name": ac.Name, "type": ac.Type, "properties": orEmpty(ac.Properties)})
 	}
+	cv := opts.ClusterVersion
+	if cv == nil {
+		cv = embeddedClusterVersion()
+	}
 	rev := ""
 	if opts.AppRevisionNum > 0 {
 		rev = c.Name + "-v" + strconv.FormatInt(opts.AppRevisionNum, 10)
@@ -140,6 +152,7 @@ func (af *Appfile) Context(c *Component, opts RenderOptions) *cue.Context {
 		PublishVersion: app.Annotations[PublishVersionAnnotation],
 		Cluster:        opts.Cluster,
 		WorkflowName:   app.Name,
+		ClusterVersion: cv,
 		Components:     comps,
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"velad.io/velad/pkg/cue"
 )
 
 func fixtures(t testing.TB) *Set {
@@ -218,5 +220,36 @@ spec:
 	if _, err := af.RenderPolicies(ctx, newEngine(t), RenderOptions{}); err == nil ||
 		!strings.Contains(err.Error(), `policy "q" (type quota): parameter.cpu: required field is missing`) {
 		t.Errorf("missing policy parameter: %v", err)
+	}
+}
+
+func TestContextClusterVersion(t *testing.T) {
+	defs := fixtures(t)
+	cv, err := DecodeDefinitions([]byte(`
+apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata: {name: ingress-any}
+spec:
+  schematic:
+    cue:
+      template: |
+        output: {
+        	if context.clusterVersion.minor < 19 {apiVersion: "networking.k8s.io/v1beta1"}
+        	if context.clusterVersion.minor >= 19 {apiVersion: "networking.k8s.io/v1"}
+        	kind: "Ingress"
+        }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs.Add(cv...)
+	app := parseApp(t, "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec: {components: [{name: i, type: ingress-any}]}")
+	ms, err := DryRun(context.Background(), newEngine(t), defs, app, RenderOptions{})
+	if err != nil || ms[0].Workload.GetAPIVersion() != "networking.k8s.io/v1" {
+		t.Fatalf("embedded version: %v %v", err, ms)
+	}
+	ms, err = DryRun(context.Background(), newEngine(t), defs, app, RenderOptions{ClusterVersion: &cue.ClusterVersion{Major: 1, Minor: 18}})
+	if err != nil || ms[0].Workload.GetAPIVersion() != "networking.k8s.io/v1beta1" {
+		t.Fatalf("old cluster: %v %v", err, ms)
 	}
 }

@@ -26,6 +26,8 @@ type Context struct {
 	Cluster string
 	// WorkflowName is the workflow (application) name (context.workflowName).
 	WorkflowName string
+	// ClusterVersion is the target cluster's Kubernetes version (context.clusterVersion); nil leaves it out.
+	ClusterVersion *ClusterVersion
 	// Components lists the application's components as written (context.components).
 	Components []map[string]any
 	// Artifacts holds data produced by other components or steps (context.artifacts).
@@ -55,6 +57,9 @@ func (c *Context) Map() map[string]any {
 		"cluster":        c.Cluster,
 		"workflowName":   c.WorkflowName,
 	}
+	if v := c.ClusterVersion; v != nil {
+		m["clusterVersion"] = map[string]any{"major": v.Major, "minor": v.Minor, "gitVersion": v.GitVersion, "platform": v.Platform}
+	}
 	if c.Components != nil {
 		list := make([]any, len(c.Components))
 		for i, comp := range c.Components {
@@ -75,6 +80,13 @@ func (c *Context) Map() map[string]any {
 		m[k] = v
 	}
 	return m
+}
+
+// ClusterVersion is KubeVela's context.clusterVersion: minor is a number, so
+// templates can write `if context.clusterVersion.minor < 19 {...}`.
+type ClusterVersion struct {
+	Major, Minor         int64
+	GitVersion, Platform string
 }
 
 func stringMap(in map[string]string) map[string]any {
