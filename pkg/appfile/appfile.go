@@ -171,7 +171,7 @@ func (af *Appfile) RenderComponent(ctx context.Context, e *cue.Engine, c *Compon
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	m := &ComponentManifest{Name: c.Name, Type: c.Type, Context: cctx, Parameter: res.Parameter}
-	workload := res.Output
+	workload, soft := res.Output, res.OutputDefaults
 	if workload != nil {
 		fillWorkloadKind(workload, c.Template.Def.Workload)
 	}
@@ -179,7 +179,7 @@ func (af *Appfile) RenderComponent(ctx context.Context, e *cue.Engine, c *Compon
 		m.Traits = append(m.Traits, &TraitObject{Type: AuxiliaryWorkload, Resource: o.Name, Object: &unstructured.Unstructured{Object: o.Object}})
 	}
 	for _, t := range c.Traits {
-		if workload, err = af.applyTrait(ctx, e, c, t, cctx, workload, m); err != nil {
+		if workload, err = af.applyTrait(ctx, e, c, t, cctx, workload, soft, m); err != nil {
 			return nil, err
 		}
 	}
@@ -192,7 +192,7 @@ func (af *Appfile) RenderComponent(ctx context.Context, e *cue.Engine, c *Compon
 
 // applyTrait renders one trait against the current workload and returns the
 // patched workload; new objects and patchOutputs go into m.
-func (af *Appfile) applyTrait(ctx context.Context, e *cue.Engine, c *Component, t *Trait, cctx *cue.Context, workload map[string]any, m *ComponentManifest) (map[string]any, error) {
+func (af *Appfile) applyTrait(ctx context.Context, e *cue.Engine, c *Component, t *Trait, cctx *cue.Context, workload map[string]any, soft map[string]bool, m *ComponentManifest) (map[string]any, error) {
 	where := fmt.Sprintf("trait %q on component %q", t.Type, c.Name)
 	if err := checkApplies(c, t, workload); err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func (af *Appfile) applyTrait(ctx context.Context, e *cue.Engine, c *Component, 
 		if workload == nil {
 			return nil, fmt.Errorf("%s: has a patch but component %q has no workload output", where, c.Name)
 		}
-		if workload, err = cue.ApplyPatch(workload, res.Patch); err != nil {
+		if workload, err = cue.MergePatch(workload, soft, res.Patch); err != nil {
 			return nil, fmt.Errorf("%s: patching the workload: %w", where, err)
 		}
 	}

@@ -74,6 +74,12 @@ func (r *Result) clone() *Result {
 	if r.Output != nil {
 		out.Output = deepCopy(r.Output).(map[string]any)
 	}
+	if r.OutputDefaults != nil {
+		out.OutputDefaults = make(map[string]bool, len(r.OutputDefaults))
+		for k, v := range r.OutputDefaults {
+			out.OutputDefaults[k] = v
+		}
+	}
 	for _, o := range r.Outputs {
 		obj, _ := deepCopy(o.Object).(map[string]any)
 		out.Outputs = append(out.Outputs, Object{Name: o.Name, Object: obj})

@@ -28,6 +28,14 @@ const (
 // `jsonMergePatch` (RFC 7386) or `jsonPatch` (RFC 6902, `operations: [...]`)
 // applies the document as such.
 func ApplyPatch(base map[string]any, p *Patch) (map[string]any, error) {
+	return MergePatch(base, nil, p)
+}
+
+// MergePatch is ApplyPatch where soft lists the paths of base ("spec.replicas",
+// "spec.ports[0].protocol") whose value only came from a CUE default
+// (`*1 | int`): as in CUE, a patch may override those without a strategy.
+// Paths the patch sets are removed from soft.
+func MergePatch(base map[string]any, soft map[string]bool, p *Patch) (map[string]any, error) {
 	if p == nil || p.Value == nil {
 		return deepCopy(base).(map[string]any), nil
 	}
@@ -42,7 +50,7 @@ func ApplyPatch(base map[string]any, p *Patch) (map[string]any, error) {
 		}
 		return nil, fieldErr("patch", "replace strategy needs a struct, got %T", p.Value)
 	}
-	m := &merger{tags: p.Tags}
+	m := &merger{tags: p.Tags, soft: soft}
 	out, err := m.merge(deepCopy(base), p.Value, "", "", Tags{PatchStrategy: p.Strategy})
 	if err != nil {
 		return nil, err
@@ -54,7 +62,10 @@ func ApplyPatch(base map[string]any, p *Patch) (map[string]any, error) {
 	return res, nil
 }
 
-type merger struct{ tags map[string]Tags }
+type merger struct {
+	tags map[string]Tags
+	soft map[string]bool
+}
 
 // merge merges patch into base (already a private copy) at path.
 func (m *merger) merge(base, patch any, path, shape string, inherited Tags) (any, error) {
@@ -95,7 +106,8 @@ func (m *merger) merge(base, patch any, path, shape string, inherited Tags) (any
 		}
 		return m.mergeList(bl, pv, path, shape, t)
 	default:
-		if sameScalar(base, patch) || t.PatchStrategy == StrategyRetainKeys {
+		if sameScalar(base, patch) || t.PatchStrategy == StrategyRetainKeys || m.soft[path] {
+			delete(m.soft, path)
 			return deepCopy(patch), nil
 		}
 		return nil, conflict(path, base, patch)

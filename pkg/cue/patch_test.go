@@ -123,3 +123,43 @@ func TestRenderCacheReturnsCopies(t *testing.T) {
 		t.Errorf("cached error = %v", err)
 	}
 }
+
+func TestMergePatchOverridesDefaults(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	comp := `
+output: spec: {
+	replicas: *1 | int
+	strategy: parameter.strategy
+	ports: [{containerPort: 80, protocol: *"TCP" | "UDP"}]
+}
+parameter: strategy: *"RollingUpdate" | "Recreate"`
+	trait, err := e.Render(ctx, `patch: spec: {replicas: 3, strategy: "Recreate", ports: [{protocol: "UDP"}]}`, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Render(ctx, comp, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"spec.replicas", "spec.strategy", "spec.ports[0].protocol"} {
+		if !res.OutputDefaults[p] {
+			t.Errorf("%s not recorded as a default: %v", p, res.OutputDefaults)
+		}
+	}
+	out, err := MergePatch(res.Output, res.OutputDefaults, trait.Patch)
+	if err != nil {
+		t.Fatalf("a patch must override CUE defaults: %v", err)
+	}
+	if got := mustJSON(out["spec"]); got != `{"ports":[{"containerPort":80,"protocol":"UDP"}],"replicas":3,"strategy":"Recreate"}` {
+		t.Errorf("patched spec = %s", got)
+	}
+	// a value the user chose is not a default: patching it is a conflict
+	res, err = e.Render(ctx, comp, map[string]any{"strategy": "RollingUpdate"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MergePatch(res.Output, res.OutputDefaults, trait.Patch); err == nil || !strings.Contains(err.Error(), "spec.strategy: conflicting values") {
+		t.Errorf("want a conflict on the user's value, got %v", err)
+	}
+}

@@ -30,6 +30,9 @@ type Patch struct {
 type Result struct {
 	// Output is the `output` object, nil when the template has none.
 	Output map[string]any
+	// OutputDefaults are the paths in Output whose value is only a CUE default;
+	// pass them to MergePatch so traits may override them, as CUE would.
+	OutputDefaults map[string]bool
 	// Outputs are the `outputs` entries in template order.
 	Outputs []Object
 	// Patch is the `patch`, nil when the template has none.
@@ -120,6 +123,8 @@ func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 	if ov := v.LookupPath(field("output")); ov.Exists() {
 		if m, ok := d.fast(ov, "output").(map[string]any); ok {
 			res.Output = m
+			res.OutputDefaults = map[string]bool{}
+			defaultPaths(ov, "", res.OutputDefaults)
 		} else if d.err() == nil {
 			return nil, fieldErr("output", "must be a struct (a Kubernetes object), got %v", ov.IncompleteKind())
 		}

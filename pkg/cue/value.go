@@ -165,3 +165,33 @@ func short(v cue.Value) string {
 	}
 	return s
 }
+
+// defaultPaths records the leaves of v whose value is the default of a
+// disjunction (`*1 | int`) rather than a plain value.
+func defaultPaths(v cue.Value, path string, out map[string]bool) {
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		it, err := v.Fields()
+		if err != nil {
+			return
+		}
+		for it.Next() {
+			defaultPaths(it.Value(), joinPath(path, it.Selector().Unquoted()), out)
+		}
+	case cue.ListKind:
+		if d, ok := v.Default(); ok {
+			v = d
+		}
+		it, err := v.List()
+		if err != nil {
+			return
+		}
+		for i := 0; it.Next(); i++ {
+			defaultPaths(it.Value(), indexPath(path, i), out)
+		}
+	default:
+		if _, ok := v.Default(); ok {
+			out[path] = true
+		}
+	}
+}
