@@ -18,6 +18,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
@@ -38,6 +39,8 @@ func TestMain(m *testing.M) { os.Exit(testenv.Run(m, &env)) }
 var (
 	setupOnce sync.Once
 	setupErr  error
+	// stopController cancels the running manager and waits until it stopped.
+	stopController func()
 )
 
 // setup installs the CRDs and built-in definitions and runs the controller,
@@ -51,7 +54,16 @@ func setup(t *testing.T) {
 }
 
 func startController() error {
-	ctx := context.Background()
+	if err := installDefinitions(context.Background(), env.Config); err != nil {
+		return err
+	}
+	return runManager()
+}
+
+// runManager starts a new controller manager (a fresh process, as far as the
+// controller can tell) and sets c and stopController.
+func runManager() error {
+	ctx, cancel := context.WithCancel(context.Background())
 	log := logr.Discard()
 	if os.Getenv("VELAD_TEST_LOG") != "" {
 		log = funcr.New(func(prefix, args string) { fmt.Fprintln(os.Stderr, prefix, args) }, funcr.Options{Verbosity: 1})
@@ -61,17 +73,18 @@ func startController() error {
 		Workflow: workflow.Options{WaitInterval: time.Second, BackoffBase: 200 * time.Millisecond, BackoffMax: time.Second, MaxRetries: 3},
 	})
 	if err != nil {
-		return err
-	}
-	if err := installDefinitions(ctx, mgr.GetAPIReader(), mgr.GetClient()); err != nil {
+		cancel()
 		return err
 	}
 	c = mgr.GetClient()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		if err := mgr.Start(ctx); err != nil {
 			panic(err)
 		}
 	}()
+	stopController = func() { cancel(); <-done }
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		return fmt.Errorf("caches did not sync")
 	}
@@ -81,11 +94,19 @@ func startController() error {
 // installDefinitions runs the lead's bootstrap for the CRDs, then applies the
 // built-in definitions itself with label values made strings, so a definition
 // bootstrap rejects does not stop these tests.
-func installDefinitions(ctx context.Context, _ client.Reader, cl client.Client) error {
-	if err := bootstrap.Install(ctx, env.Config); err != nil {
+func installDefinitions(ctx context.Context, cfg *rest.Config) error {
+	if err := bootstrap.Install(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bootstrap (continuing with own definition install):", err)
 	}
 	defs, err := appfile.Builtin()
+	if err != nil {
+		return err
+	}
+	scheme, err := controller.NewScheme()
+	if err != nil {
+		return err
+	}
+	cl, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return err
 	}
@@ -358,4 +379,73 @@ spec:
 	if err := c.List(context.Background(), &rts, client.MatchingLabels{"app.oam.dev/name": "doomed"}); err != nil || len(rts.Items) != 0 {
 		t.Errorf("resource trackers left: %d, %v", len(rts.Items), err)
 	}
+}
+
+func TestIntegrationControllerRestartResumesWithoutRepeatingSteps(t *testing.T) {
+	setup(t)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: crashy}
+spec:
+  components:
+  - {name: crashy-web, type: webservice, properties: {image: nginx}}
+  workflow:
+    steps:
+    - {name: hook, type: webhook, properties: {url: {value: "`+srv.URL+`"}, data: {x: 1}}}
+    - {name: hold, type: suspend}
+    - {name: deploy, type: apply-component, properties: {component: crashy-web}}
+`)
+	app := waitPhase(t, "crashy", v1beta1.ApplicationWorkflowSuspending)
+	stopController()
+	app.Status.Workflow.Suspend = false // resumed while the controller is down
+	if err := c.Status().Update(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	if err := runManager(); err != nil {
+		t.Fatal(err)
+	}
+	app = waitPhase(t, "crashy", v1beta1.ApplicationRunning)
+	if hits.Load() != 1 {
+		t.Errorf("webhook hit %d times across a controller restart", hits.Load())
+	}
+	if s := app.Status.Workflow.Steps; s[0].Phase != v1beta1.WorkflowStepPhaseSucceeded || s[1].Phase != v1beta1.WorkflowStepPhaseSucceeded {
+		t.Errorf("workflow %s", workflowSummary(app))
+	}
+}
+
+func TestIntegrationTerminateAndRestart(t *testing.T) {
+	setup(t)
+	create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: stoppable}
+spec:
+  components:
+  - {name: stoppable-web, type: webservice, properties: {image: nginx}}
+  workflow:
+    steps:
+    - {name: hold, type: suspend}
+    - {name: deploy, type: apply-component, properties: {component: stoppable-web}}
+`)
+	app := waitPhase(t, "stoppable", v1beta1.ApplicationWorkflowSuspending)
+	app.Status.Workflow.Terminated = true // vela workflow terminate
+	if err := c.Status().Update(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	app = waitPhase(t, "stoppable", v1beta1.ApplicationWorkflowTerminated)
+	if r := app.Status.Workflow.Steps[0].Reason; r != workflow.ReasonTerminate {
+		t.Errorf("step reason %q after terminate", r)
+	}
+	app.Annotations = map[string]string{"app.oam.dev/restart-workflow": "true"} // vela workflow restart
+	if err := c.Update(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	app = waitFor(t, "stoppable", 60*time.Second, "suspended again", func(a *v1beta1.Application) bool {
+		return a.Status.Phase == v1beta1.ApplicationWorkflowSuspending && a.Annotations["app.oam.dev/restart-workflow"] == "" &&
+			!a.Status.Workflow.Terminated
+	})
 }

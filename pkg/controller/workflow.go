@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -14,6 +15,9 @@ import (
 // Status is checkpointed after every finished step.
 func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 	app := s.app
+	if err := r.restartRequested(ctx, app); err != nil {
+		return err
+	}
 	if app.Status.Workflow == nil {
 		app.Status.Workflow = &v1beta1.WorkflowStatus{}
 	}
@@ -47,5 +51,23 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 		return err
 	}
 	s.outcome = out
+	return nil
+}
+
+// annotationRestartWorkflow set to "true" restarts the workflow once (KubeVela's
+// `vela workflow restart`); the controller removes it.
+const annotationRestartWorkflow = "app.oam.dev/restart-workflow"
+
+// restartRequested consumes the restart annotation and clears the workflow
+// status, so the engine starts over.
+func (r *Reconciler) restartRequested(ctx context.Context, app *v1beta1.Application) error {
+	if app.Annotations[annotationRestartWorkflow] != "true" {
+		return nil
+	}
+	delete(app.Annotations, annotationRestartWorkflow)
+	if err := r.client.Update(ctx, app); err != nil {
+		return fmt.Errorf("consuming the restart annotation: %w", err)
+	}
+	app.Status.Workflow = nil
 	return nil
 }

@@ -96,7 +96,7 @@ func (e *Engine) Run(ctx context.Context, in *Instance) (Outcome, error) {
 		}
 	}
 	if st.Terminated {
-		st.Phase = v1beta1.WorkflowRunTerminated
+		terminate(st)
 		return Outcome{Phase: st.Phase}, nil
 	}
 	if st.Finished {
@@ -192,6 +192,29 @@ func (r *run) stillSuspended() bool {
 	}
 	r.requeue = next
 	return st.Suspend
+}
+
+// terminate ends a workflow `vela workflow terminate` marked: steps that
+// had not finished fail with reason Terminate.
+func terminate(st *v1beta1.WorkflowStatus) {
+	st.Phase = v1beta1.WorkflowRunTerminated
+	st.Suspend = false
+	for i := range st.Steps {
+		ws := &st.Steps[i]
+		for _, ss := range append([]*v1beta1.StepStatus{&ws.StepStatus}, subPointers(ws)...) {
+			if !terminal(ss) {
+				ss.Phase, ss.Reason, ss.Message = v1beta1.WorkflowStepPhaseFailed, ReasonTerminate, "the workflow was terminated"
+			}
+		}
+	}
+}
+
+func subPointers(ws *v1beta1.WorkflowStepStatus) []*v1beta1.StepStatus {
+	out := make([]*v1beta1.StepStatus, len(ws.SubStepsStatus))
+	for i := range ws.SubStepsStatus {
+		out[i] = &ws.SubStepsStatus[i]
+	}
+	return out
 }
 
 // terminal reports whether a step will not run again.

@@ -179,6 +179,14 @@ spec:
 		t.Fatalf("after resume: %+v, %s", out, stepPhases(in.Status))
 	}
 	h.now = h.now.Add(31 * time.Second)
+	terminated := *in.Status
+	terminated.Steps = append([]v1beta1.WorkflowStepStatus{}, in.Status.Steps...)
+	terminated.Terminated = true
+	tin := *in
+	tin.Status = &terminated
+	if out := h.run(&tin); out.Phase != v1beta1.WorkflowRunTerminated || terminated.Steps[1].Reason != ReasonTerminate {
+		t.Fatalf("terminate: %+v, %+v", out, terminated.Steps)
+	}
 	if out := h.run(in); out.Phase != v1beta1.WorkflowRunSucceeded || len(d.applied) != 1 {
 		t.Fatalf("after duration: %+v, %s, applied %v", out, stepPhases(in.Status), d.applied)
 	}
@@ -283,4 +291,43 @@ spec:
 	if err == nil || !strings.Contains(err.Error(), "dependsOn cycle: a -> b -> a") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+func TestApplyComponentInputsReachComponentProperties(t *testing.T) {
+	h := newHarness(t)
+	d := &recordingDispatcher{fakeDispatcher: fakeDispatcher{}}
+	in := h.instance(`
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: app}
+spec:
+  components: [{name: web, type: webservice, properties: {image: nginx}}]
+  workflow:
+    steps:
+    - name: read
+      type: print-message-in-status
+      properties: {message: "2"}
+      outputs: [{name: cpu, valueFrom: 'msg.$returns.message'}]
+    - name: apply
+      type: apply-component
+      inputs: [{from: cpu, parameterKey: cpu}]
+      properties: {component: web}
+`, &d.fakeDispatcher)
+	in.Handlers = NewHandlers(&Env{Dispatcher: d, Namespace: "default", App: "app"})
+	if out := h.run(in); out.Phase != v1beta1.WorkflowRunSucceeded {
+		t.Fatalf("outcome %+v: %+v", out, in.Status.Steps)
+	}
+	if d.props["cpu"] != "2" || d.props["image"] != "nginx" {
+		t.Fatalf("component applied with properties %v", d.props)
+	}
+}
+
+type recordingDispatcher struct {
+	fakeDispatcher
+	props map[string]any
+}
+
+func (r *recordingDispatcher) ApplyComponent(ctx context.Context, c map[string]any, cl, ns string) (map[string]any, map[string]any, error) {
+	r.props, _ = c["properties"].(map[string]any)
+	return r.fakeDispatcher.ApplyComponent(ctx, c, cl, ns)
 }

@@ -41,7 +41,7 @@ func (r *run) exec(ctx context.Context, s *appfile.Step, resumed bool) (*execRes
 			return fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)
 		}
 		ar := &actionRun{handlers: r.in.Handlers, resumed: resumed}
-		v, ctl, err := ar.run(ctx, v)
+		v, ctl, err := ar.run(withStepInputs(ctx, s, params), v)
 		if err != nil {
 			return fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)
 		}
@@ -117,6 +117,9 @@ func outputs(cctx *cue.Context, v cue.Value, s *appfile.Step) (map[string]any, e
 		o, _ := raw.(map[string]any)
 		name, _ := o["name"].(string)
 		from, _ := o["valueFrom"].(string)
+		// KubeVela 1.9+ providers return results under `$returns`; velad's
+		// actions fill them in place, so `x.$returns.value` reads `x.value`.
+		from = strings.ReplaceAll(from, ".$returns", "")
 		x := cctx.CompileString(from, cue.Scope(v))
 		if err := x.Validate(cue.Concrete(true)); err != nil {
 			return nil, fmt.Errorf("output %q: valueFrom %q: %s", name, from, firstLine(err))
@@ -131,4 +134,49 @@ func outputs(cctx *cue.Context, v cue.Value, s *appfile.Step) (map[string]any, e
 		out[name] = norm
 	}
 	return out, nil
+}
+
+// stepInputsKey carries an apply-component step's inputs to the oam actions.
+type stepInputsKey struct{}
+
+// componentInputs are the inputs of an apply-component step: KubeVela sets each
+// input's parameterKey in the component's properties as well.
+type componentInputs struct {
+	component string
+	values    map[string]any // parameterKey -> value
+}
+
+func withStepInputs(ctx context.Context, s *appfile.Step, params map[string]any) context.Context {
+	if s.Type != "apply-component" || s.Spec == nil || len(s.Spec.Inputs) == 0 {
+		return ctx
+	}
+	comp, _ := params["component"].(string)
+	ci := &componentInputs{component: comp, values: map[string]any{}}
+	for _, raw := range s.Spec.Inputs {
+		in, _ := raw.(map[string]any)
+		key, _ := in["parameterKey"].(string)
+		if key == "" {
+			continue
+		}
+		if v, ok := lookupPath(params, key); ok {
+			ci.values[key] = v
+		}
+	}
+	return context.WithValue(ctx, stepInputsKey{}, ci)
+}
+
+// lookupPath reads a dotted path from m.
+func lookupPath(m map[string]any, path string) (any, bool) {
+	parts := strings.Split(path, ".")
+	var cur any = m
+	for _, p := range parts {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = mm[p]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
 }

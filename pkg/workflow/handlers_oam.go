@@ -9,16 +9,38 @@ import (
 // oamActions implement vela/oam (and local deploy) through the Dispatcher.
 type oamActions struct{ env *Env }
 
-func (o *oamActions) load(_ context.Context, in map[string]any) (map[string]any, error) {
+func (o *oamActions) load(ctx context.Context, in map[string]any) (map[string]any, error) {
 	only, _ := in["component"].(string)
 	byName := map[string]any{}
+	ci, _ := ctx.Value(stepInputsKey{}).(*componentInputs)
 	for _, c := range o.env.Dispatcher.Components() {
 		name, _ := c["name"].(string)
-		if only == "" || only == name {
-			byName[name] = c
+		if only != "" && only != name {
+			continue
 		}
+		if ci != nil && ci.component == name && len(ci.values) > 0 {
+			c = withInputs(c, ci.values)
+		}
+		byName[name] = c
 	}
 	return map[string]any{"value": byName}, nil
+}
+
+// withInputs returns a copy of component c with the values set in its properties.
+func withInputs(c map[string]any, values map[string]any) map[string]any {
+	props, _ := normalize(c["properties"])
+	if props == nil {
+		props = map[string]any{}
+	}
+	for k, v := range values {
+		setPath(props, k, v)
+	}
+	out := map[string]any{}
+	for k, v := range c {
+		out[k] = v
+	}
+	out["properties"] = props
+	return out
 }
 
 func (o *oamActions) loadInOrder(_ context.Context, _ map[string]any) (map[string]any, error) {
