@@ -75,8 +75,8 @@ func Resources(ctx context.Context, c client.Client, app *v1beta1.Application) (
 	return out, nil
 }
 
-// trackedResources reads the managed resources of app's root and versioned trackers,
-// the newest entry winning for each object.
+// trackedResources reads the managed resources of app's root and versioned trackers (and
+// the legacy status.trackedResources), the newest entry winning for each object.
 func trackedResources(ctx context.Context, c client.Client, app *v1beta1.Application) ([]v1beta1.ManagedResource, error) {
 	var rts v1beta1.ResourceTrackerList
 	err := c.List(ctx, &rts, client.MatchingLabels{oam.LabelAppName: app.Name, oam.LabelAppNamespace: app.Namespace})
@@ -92,7 +92,11 @@ func trackedResources(ctx context.Context, c client.Client, app *v1beta1.Applica
 		if rt.Spec.Type == v1beta1.ResourceTrackerTypeComponentRevision {
 			continue
 		}
-		for _, m := range rt.Spec.ManagedResources {
+		legacy := make([]v1beta1.ManagedResource, 0, len(rt.Status.TrackedResources))
+		for _, r := range rt.Status.TrackedResources {
+			legacy = append(legacy, v1beta1.ManagedResource{ClusterObjectReference: r})
+		}
+		for _, m := range append(legacy, rt.Spec.ManagedResources...) {
 			key := fmt.Sprintf("%s/%s/%s/%s/%s", m.Cluster, m.APIVersion, m.Kind, m.Namespace, m.Name)
 			if i, ok := seen[key]; ok {
 				out[i] = m

@@ -123,11 +123,10 @@ func Describe(app *v1beta1.Application) string {
 	if app == nil {
 		return "not read yet"
 	}
-	phase := string(app.Status.Phase)
-	if phase == "" {
-		phase = "no status yet (is the controller running?)"
+	parts := []string{"phase " + string(app.Status.Phase)}
+	if app.Status.Phase == "" {
+		parts[0] = "no status yet (is the controller running?)"
 	}
-	parts := []string{"phase " + phase}
 	if wf := app.Status.Workflow; wf != nil {
 		if s := stepIn(app, v1beta1.WorkflowStepPhaseRunning, v1beta1.WorkflowStepPhaseSuspending); s != "" {
 			parts = append(parts, "step "+s)

@@ -63,6 +63,7 @@ func (f *appStatusFlags) run(ctx context.Context, out io.Writer, name string) er
 		return printTree(out, app, res, f.detail)
 	}
 	app.ManagedFields = nil
+	app.SetGroupVersionKind(v1beta1.ApplicationGroupVersionKind)
 	if done, err := printData(out, f.output, app); done {
 		return err
 	}

@@ -77,6 +77,10 @@ func (f *deleteFlags) run(ctx context.Context, streams genericiooptions.IOStream
 			p.update(application.Describe(a))
 		})
 		p.done()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("application %s/%s is not gone after %s: %w (the controller removes its finalizer once its resources are deleted; is it running?)",
+				app.Namespace, app.Name, f.timeout, err)
+		}
 		if err != nil {
 			return err
 		}

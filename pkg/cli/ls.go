@@ -60,6 +60,7 @@ func (f *lsFlags) run(ctx context.Context, out io.Writer) error {
 	})
 	for i := range list.Items {
 		list.Items[i].ManagedFields = nil
+		list.Items[i].SetGroupVersionKind(v1beta1.ApplicationGroupVersionKind)
 	}
 	if done, err := printData(out, f.output, list.Items); done {
 		return err

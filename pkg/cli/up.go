@@ -157,6 +157,9 @@ func waitRunning(ctx context.Context, streams genericiooptions.IOStreams, c clie
 	case errors.As(err, &suspended):
 		fmt.Fprintln(streams.Out, suspended.Error())
 		return nil
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("application %s/%s is not running after %s (%s): check it with vela status %s -n %s, or wait longer with --timeout",
+			a.Namespace, a.Name, timeout, application.Describe(app), a.Name, a.Namespace)
 	case err != nil:
 		return err
 	}

@@ -234,7 +234,7 @@ func TestIntegrationUpListStatusDelete(t *testing.T) {
 
 	out = mustVela(t, "status", "application-sample", "-o", "json")
 	var decoded v1beta1.Application
-	if err := json.Unmarshal([]byte(out), &decoded); err != nil || decoded.Status.Phase != v1beta1.ApplicationRunning {
+	if err := json.Unmarshal([]byte(out), &decoded); err != nil || decoded.Status.Phase != v1beta1.ApplicationRunning || decoded.Kind != "Application" {
 		t.Fatalf("-o json is not the Application (%v):\n%s", err, out)
 	}
 
@@ -429,5 +429,25 @@ func TestIntegrationBadInput(t *testing.T) {
 	}
 	if _, err := velaRun(t, "", "up", "-f", filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Fatalf("want an error naming the missing file, got %v", err)
+	}
+}
+
+func TestIntegrationDeleteWaitTimesOutOnFinalizer(t *testing.T) {
+	c := appClient(t)
+	ctx := context.Background()
+	mustVela(t, "up", "held", "--type", "webservice", "--image", "nginx:1.27")
+	app := getApp(t, c, "default", "held")
+	app.Finalizers = []string{oam.FinalizerResourceTracker}
+	if err := c.Update(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	_, err := velaRun(t, "", "delete", "held", "-y", "--wait", "--timeout", "2s")
+	if err == nil || !strings.Contains(err.Error(), "is not gone after 2s") || !strings.Contains(err.Error(), oam.FinalizerResourceTracker) {
+		t.Fatalf("want a timeout naming the finalizer, got %v", err)
+	}
+	app = getApp(t, c, "default", "held")
+	app.Finalizers = nil
+	if err := c.Update(ctx, app); err != nil {
+		t.Fatal(err)
 	}
 }
