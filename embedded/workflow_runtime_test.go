@@ -29,13 +29,16 @@ import (
 // webhooks and APIs the steps call.
 
 type recordingDispatcher struct {
-	comps   []map[string]any
-	applied []*unstructured.Unstructured
+	comps      []map[string]any
+	components []string // components applied, in order
+	applied    []*unstructured.Unstructured
 }
 
 func (d *recordingDispatcher) Components() []map[string]any { return d.comps }
 
 func (d *recordingDispatcher) ApplyComponent(_ context.Context, c map[string]any, _, _ string) (map[string]any, map[string]any, error) {
+	name, _ := c["name"].(string)
+	d.components = append(d.components, name)
 	return map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": c["name"]},
 		"status": map[string]any{"conditions": []any{map[string]any{"message": "available"}}}}, map[string]any{}, nil
 }
@@ -240,5 +243,37 @@ spec:
 	}
 	if len(srv.hits) != 1 || !strings.Contains(srv.hits[0], `"kind":"Application"`) {
 		t.Errorf("requests %v", srv.hits)
+	}
+}
+
+func TestDeployStepsRunInWorkflow(t *testing.T) {
+	for step, want := range map[string]string{
+		`{name: d, type: deploy, properties: {policies: [local]}}`:         "db web",
+		`{name: d, type: apply-application}`:                               "db web",
+		`{name: d, type: apply-remaining, properties: {exceptions: [db]}}`: "web",
+	} {
+		app := `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: app, namespace: default}
+spec:
+  components:
+  - {name: db, type: worker, properties: {image: busybox}}
+  - {name: web, type: webservice, properties: {image: nginx}}
+  policies:
+  - {name: local, type: topology, properties: {clusters: [local]}}
+  workflow:
+    steps:
+    - ` + step + "\n"
+		st, d := runWorkflow(t, app)
+		if st.Phase != v1beta1.WorkflowRunSucceeded {
+			for _, s := range st.Steps {
+				t.Logf("%s: %s %s %s", s.Name, s.Phase, s.Reason, s.Message)
+			}
+			t.Errorf("%s: workflow %s, want succeeded", step, st.Phase)
+		}
+		if got := strings.Join(d.components, " "); got != want {
+			t.Errorf("%s applied components %q, want %q", step, got, want)
+		}
 	}
 }
