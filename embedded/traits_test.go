@@ -181,6 +181,9 @@ func TestStorageTrait(t *testing.T) {
 	}`)
 	p := concrete(t, v, "patch")
 	vols, _ := get(p, "spec.template.spec.volumes").([]any)
+	if get(vols, "5.hostPath.type") != "Directory" {
+		t.Errorf("hostPath type defaults to Directory: %s", asJSON(vols))
+	}
 	if len(vols) != 6 || get(vols, "0.persistentVolumeClaim.claimName") != "data" || get(vols, "2.configMap.name") != "cfg" {
 		t.Errorf("volumes %s", asJSON(vols))
 	}
