@@ -159,6 +159,22 @@ func TestWebservice(t *testing.T) {
 		}
 	})
 
+	t.Run("port names", func(t *testing.T) {
+		v := render(t, d, `{image: "x", ports: [{port: 53, protocol: "UDP", expose: true}, {port: 8080, containerPort: 9090, expose: true}]}`, "")
+		c := get(concrete(t, v, "output"), "spec.template.spec.containers.0")
+		svc := concrete(t, v, "outputs.webserviceExpose")
+		for p, want := range map[string]any{"ports.0.name": "port-53-udp", "ports.1.name": "port-9090", "ports.1.containerPort": float64(9090)} {
+			if got := get(c, p); got != want {
+				t.Errorf("container %s = %v, want %v", p, got, want)
+			}
+		}
+		for p, want := range map[string]any{"spec.ports.0.name": "port-53-udp", "spec.ports.0.protocol": "UDP", "spec.ports.1.name": "port-9090", "spec.ports.1.targetPort": float64(9090), "spec.ports.1.port": float64(8080)} {
+			if got := get(svc, p); got != want {
+				t.Errorf("service %s = %v, want %v", p, got, want)
+			}
+		}
+	})
+
 	t.Run("deprecated port", func(t *testing.T) {
 		out := concrete(t, render(t, d, `{image: "x", port: 8000}`, ""), "output")
 		if got := get(out, "spec.template.spec.containers.0.ports.0.containerPort"); got != float64(8000) {
@@ -243,7 +259,7 @@ func TestOtherComponents(t *testing.T) {
 		{"statefulset", `{image: "postgres", cpu: "1", ports: [{port: 5432, expose: true}]}`, map[string]any{
 			"kind": "StatefulSet", "spec.serviceName": "c-headless", "spec.replicas": nil,
 			"spec.template.spec.containers.0.resources.limits.cpu": "1",
-		}, []string{"statefulsetHeadless", "statefulsetExpose"}},
+		}, []string{"statefulsetsHeadless", "statefulsetsExpose"}},
 		{"k8s-objects", componentSamples["k8s-objects"], map[string]any{"kind": "ConfigMap", "metadata.name": "a"}, []string{"objects-1"}},
 	}
 	for _, c := range cases {
