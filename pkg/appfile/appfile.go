@@ -97,6 +97,9 @@ type ComponentManifest struct {
 	Context *cue.Context
 	// Parameter is the component's parameter after defaults.
 	Parameter map[string]any
+	// ManagedByTrait names the trait whose definition sets manageWorkload: that
+	// trait, not the application, owns the workload's lifecycle. "" if none.
+	ManagedByTrait string
 }
 
 // Objects returns the workload followed by the trait objects.
@@ -181,6 +184,9 @@ func (af *Appfile) RenderComponent(ctx context.Context, e *cue.Engine, c *Compon
 	for _, t := range c.Traits {
 		if workload, err = af.applyTrait(ctx, e, c, t, cctx, workload, soft, m); err != nil {
 			return nil, err
+		}
+		if t.Template.Def.ManageWorkload && m.ManagedByTrait == "" {
+			m.ManagedByTrait = t.Type
 		}
 	}
 	if workload != nil {
