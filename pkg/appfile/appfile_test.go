@@ -253,3 +253,20 @@ spec:
 		t.Fatalf("old cluster: %v %v", err, ms)
 	}
 }
+
+func TestTraitFlags(t *testing.T) {
+	app := parseApp(t, "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec: {components: [{name: web, type: webservice, properties: {image: i}, traits: [{type: rollout-lite}]}]}")
+	ms, err := DryRun(context.Background(), newEngine(t), fixtures(t), app, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ms[0]
+	if m.ManagedByTrait != "rollout-lite" || len(m.Traits) != 1 || m.Traits[0].Stage != "PostDispatch" {
+		t.Errorf("manifest = %+v, trait = %+v", m, m.Traits)
+	}
+	af, _ := NewParser(fixtures(t)).Parse(context.Background(), app)
+	d := af.Components[0].Traits[0].Template.Def
+	if !d.PodDisruptive || !d.SkipRevisionAffect || !d.ManageWorkload {
+		t.Errorf("flags not read: %+v", d)
+	}
+}
