@@ -84,34 +84,33 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 // render evaluates a compiled template with its inputs.
 func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
 	v := tc.v.FillPath(cue.MakePath(), map[string]any{"parameter": parameter, "context": cm})
-	if err := checkParameter(v.LookupPath(field("parameter")), parameter); err != nil {
-		return nil, err
-	}
-	if err := checkErrs(v); err != nil {
+	if err := checkFilled(v, parameter); err != nil {
 		return nil, err
 	}
 	return decodeResult(v, tc.tags)
 }
 
-// fill compiles template and unifies it with parameter and context, reporting
-// parameter problems first since they are the user's to fix.
-func (w *Worker) fill(template string, parameter map[string]any, c *Context) (cue.Value, error) {
+// checkFilled reports parameter problems first, since they are the user's to
+// fix, then a non-empty `errs`.
+func checkFilled(v cue.Value, parameter map[string]any) error {
+	if err := checkParameter(v.LookupPath(field("parameter")), parameter); err != nil {
+		return err
+	}
+	return checkErrs(v)
+}
+
+// Fill compiles template and unifies it with parameter and c, with the same
+// checks as Render, for callers driving a Worker directly (workflow steps).
+// It does not use the render cache: the value is the caller's to evaluate.
+func (w *Worker) Fill(template string, parameter map[string]any, c *Context) (cue.Value, error) {
 	v, err := w.fillLoose(template, parameter, c)
 	if err != nil {
 		return cue.Value{}, err
 	}
-	if err := checkParameter(v.LookupPath(field("parameter")), parameter); err != nil {
-		return cue.Value{}, err
-	}
-	if err := checkErrs(v); err != nil {
+	if err := checkFilled(v, parameter); err != nil {
 		return cue.Value{}, err
 	}
 	return v, nil
-}
-
-// Fill is the exported form of fill for callers driving a Worker directly.
-func (w *Worker) Fill(template string, parameter map[string]any, c *Context) (cue.Value, error) {
-	return w.fill(template, parameter, c)
 }
 
 // field is a one-selector path; built without the CUE parser ParsePath uses.
