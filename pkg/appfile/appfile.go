@@ -173,72 +173,87 @@ func (af *Appfile) RenderComponent(ctx context.Context, e *cue.Engine, c *Compon
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	m := &ComponentManifest{Name: c.Name, Type: c.Type, Context: cctx, Parameter: res.Parameter}
-	workload, soft := res.Output, res.OutputDefaults
-	if workload != nil {
-		fillWorkloadKind(workload, c.Template.Def.Workload)
+	s := &componentRender{
+		c:        c,
+		ctx:      cctx,
+		workload: res.Output,
+		soft:     res.OutputDefaults,
+		m:        &ComponentManifest{Name: c.Name, Type: c.Type, Context: cctx, Parameter: res.Parameter},
+	}
+	if s.workload != nil {
+		fillWorkloadKind(s.workload, c.Template.Def.Workload)
 	}
 	for _, o := range res.Outputs {
-		m.Traits = append(m.Traits, &TraitObject{Type: AuxiliaryWorkload, Resource: o.Name, Object: &unstructured.Unstructured{Object: o.Object}})
+		s.m.Traits = append(s.m.Traits, &TraitObject{Type: AuxiliaryWorkload, Resource: o.Name, Object: &unstructured.Unstructured{Object: o.Object}})
 	}
 	for _, t := range c.Traits {
-		if workload, err = af.applyTrait(ctx, e, c, t, cctx, workload, soft, m); err != nil {
+		if err := s.applyTrait(ctx, e, t); err != nil {
 			return nil, err
 		}
-		if t.Template.Def.ManageWorkload && m.ManagedByTrait == "" {
-			m.ManagedByTrait = t.Type
+		if t.Template.Def.ManageWorkload && s.m.ManagedByTrait == "" {
+			s.m.ManagedByTrait = t.Type
 		}
 	}
-	if workload != nil {
-		m.Workload = &unstructured.Unstructured{Object: workload}
+	if s.workload != nil {
+		s.m.Workload = &unstructured.Unstructured{Object: s.workload}
 	}
-	af.stamp(m, opts)
-	return m, nil
+	af.stamp(s.m, opts)
+	return s.m, nil
 }
 
-// applyTrait renders one trait against the current workload and returns the
-// patched workload; new objects and patchOutputs go into m.
-func (af *Appfile) applyTrait(ctx context.Context, e *cue.Engine, c *Component, t *Trait, cctx *cue.Context, workload map[string]any, soft map[string]bool, m *ComponentManifest) (map[string]any, error) {
-	where := fmt.Sprintf("trait %q on component %q", t.Type, c.Name)
-	if err := checkApplies(c, t, workload); err != nil {
-		return nil, err
+// componentRender is one component's render in progress.
+type componentRender struct {
+	c        *Component
+	ctx      *cue.Context
+	workload map[string]any
+	// soft are workload paths that only hold a CUE default (see cue.MergePatch).
+	soft map[string]bool
+	m    *ComponentManifest
+}
+
+// applyTrait renders one trait against the current workload, patches the
+// workload and earlier outputs, and adds the trait's own objects.
+func (s *componentRender) applyTrait(ctx context.Context, e *cue.Engine, t *Trait) error {
+	where := fmt.Sprintf("trait %q on component %q", t.Type, s.c.Name)
+	if err := checkApplies(s.c, t, s.workload); err != nil {
+		return err
 	}
 	if t.Template.Source == "" {
-		return nil, fmt.Errorf("%s: TraitDefinition %q has no CUE template", where, t.Template.Name())
+		return fmt.Errorf("%s: TraitDefinition %q has no CUE template", where, t.Template.Name())
 	}
-	tctx := *cctx
-	tctx.Output = orEmpty(workload)
+	tctx := *s.ctx
+	tctx.Output = orEmpty(s.workload)
 	tctx.Outputs = map[string]any{}
-	for _, o := range m.Traits {
+	for _, o := range s.m.Traits {
 		tctx.Outputs[o.Resource] = o.Object.Object
 	}
 	res, err := e.Render(ctx, t.Template.Source, t.Properties, &tctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return fmt.Errorf("%s: %w", where, err)
 	}
 	if res.Patch != nil {
-		if workload == nil {
-			return nil, fmt.Errorf("%s: has a patch but component %q has no workload output", where, c.Name)
+		if s.workload == nil {
+			return fmt.Errorf("%s: has a patch but component %q has no workload output", where, s.c.Name)
 		}
-		if workload, err = cue.MergePatch(workload, soft, res.Patch); err != nil {
-			return nil, fmt.Errorf("%s: patching the workload: %w", where, err)
+		if s.workload, err = cue.MergePatch(s.workload, s.soft, res.Patch); err != nil {
+			return fmt.Errorf("%s: patching the workload: %w", where, err)
 		}
 	}
 	for name, p := range res.PatchOutputs {
-		target := findResource(m.Traits, name)
+		target := findResource(s.m.Traits, name)
 		if target == nil {
-			return nil, fmt.Errorf("%s: patchOutputs.%s: component %q has no output named %q", where, name, c.Name, name)
+			return fmt.Errorf("%s: patchOutputs.%s: component %q has no output named %q", where, name, s.c.Name, name)
 		}
 		patched, err := cue.ApplyPatch(target.Object.Object, p)
 		if err != nil {
-			return nil, fmt.Errorf("%s: patching output %q: %w", where, name, err)
+			return fmt.Errorf("%s: patching output %q: %w", where, name, err)
 		}
 		target.Object.Object = patched
 	}
 	for _, o := range res.Outputs {
-		m.Traits = append(m.Traits, &TraitObject{Type: t.Type, Resource: o.Name, Stage: t.Template.Def.Stage, Object: &unstructured.Unstructured{Object: o.Object}})
+		s.m.Traits = append(s.m.Traits, &TraitObject{Type: t.Type, Resource: o.Name, Stage: t.Template.Def.Stage, Object: &unstructured.Unstructured{Object: o.Object}})
 	}
-	return workload, nil
+	return nil
 }
 
 func findResource(objs []*TraitObject, name string) *TraitObject {
