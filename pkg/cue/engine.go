@@ -20,8 +20,8 @@ import (
 // defaultCacheSize bounds the compiled templates kept per worker.
 const defaultCacheSize = 512
 
-// defaultMemoSize bounds the remembered render results.
-const defaultMemoSize = 1024
+// defaultMemoSize bounds the remembered render results (a few KiB each).
+const defaultMemoSize = 4096
 
 // Engine evaluates CUE templates. It is safe for concurrent use: evaluation runs
 // on a fixed pool of workers, each owning a CUE runtime and a cache of compiled
@@ -49,7 +49,7 @@ func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 func WithCacheSize(n int) Option { return func(o *options) { o.cacheSize = n } }
 
 // WithRenderCache sets how many render results are remembered by their
-// inputs (default 1024); 0 turns the cache off, so every Render evaluates.
+// inputs (default 4096); 0 turns the cache off, so every Render evaluates.
 func WithRenderCache(n int) Option { return func(o *options) { o.memoSize = n } }
 
 // WithProviders registers importable provider packages (e.g. vela/op).

@@ -163,3 +163,16 @@ parameter: strategy: *"RollingUpdate" | "Recreate"`
 		t.Errorf("want a conflict on the user's value, got %v", err)
 	}
 }
+
+func TestMemoEvicts(t *testing.T) {
+	m := newMemo(8)
+	for i := 0; i < 100; i++ {
+		m.put(strings.Repeat("k", i+1), &Result{}, nil)
+		if len(m.entries) > 8 {
+			t.Fatalf("memo grew to %d entries, bound is 8", len(m.entries))
+		}
+	}
+	if _, _, ok := m.get(strings.Repeat("k", 100)); !ok {
+		t.Error("the newest entry must be present")
+	}
+}
