@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/oam"
 	"velad.io/velad/pkg/appfile"
 )
 
@@ -168,6 +169,9 @@ type Applied struct {
 	// Generation after the apply; waiting on an Application compares it with
 	// status.observedGeneration.
 	Generation int64
+	// PublishVersion is the Application's app.oam.dev/publishVersion after the apply; when
+	// set, a wait also wants the workflow to run that version (status.workflow.appRevision).
+	PublishVersion string
 }
 
 // Apply server-side applies objs (Applications and X-Definitions) with the vela-cli field
@@ -193,7 +197,8 @@ func Apply(ctx context.Context, c client.Client, objs []*unstructured.Unstructur
 			}
 			return out, fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), noKindHint(err))
 		}
-		out = append(out, Applied{Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName(), Generation: obj.GetGeneration()})
+		out = append(out, Applied{Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName(),
+			Generation: obj.GetGeneration(), PublishVersion: obj.GetAnnotations()[oam.AnnotationPublishVersion]})
 	}
 	return out, nil
 }

@@ -36,10 +36,12 @@ func (e *SuspendedError) Error() string {
 	return fmt.Sprintf("the workflow of application %q is suspended%s: resume it with vela workflow resume %s", e.App, at, e.App)
 }
 
-// WaitRunning polls until the controller reports the Application running at a generation
-// of at least generation. A failed or terminated workflow returns an error carrying the
-// status message, a suspended one a *SuspendedError; ctx bounds the wait.
-func WaitRunning(ctx context.Context, c client.Client, namespace, name string, generation int64, progress Progress) (*v1beta1.Application, error) {
+// WaitRunning polls until the controller reports the applied Application running, having
+// observed its generation (and run its publish version, if any). A failed or terminated
+// workflow or bad input returns an error carrying the status message, a suspended workflow
+// a *SuspendedError; ctx bounds the wait.
+func WaitRunning(ctx context.Context, c client.Client, a Applied, progress Progress) (*v1beta1.Application, error) {
+	namespace, name := a.Namespace, a.Name
 	var last *v1beta1.Application
 	for {
 		app, err := Get(ctx, c, namespace, name)
@@ -51,7 +53,7 @@ func WaitRunning(ctx context.Context, c client.Client, namespace, name string, g
 			if progress != nil {
 				progress(app)
 			}
-			if app.Status.ObservedGeneration >= generation {
+			if observed(app, a) {
 				if done, err := settled(app); done {
 					return app, err
 				}
@@ -65,11 +67,22 @@ func WaitRunning(ctx context.Context, c client.Client, namespace, name string, g
 	}
 }
 
+// observed reports whether the status reflects what was applied.
+func observed(app *v1beta1.Application, a Applied) bool {
+	if app.Status.ObservedGeneration < a.Generation {
+		return false
+	}
+	wf := app.Status.Workflow
+	return a.PublishVersion == "" || wf != nil && wf.AppRevision == a.PublishVersion
+}
+
 // settled reports whether the phase ends a wait for running, and with which error.
 func settled(app *v1beta1.Application) (bool, error) {
 	switch app.Status.Phase {
 	case v1beta1.ApplicationRunning:
-		return true, nil
+		// A workflow restart clears status.workflow and leaves the old phase until the
+		// controller runs the workflow again.
+		return app.Status.Workflow != nil, nil
 	case v1beta1.ApplicationWorkflowFailed, v1beta1.ApplicationWorkflowTerminated:
 		return true, fmt.Errorf("application %s/%s: %s", app.Namespace, app.Name, Describe(app))
 	case v1beta1.ApplicationWorkflowSuspending:

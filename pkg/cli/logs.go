@@ -27,9 +27,10 @@ func (f *podFlags) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.container, "container", "", "container in the pod (default: kubectl's choice)")
 }
 
-// reachablePods returns the application's pods that run on a real node. When there are
-// none it says why: no pods, or pods that only exist on velad's simulated node.
-func (f *podFlags) reachablePods(ctx context.Context, verb, app string) ([]application.Pod, string, error) {
+// reachablePods returns the application's pods that run on a real node, for `vela
+// command` (which does verb). When there are none it says why: no pods, or pods that only
+// exist on velad's simulated node.
+func (f *podFlags) reachablePods(ctx context.Context, command, verb, app string) ([]application.Pod, string, error) {
 	c, ns, err := f.target.connect()
 	if err != nil {
 		return nil, "", err
@@ -59,8 +60,8 @@ func (f *podFlags) reachablePods(ctx context.Context, verb, app string) ([]appli
 		return reachable, ns, nil
 	case simulated > 0:
 		return nil, "", fmt.Errorf("cannot %s application %q: its %d pod(s) run on velad's simulated node (label %s=true), "+
-			"which runs no containers, so there is nothing to %s. Deliver it to a cluster with a real node (the docker driver, issue 8) to use vela %s; "+
-			"vela status %s --tree shows what was delivered", verb, app, simulated, application.SimulatedNodeLabel, verb, verb, app)
+			"which runs no containers. vela %s needs pods on a real node: deliver the app to a cluster that has one (the docker driver, issue 8). "+
+			"vela status %s --tree shows what was delivered", verb, app, simulated, application.SimulatedNodeLabel, command, app)
 	case f.pod != "":
 		return nil, "", fmt.Errorf("application %q has no pod %q: list its pods with kubectl get pods -n %s -l app.oam.dev/name=%s", app, f.pod, ns, app)
 	}
@@ -85,7 +86,7 @@ func newLogsCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Short: "Print the container logs of an Application's pods (kubectl logs)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pods, ns, err := f.reachablePods(cmd.Context(), "show the logs of", args[0])
+			pods, ns, err := f.reachablePods(cmd.Context(), "logs", "show the logs of", args[0])
 			if err != nil {
 				return err
 			}
@@ -121,7 +122,7 @@ func newExecCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Short: "Run a command in a container of an Application's pod (kubectl exec)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pods, ns, err := f.reachablePods(cmd.Context(), "exec into", args[0])
+			pods, ns, err := f.reachablePods(cmd.Context(), "exec", "exec into", args[0])
 			if err != nil {
 				return err
 			}
@@ -153,7 +154,7 @@ func newPortForwardCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Example: "  vela port-forward web 8080:80",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pods, ns, err := f.reachablePods(cmd.Context(), "port-forward to", args[0])
+			pods, ns, err := f.reachablePods(cmd.Context(), "port-forward", "port-forward to", args[0])
 			if err != nil {
 				return err
 			}

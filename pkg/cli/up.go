@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/oam"
 	"velad.io/velad/pkg/application"
 )
 
@@ -124,7 +125,8 @@ func (f *upFlags) publish(ctx context.Context, c client.Client, ns, name string)
 	if err := application.PublishRevision(ctx, c, app, rev, f.publishVersion); err != nil {
 		return application.Applied{}, err
 	}
-	return application.Applied{Kind: v1beta1.ApplicationKind, Namespace: app.Namespace, Name: app.Name, Generation: app.Generation}, nil
+	return application.Applied{Kind: v1beta1.ApplicationKind, Namespace: app.Namespace, Name: app.Name,
+		Generation: app.Generation, PublishVersion: app.Annotations[oam.AnnotationPublishVersion]}, nil
 }
 
 // report waits for the applied Applications when asked, else says how to follow them.
@@ -148,7 +150,7 @@ func waitRunning(ctx context.Context, streams genericiooptions.IOStreams, c clie
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	p := newWaitPrinter(streams.ErrOut, "waiting for "+a.Name)
-	app, err := application.WaitRunning(ctx, c, a.Namespace, a.Name, a.Generation, func(app *v1beta1.Application) {
+	app, err := application.WaitRunning(ctx, c, a, func(app *v1beta1.Application) {
 		p.update(application.Describe(app))
 	})
 	p.done()

@@ -314,6 +314,7 @@ func TestIntegrationUpOneComponentAndWait(t *testing.T) {
 		s.ObservedGeneration = app.Generation
 		s.Phase = v1beta1.ApplicationRunning
 		s.Services = []v1beta1.ApplicationComponentStatus{{Name: "waiter", Healthy: true}}
+		s.Workflow = &v1beta1.WorkflowStatus{Mode: "StepByStep", Phase: v1beta1.WorkflowRunSucceeded, Finished: true}
 	})
 	<-done
 	if err != nil {

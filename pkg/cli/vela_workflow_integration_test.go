@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -134,6 +135,31 @@ func TestIntegrationRollbackAndPublishRevision(t *testing.T) {
 	}
 	if _, err := velaRun(t, "", "up", "rb", "--revision", "v9"); err == nil || !strings.Contains(err.Error(), `revision "rb-v9" of application "rb" not found`) {
 		t.Fatalf("want a missing-revision error, got %v", err)
+	}
+
+	// --wait after publishing waits until the workflow runs that publish version.
+	setStatus(t, c, "default", "rb", func(s *v1beta1.AppStatus) {
+		s.Phase = v1beta1.ApplicationRunning
+		s.ObservedGeneration = 100
+		s.Workflow = &v1beta1.WorkflowStatus{Mode: "StepByStep", Phase: v1beta1.WorkflowRunSucceeded, Finished: true, AppRevision: "2.1"}
+	})
+	done := make(chan struct{})
+	var out3 string
+	var err3 error
+	go func() {
+		defer close(done)
+		out3, err3 = velaRun(t, "", "up", "rb", "--revision", "v1", "--publish-version", "3.0", "--wait", "--timeout", "20s")
+	}()
+	time.Sleep(2 * time.Second)
+	select {
+	case <-done:
+		t.Fatalf("the wait ended before the workflow ran publish version 3.0: %v\n%s", err3, out3)
+	default:
+	}
+	setStatus(t, c, "default", "rb", func(s *v1beta1.AppStatus) { s.Workflow.AppRevision = "3.0" })
+	<-done
+	if err3 != nil || !strings.Contains(out3, "application default/rb is running") {
+		t.Fatalf("want running once 3.0 ran, got %v\n%s", err3, out3)
 	}
 
 	// Rolling back a running workflow is refused.
