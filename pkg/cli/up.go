@@ -77,6 +77,9 @@ func (f *upFlags) run(ctx context.Context, streams genericiooptions.IOStreams, a
 		for _, a := range applied {
 			fmt.Fprintf(streams.Out, "%s %s/%s applied\n", a.Kind, a.Namespace, a.Name)
 		}
+		if err != nil && f.file != "" {
+			return fmt.Errorf("%s: %w", f.file, err)
+		}
 		if err != nil {
 			return err
 		}

@@ -428,6 +428,14 @@ func TestIntegrationBadInput(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), bad+":12: ") {
 		t.Fatalf("want an error naming %s:12, got %v", bad, err)
 	}
+	schema := filepath.Join(t.TempDir(), "schema.yaml")
+	data = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: typo\nspec:\n  component: []\n"
+	if err := os.WriteFile(schema, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := velaRun(t, "", "up", "-f", schema); err == nil || !strings.HasPrefix(err.Error(), schema+": applying Application default/typo") || !strings.Contains(err.Error(), "component") {
+		t.Fatalf("want the schema error with the file, got %v", err)
+	}
 	if _, err := velaRun(t, "", "up", "-f", filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Fatalf("want an error naming the missing file, got %v", err)
 	}
