@@ -13,30 +13,30 @@ import (
 
 // NewComponentsCommand returns `vela components`: the component types available.
 func NewComponentsCommand(streams genericiooptions.IOStreams, getConfig RESTConfigGetter) *cobra.Command {
-	return newListTypesCommand(streams, getConfig, "components", appfile.KindComponent)
+	return newListTypesCommand(streams, getConfig, "components", "component", appfile.KindComponent)
 }
 
 // NewTraitsCommand returns `vela traits`: the trait types available.
 func NewTraitsCommand(streams genericiooptions.IOStreams, getConfig RESTConfigGetter) *cobra.Command {
-	return newListTypesCommand(streams, getConfig, "traits", appfile.KindTrait)
+	return newListTypesCommand(streams, getConfig, "traits", "trait", appfile.KindTrait)
 }
 
 // NewPoliciesCommand returns `vela policies`: the policy types available.
 func NewPoliciesCommand(streams genericiooptions.IOStreams, getConfig RESTConfigGetter) *cobra.Command {
-	return newListTypesCommand(streams, getConfig, "policies", appfile.KindPolicy)
+	return newListTypesCommand(streams, getConfig, "policies", "policy", appfile.KindPolicy)
 }
 
 // NewWorkflowStepsCommand returns `vela workflowsteps`: the workflow-step types available.
 func NewWorkflowStepsCommand(streams genericiooptions.IOStreams, getConfig RESTConfigGetter) *cobra.Command {
-	return newListTypesCommand(streams, getConfig, "workflowsteps", appfile.KindWorkflowStep)
+	return newListTypesCommand(streams, getConfig, "workflowsteps", "workflow-step", appfile.KindWorkflowStep)
 }
 
-func newListTypesCommand(streams genericiooptions.IOStreams, getConfig RESTConfigGetter, use, kind string) *cobra.Command {
+func newListTypesCommand(streams genericiooptions.IOStreams, getConfig RESTConfigGetter, use, singular, kind string) *cobra.Command {
 	src := &defSource{}
 	var output string
 	cmd := &cobra.Command{
 		Use:   use,
-		Short: fmt.Sprintf("List the %s types (%ss) available", strings.TrimSuffix(use, "s"), kind),
+		Short: fmt.Sprintf("List the %s types (%ss) available", singular, kind),
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			loader, err := src.loader(c.Context(), getConfig, streams.ErrOut)

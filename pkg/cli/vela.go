@@ -3,6 +3,8 @@ package cli
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // NewVelaCommand returns the root `vela` command (the binary invoked as `vela`).
@@ -31,7 +33,20 @@ func velaCommands(streams genericiooptions.IOStreams) []*cobra.Command {
 		newLogsCommand(streams),
 		newExecCommand(streams),
 		newPortForwardCommand(streams),
+		NewDryRunCommand(streams, kubeRESTConfig),
+		NewDefCommand(streams, kubeRESTConfig),
+		NewShowCommand(streams, kubeRESTConfig),
+		NewComponentsCommand(streams, kubeRESTConfig),
+		NewTraitsCommand(streams, kubeRESTConfig),
+		NewPoliciesCommand(streams, kubeRESTConfig),
+		NewWorkflowStepsCommand(streams, kubeRESTConfig),
 	}
+}
+
+// kubeRESTConfig loads the client config from $KUBECONFIG (the default velad cluster when unset).
+func kubeRESTConfig() (*rest.Config, error) {
+	setDefaultKubeconfig()
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(clientcmd.NewDefaultClientConfigLoadingRules(), &clientcmd.ConfigOverrides{}).ClientConfig()
 }
 
 func newVelaPassthroughCommand(streams genericiooptions.IOStreams) *cobra.Command {

@@ -115,7 +115,7 @@ func (m *Manager) Start(ctx context.Context, cfg *config.Config, progress Progre
 	if m.Running(cfg) {
 		return ErrAlreadyRunning
 	}
-	if err := server.CheckPortFree(cfg.APIServer.BindIP, cfg.APIServer.Port); err != nil {
+	if err := waitPortFree(cfg.APIServer.BindIP, cfg.APIServer.Port, portWait); err != nil {
 		return err
 	}
 	_ = os.Remove(cfg.PhaseFile())
@@ -210,6 +210,22 @@ func writeToken(path, token string) error {
 		token = "V10" + hex.EncodeToString(b)
 	}
 	return os.WriteFile(path, []byte(token), 0o600)
+}
+
+// portWait is how long Start waits for the port of a just-killed server to be released.
+const portWait = 5 * time.Second
+
+// waitPortFree retries the port check for a while: a killed server's threads may still hold
+// its listener for a moment after the process is gone.
+func waitPortFree(ip string, port int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := server.CheckPortFree(ip, port)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // uptime returns how long the file at path has existed (the pid file marks the start).
