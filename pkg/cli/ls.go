@@ -110,6 +110,9 @@ func printAppTable(w io.Writer, apps []v1beta1.Application, withNamespace bool) 
 					healthy = "healthy"
 				}
 			}
+			if m := failedCondition(&app); m != "" && i == 0 {
+				message = m
+			}
 			row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", name, comp.Name, comp.Type, strings.Join(traits, ","),
 				app.Status.Phase, healthy, singleLine(message), app.CreationTimestamp.Format("2006-01-02 15:04:05 -0700 MST"))
 			if withNamespace {
@@ -119,6 +122,16 @@ func printAppTable(w io.Writer, apps []v1beta1.Application, withNamespace bool) 
 		}
 	}
 	return tw.Flush()
+}
+
+// failedCondition is "Type: message" of the Application's first false condition, if any.
+func failedCondition(app *v1beta1.Application) string {
+	for _, c := range app.Status.Conditions {
+		if c.Status == "False" && c.Message != "" {
+			return fmt.Sprintf("%s: %s", c.Type, c.Message)
+		}
+	}
+	return ""
 }
 
 // singleLine keeps a status message on its row.

@@ -344,6 +344,8 @@ func TestIntegrationUpOneComponentAndWait(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `Parsed: component "waiter": ComponentDefinition "webservise" not found`) {
 		t.Fatalf("want the bad-input condition, got %v\n%s", err, out)
 	}
+	contains(t, mustVela(t, "status", "waiter"), `Error:     Parsed: component "waiter": ComponentDefinition "webservise" not found`)
+	contains(t, mustVela(t, "ls"), `rendering`, `Parsed: component "waiter": ComponentDefinition "webservise" not found`)
 }
 
 func waitExists(t *testing.T, c client.Client, ns, name string) *v1beta1.Application {
