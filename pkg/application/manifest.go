@@ -42,25 +42,13 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 }
 
-// ReadManifests reads the objects of a (multi-document) YAML or JSON file; "-" reads stdin.
+// ReadManifests reads the objects of a (multi-document) YAML or JSON file.
 func ReadManifests(path string) ([]*unstructured.Unstructured, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = readAll(os.Stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return DecodeManifests(path, data)
-}
-
-func readAll(f *os.File) ([]byte, error) {
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(f)
-	return buf.Bytes(), err
 }
 
 // DecodeManifests splits data (named file in errors) into its non-empty documents and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -55,7 +56,7 @@ func newUpCommand(streams genericiooptions.IOStreams) *cobra.Command {
 }
 
 func (f *upFlags) run(ctx context.Context, streams genericiooptions.IOStreams, args []string) error {
-	objs, err := f.objects(args)
+	objs, err := f.objects(streams.In, args)
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func (f *upFlags) run(ctx context.Context, streams genericiooptions.IOStreams, a
 }
 
 // objects returns what to apply: the file's objects or the one-component Application.
-func (f *upFlags) objects(args []string) ([]*unstructured.Unstructured, error) {
+func (f *upFlags) objects(in io.Reader, args []string) ([]*unstructured.Unstructured, error) {
 	switch {
 	case f.revision != "":
 		if len(args) != 1 || f.file != "" || f.typ != "" {
@@ -98,6 +99,13 @@ func (f *upFlags) objects(args []string) ([]*unstructured.Unstructured, error) {
 	case f.file != "":
 		if len(args) > 0 || f.typ != "" || f.image != "" {
 			return nil, errors.New("-f takes no application name, --type or --image: the file defines the Applications")
+		}
+		if f.file == "-" {
+			data, err := io.ReadAll(in)
+			if err != nil {
+				return nil, fmt.Errorf("reading stdin: %w", err)
+			}
+			return application.DecodeManifests("stdin", data)
 		}
 		return application.ReadManifests(f.file)
 	case len(args) == 1:

@@ -438,6 +438,12 @@ func TestIntegrationBadInput(t *testing.T) {
 	if _, err := velaRun(t, "", "up", "-f", schema); err == nil || !strings.HasPrefix(err.Error(), schema+": applying Application default/typo") || !strings.Contains(err.Error(), "component") {
 		t.Fatalf("want the schema error with the file, got %v", err)
 	}
+	if _, err := velaRun(t, "kind: Application\n  bad: indent\n", "up", "-f", "-"); err == nil || !strings.HasPrefix(err.Error(), "stdin:2: ") {
+		t.Fatalf("want an error naming stdin:2, got %v", err)
+	}
+	if out, err := velaRun(t, "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: piped}\nspec: {components: []}\n", "up", "-f", "-"); err != nil {
+		t.Fatalf("vela up -f - : %v\n%s", err, out)
+	}
 	if _, err := velaRun(t, "", "up", "-f", filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Fatalf("want an error naming the missing file, got %v", err)
 	}
