@@ -35,6 +35,12 @@ func IsNotFound(err error) bool {
 // not started (no status.workflow).
 var ErrNoWorkflow = errors.New("the workflow of the application has not started")
 
+// ErrTerminated is returned when resuming or suspending a terminated workflow.
+var ErrTerminated = errors.New("the workflow was terminated: restart it with vela workflow restart")
+
+// errUnchanged aborts a patch that would change nothing.
+var errUnchanged = errors.New("unchanged")
+
 // Get reads the Application namespace/name; a missing one is a *NotFoundError.
 func Get(ctx context.Context, c client.Client, namespace, name string) (*v1beta1.Application, error) {
 	app := &v1beta1.Application{}

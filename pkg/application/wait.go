@@ -88,7 +88,7 @@ func settled(app *v1beta1.Application) (bool, error) {
 	case v1beta1.ApplicationWorkflowSuspending:
 		return true, &SuspendedError{App: app.Name, Step: stepIn(app, v1beta1.WorkflowStepPhaseSuspending, v1beta1.WorkflowStepPhaseRunning)}
 	}
-	for _, t := range inputConditions {
+	for _, t := range inputConditions() {
 		if cond := app.Status.GetCondition(t); cond.Status == "False" {
 			return true, fmt.Errorf("application %s/%s cannot be delivered as written: %s: %s", app.Namespace, app.Name, t, cond.Message)
 		}
@@ -98,8 +98,8 @@ func settled(app *v1beta1.Application) (bool, error) {
 
 // inputConditions are the conditions a controller sets false for bad input (unknown type,
 // CUE error, missing parameter, cycle); only a change of the spec or definitions fixes them.
-var inputConditions = []v1beta1.ConditionType{
-	v1beta1.ConditionParsed, v1beta1.ConditionRevision, v1beta1.ConditionPolicy, v1beta1.ConditionRender,
+func inputConditions() []v1beta1.ConditionType {
+	return []v1beta1.ConditionType{v1beta1.ConditionParsed, v1beta1.ConditionRevision, v1beta1.ConditionPolicy, v1beta1.ConditionRender}
 }
 
 // WaitDeleted polls until the Application is gone; ctx bounds the wait.

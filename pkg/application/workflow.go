@@ -21,9 +21,6 @@ const (
 	ReasonTimeout = "Timeout"
 )
 
-// ErrTerminated is returned when resuming or suspending a terminated workflow.
-var ErrTerminated = errors.New("the workflow was terminated: restart it with vela workflow restart")
-
 // patchStatus re-reads the Application, applies mutate to a copy and patches the status
 // subresource with the difference, retrying on conflicts with the controller.
 func patchStatus(ctx context.Context, c client.Client, app *v1beta1.Application, mutate func(*v1beta1.Application) error) error {
@@ -88,9 +85,6 @@ func Resume(ctx context.Context, c client.Client, app *v1beta1.Application) (boo
 	}
 	return resumed, err
 }
-
-// errUnchanged aborts a patch that would change nothing.
-var errUnchanged = errors.New("unchanged")
 
 // Terminate terminates the workflow: terminated=true, suspend=false; running and suspending
 // steps fail with reason Terminate, failed steps get reason Terminate unless they failed

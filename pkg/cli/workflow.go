@@ -21,7 +21,7 @@ func newWorkflowCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Use:   "workflow",
 		Short: "Operate the delivery workflow of an Application: suspend, resume, terminate, restart, rollback, logs",
 	}
-	for _, op := range workflowOps {
+	for _, op := range workflowOps() {
 		cmd.AddCommand(newWorkflowOpCommand(streams, op))
 	}
 	cmd.AddCommand(newWorkflowLogsCommand(streams))
@@ -35,35 +35,38 @@ type workflowOp struct {
 	do         func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error)
 }
 
-var workflowOps = []workflowOp{
-	{use: "suspend", short: "Suspend the workflow: running steps stop at their next check until resumed",
-		do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
-			return "workflow suspended; resume it with vela workflow resume " + app.Name, application.Suspend(ctx, c, app)
-		}},
-	{use: "resume", short: "Resume a suspended workflow (also completes a suspend step)",
-		do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
-			resumed, err := application.Resume(ctx, c, app)
-			if !resumed && err == nil {
-				return "the workflow is not suspended; nothing to resume", nil
-			}
-			return "workflow resumed", err
-		}},
-	{use: "terminate", short: "Terminate the workflow: running and suspended steps fail, nothing runs until restart",
-		do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
-			return "workflow terminated; run it again with vela workflow restart " + app.Name, application.Terminate(ctx, c, app)
-		}},
-	{use: "restart", short: "Restart the workflow from its first step",
-		do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
-			return "workflow restarted", application.Restart(ctx, c, app)
-		}},
-	{use: "rollback", short: "Roll the Application back to its last successful revision (spec and workflow state)",
-		do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
-			rev, err := application.Rollback(ctx, c, app)
-			if err != nil {
-				return "", err
-			}
-			return "rolled back to revision " + rev.Name, nil
-		}},
+// workflowOps lists the verbs that change the workflow, in help order.
+func workflowOps() []workflowOp {
+	return []workflowOp{
+		{use: "suspend", short: "Suspend the workflow: running steps stop at their next check until resumed",
+			do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
+				return "workflow suspended; resume it with vela workflow resume " + app.Name, application.Suspend(ctx, c, app)
+			}},
+		{use: "resume", short: "Resume a suspended workflow (also completes a suspend step)",
+			do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
+				resumed, err := application.Resume(ctx, c, app)
+				if !resumed && err == nil {
+					return "the workflow is not suspended; nothing to resume", nil
+				}
+				return "workflow resumed", err
+			}},
+		{use: "terminate", short: "Terminate the workflow: running and suspended steps fail, nothing runs until restart",
+			do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
+				return "workflow terminated; run it again with vela workflow restart " + app.Name, application.Terminate(ctx, c, app)
+			}},
+		{use: "restart", short: "Restart the workflow from its first step",
+			do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
+				return "workflow restarted", application.Restart(ctx, c, app)
+			}},
+		{use: "rollback", short: "Roll the Application back to its last successful revision (spec and workflow state)",
+			do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
+				rev, err := application.Rollback(ctx, c, app)
+				if err != nil {
+					return "", err
+				}
+				return "rolled back to revision " + rev.Name, nil
+			}},
+	}
 }
 
 func newWorkflowOpCommand(streams genericiooptions.IOStreams, op workflowOp) *cobra.Command {
