@@ -15,6 +15,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
 
+	"velad.io/velad/pkg/controller"
 	"velad.io/velad/pkg/controller/bootstrap"
 	"velad.io/velad/pkg/server"
 	"velad.io/velad/pkg/server/component"
@@ -24,6 +25,7 @@ import (
 func newServerCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	var dataDir, name string
 	cfg := config.New(config.DefaultName, "")
+	ctrlOpts := controller.Options{}
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(klogFlags)
 	cmd := &cobra.Command{
@@ -51,22 +53,23 @@ used; otherwise the flags describe the cluster.`,
 			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
-			return server.New(cfg, component.Embedded{}, embeddedControllers(cfg)...).Run(ctx)
+			return server.New(cfg, component.Embedded{}, embeddedControllers(cfg, ctrlOpts)...).Run(ctx)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "(data) the cluster's data dir")
 	cmd.Flags().StringVar(&name, "name", config.DefaultName, "name of the cluster (when not read from the data dir)")
 	cfg.AddFlags(cmd.Flags())
+	addControllerFlags(cmd.Flags(), &ctrlOpts)
 	cmd.Flags().AddGoFlag(klogFlags.Lookup("v"))
 	return cmd
 }
 
 // embeddedControllers lists the controllers the server starts for cfg once the cluster is up.
-func embeddedControllers(cfg *config.Config) []server.Controller {
+func embeddedControllers(cfg *config.Config, opts controller.Options) []server.Controller {
 	if cfg.ClusterOnly {
 		return nil
 	}
-	return []server.Controller{bootstrap.Controller()}
+	return []server.Controller{bootstrap.Controller(), controller.NewEmbedded(opts)}
 }
 
 // signalContext is cancelled on the first SIGINT/SIGTERM; a second one exits at once.

@@ -34,6 +34,7 @@ OAM application delivery controller and its addons, all offline.
 		newTokenCommand(streams),
 		newServerCommand(streams),
 		newSuperviseCommand(streams),
+		newControllerCommand(streams),
 		newVersionCommand(streams),
 		newKubectlCommand(streams),
 		newVelaPassthroughCommand(streams),

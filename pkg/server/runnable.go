@@ -7,7 +7,8 @@ import (
 )
 
 // Controller is a long-lived embedded controller that plugs into the server. The server starts
-// it once the API server and the node are ready.
+// the controllers in the order given, each once the API server, the node and the previous
+// controller are ready.
 type Controller interface {
 	// Name identifies the controller in logs and errors.
 	Name() string

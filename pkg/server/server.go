@@ -198,24 +198,23 @@ func CheckPortFree(ip string, port int) error {
 	return l.Close()
 }
 
-// startControllers starts the embedded controllers and waits until each reports ready.
+// startControllers starts the embedded controllers in registration order, each once the
+// previous one is ready (the delivery controller needs the CRDs bootstrap installs).
 func (s *Server) startControllers(ctx context.Context, cfg *rest.Config, sup *supervisor) error {
-	var wg sync.WaitGroup
 	for _, c := range s.controllers {
 		c := c
-		wg.Add(1)
+		readyCh := make(chan struct{})
 		var once sync.Once
-		ready := func() { once.Do(wg.Done) }
+		ready := func() { once.Do(func() { close(readyCh) }) }
 		sup.goRun(c.Name(), func() error { return c.Start(ctx, rest.CopyConfig(cfg), ready) })
+		select {
+		case <-readyCh:
+			klog.InfoS("embedded controller ready", "controller", c.Name())
+		case err := <-sup.errs:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case err := <-sup.errs:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }
