@@ -43,9 +43,10 @@ func patchStatus(ctx context.Context, c client.Client, app *v1beta1.Application,
 }
 
 // Suspend suspends the workflow: status.workflow.suspend=true, and every running step
-// (and sub-step) becomes suspending, as `vela workflow suspend` does.
-func Suspend(ctx context.Context, c client.Client, app *v1beta1.Application) error {
-	return patchStatus(ctx, c, app, func(a *v1beta1.Application) error {
+// (and sub-step) becomes suspending, as `vela workflow suspend` does. It reports false when
+// the workflow has already finished (nothing changed).
+func Suspend(ctx context.Context, c client.Client, app *v1beta1.Application) (bool, error) {
+	err := patchStatus(ctx, c, app, func(a *v1beta1.Application) error {
 		wf := a.Status.Workflow
 		if wf == nil {
 			return ErrNoWorkflow
@@ -53,10 +54,17 @@ func Suspend(ctx context.Context, c client.Client, app *v1beta1.Application) err
 		if wf.Terminated {
 			return ErrTerminated
 		}
+		if wf.Finished {
+			return errUnchanged
+		}
 		wf.Suspend = true
 		setStepPhases(wf.Steps, v1beta1.WorkflowStepPhaseRunning, v1beta1.WorkflowStepPhaseSuspending)
 		return nil
 	})
+	if errors.Is(err, errUnchanged) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Resume resumes a suspended workflow: status.workflow.suspend=false, and every suspending

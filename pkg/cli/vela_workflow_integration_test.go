@@ -98,6 +98,13 @@ func TestIntegrationWorkflowOperations(t *testing.T) {
 	if _, err := velaRun(t, "", "workflow", "suspend", "flow"); err == nil || !strings.Contains(err.Error(), "has not started") {
 		t.Fatalf("suspending a workflow that has not started must say so, got %v", err)
 	}
+	setStatus(t, c, "default", "flow", func(s *v1beta1.AppStatus) {
+		s.Workflow = &v1beta1.WorkflowStatus{Mode: "StepByStep", Finished: true, Phase: v1beta1.WorkflowRunSucceeded}
+	})
+	contains(t, mustVela(t, "workflow", "suspend", "flow"), "the workflow has finished; nothing to suspend")
+	if getApp(t, c, "default", "flow").Status.Workflow.Suspend {
+		t.Fatal("suspending a finished workflow must change nothing")
+	}
 }
 
 func TestIntegrationRollbackAndPublishRevision(t *testing.T) {
