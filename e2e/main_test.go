@@ -62,8 +62,13 @@ func (h *host) run(args ...string) (string, error) {
 }
 
 func (h *host) runAs(bin string, args ...string) (string, error) {
+	return h.runAsEnv(bin, nil, args...)
+}
+
+// runAsEnv runs bin with extra environment variables on top of the host's.
+func (h *host) runAsEnv(bin string, env []string, args ...string) (string, error) {
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "VELAD_HOME="+h.home, "KUBECONFIG=")
+	cmd.Env = append(append(os.Environ(), "VELAD_HOME="+h.home, "KUBECONFIG="), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
