@@ -41,10 +41,10 @@ func workflowOps() []workflowOp {
 		{use: "suspend", short: "Suspend the workflow: running steps stop at their next check until resumed",
 			do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
 				suspended, err := application.Suspend(ctx, c, app)
-			if !suspended && err == nil {
-				return "the workflow has finished; nothing to suspend", nil
-			}
-			return "workflow suspended; resume it with vela workflow resume " + app.Name, err
+				if !suspended && err == nil {
+					return "the workflow has finished; nothing to suspend", nil
+				}
+				return "workflow suspended; resume it with vela workflow resume " + app.Name, err
 			}},
 		{use: "resume", short: "Resume a suspended workflow (also completes a suspend step)",
 			do: func(ctx context.Context, c client.Client, app *v1beta1.Application) (string, error) {
