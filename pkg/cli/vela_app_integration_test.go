@@ -91,10 +91,10 @@ func installCRDs(c client.Client) error {
 	return crdsErr
 }
 
-// velaRun runs a vela command line in-process against appEnv and returns its output.
+// velaRun runs a vela command line in-process and returns its output; appClient points
+// it at appEnv.
 func velaRun(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
-	t.Setenv("KUBECONFIG", appEnv.Kubeconfig)
 	var out bytes.Buffer
 	streams := genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &out}
 	cmd := NewVelaCommand(streams)
@@ -114,11 +114,14 @@ func mustVela(t *testing.T, args ...string) string {
 	return out
 }
 
+// appClient skips the test under -short, points the vela commands at appEnv for the rest
+// of the test and returns a client for it with the OAM CRDs installed.
 func appClient(t *testing.T) client.Client {
 	t.Helper()
 	if appEnv == nil {
 		t.Skip("needs the embedded control plane (not under -short)")
 	}
+	t.Setenv("KUBECONFIG", appEnv.Kubeconfig)
 	c, err := application.NewClient(appEnv.Config)
 	if err != nil {
 		t.Fatal(err)
