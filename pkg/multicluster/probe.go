@@ -1,0 +1,65 @@
+package multicluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// DefaultProbeTimeout bounds one readiness probe.
+const DefaultProbeTimeout = 3 * time.Second
+
+// ProbeFunc checks that the API server of cfg is ready.
+type ProbeFunc func(ctx context.Context, cfg *rest.Config) error
+
+// ProbeReadyz returns a ProbeFunc that GETs /readyz within timeout and wants 200 ok.
+func ProbeReadyz(timeout time.Duration) ProbeFunc {
+	return func(ctx context.Context, cfg *rest.Config) error {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		c := rest.CopyConfig(cfg)
+		c.Timeout = timeout
+		hc, err := rest.HTTPClientFor(c)
+		if err != nil {
+			return fmt.Errorf("building the client: %w", err)
+		}
+		defer hc.CloseIdleConnections()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.Host, "/")+"/readyz", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return shortenCause(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		switch resp.StatusCode {
+		case http.StatusOK:
+			return nil
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return fmt.Errorf("credential rejected (HTTP %d): the certificate or token is wrong, expired or lacks access", resp.StatusCode)
+		}
+		return fmt.Errorf("/readyz answered HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+}
+
+// shortenCause drops the method and URL that net/http puts in front of the cause: the
+// callers name the endpoint themselves.
+func shortenCause(err error) error {
+	var uerr *url.Error
+	if !errors.As(err, &uerr) {
+		return err
+	}
+	if uerr.Timeout() {
+		return fmt.Errorf("no answer in time: %w", uerr.Err)
+	}
+	return uerr.Err
+}
