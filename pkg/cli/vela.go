@@ -33,6 +33,7 @@ func velaCommands(streams genericiooptions.IOStreams) []*cobra.Command {
 		newLogsCommand(streams),
 		newExecCommand(streams),
 		newPortForwardCommand(streams),
+		newClusterCommand(streams),
 		NewDryRunCommand(streams, kubeRESTConfig),
 		NewDefCommand(streams, kubeRESTConfig),
 		NewShowCommand(streams, kubeRESTConfig),
