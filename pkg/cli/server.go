@@ -5,13 +5,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
 
@@ -23,7 +28,7 @@ import (
 )
 
 func newServerCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	var dataDir, name string
+	var dataDir, name, memoryLimit string
 	cfg := config.New(config.DefaultName, "")
 	ctrlOpts := controller.Options{}
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
@@ -53,12 +58,15 @@ used; otherwise the flags describe the cluster.`,
 			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
+			servePprof(os.Getenv("VELAD_PPROF_ADDR"))
+			setMemoryLimit(memoryLimit, cfg.ClusterOnly)
 			return server.New(cfg, component.Embedded{}, embeddedControllers(cfg, ctrlOpts)...).Run(ctx)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "(data) the cluster's data dir")
 	cmd.Flags().StringVar(&name, "name", config.DefaultName, "name of the cluster (when not read from the data dir)")
 	cfg.AddFlags(cmd.Flags())
+	cmd.Flags().StringVar(&memoryLimit, "memory-limit", "auto", "(tuning) soft limit of the Go heap, e.g. 512MiB; auto: 256MiB (192MiB with --cluster-only); 0: none; GOMEMLIMIT wins")
 	addControllerFlags(cmd.Flags(), &ctrlOpts)
 	cmd.Flags().AddGoFlag(klogFlags.Lookup("v"))
 	return cmd
@@ -160,4 +168,38 @@ func supervise(ctx context.Context, streams genericiooptions.IOStreams, dataDir 
 		}
 		backoff = min(backoff*2, 30*time.Second)
 	}
+}
+
+// servePprof serves net/http/pprof on addr (opt-in via VELAD_PPROF_ADDR, for profiling).
+func servePprof(addr string) {
+	if addr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go func() { klog.ErrorS(http.ListenAndServe(addr, mux), "pprof server stopped") }()
+}
+
+// setMemoryLimit sets the Go runtime's soft memory limit: the garbage collector works harder
+// as the heap nears it, which keeps an idle dev cluster small. It never causes an OOM; under
+// load the heap grows past it. An explicit GOMEMLIMIT in the environment takes precedence.
+func setMemoryLimit(limit string, clusterOnly bool) {
+	if os.Getenv("GOMEMLIMIT") != "" || limit == "0" {
+		return
+	}
+	if limit == "auto" {
+		limit = "256Mi"
+		if clusterOnly {
+			limit = "192Mi"
+		}
+	}
+	q, err := resource.ParseQuantity(strings.TrimSuffix(limit, "B"))
+	if err != nil {
+		klog.ErrorS(err, "ignoring --memory-limit", "value", limit)
+		return
+	}
+	debug.SetMemoryLimit(q.Value())
 }
