@@ -134,7 +134,14 @@ func failedCondition(app *v1beta1.Application) string {
 	return ""
 }
 
-// singleLine keeps a status message on its row.
+// maxStatusWidth keeps the table readable; `vela status <app>` shows the whole message.
+const maxStatusWidth = 80
+
+// singleLine keeps a status message on its row, cut to maxStatusWidth runes.
 func singleLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > maxStatusWidth {
+		s = string(r[:maxStatusWidth-1]) + "…"
+	}
+	return s
 }
