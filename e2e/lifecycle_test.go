@@ -50,6 +50,13 @@ func TestClusterLifecycle(t *testing.T) {
 	if st, err := os.Stat(kcPath); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("kubeconfig %s: mode %v err %v, want 0600", kcPath, st.Mode(), err)
 	}
+	hostKC := strings.TrimSpace(h.must("kubeconfig", "--host", "localhost"))
+	if out := h.must("kubectl", "--kubeconfig", hostKC, "get", "nodes"); !strings.Contains(out, "Ready") {
+		t.Fatalf("kubeconfig --host localhost does not reach the cluster:\n%s", out)
+	}
+	if out, err := h.run("kubeconfig", "--host", "not-in-cert.example"); err == nil || !strings.Contains(out, "tlsSANs") {
+		t.Fatalf("kubeconfig --host for a name outside the certificate: err=%v out=%s", err, out)
+	}
 	mf := filepath.Join(t.TempDir(), "objs.yaml")
 	if err := os.WriteFile(mf, []byte(manifest), 0o600); err != nil {
 		t.Fatal(err)

@@ -8,21 +8,30 @@ import (
 )
 
 func newKubeconfigCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	var name string
+	var name, host string
 	var internal bool
 	cmd := &cobra.Command{
 		Use:   "kubeconfig",
 		Short: "Print the path of the cluster's admin kubeconfig (mode 0600)",
 		Long: `Print the path of the cluster's admin kubeconfig (mode 0600).
 --external (default) addresses the API server as 127.0.0.1 for use on this host;
---internal addresses it by the node IP, for another cluster (a hub) to reach it.`,
+--internal addresses it by the node IP, for another cluster (a hub) to reach it;
+--host writes one that addresses it by the given name or IP (which must be in the certificate).`,
 		Example: `  export KUBECONFIG=$(velad kubeconfig)
   vela cluster join $(velad kubeconfig --name sub --internal) --name sub`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, cfg, err := loadCluster(streams, name)
+			m, cfg, err := loadCluster(streams, name)
 			if err != nil {
 				return err
+			}
+			if host != "" {
+				path, err := m.KubeconfigForHost(cfg, host)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(streams.Out, path)
+				return nil
 			}
 			path := cfg.AdminKubeconfig()
 			if internal {
@@ -35,7 +44,8 @@ func newKubeconfigCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	addNameFlag(cmd, &name)
 	cmd.Flags().BoolVar(&internal, "internal", false, "kubeconfig addressed by the node IP, for other clusters")
 	cmd.Flags().Bool("external", true, "kubeconfig addressed by 127.0.0.1, for this host (default)")
-	cmd.MarkFlagsMutuallyExclusive("internal", "external")
+	cmd.Flags().StringVar(&host, "host", "", "write a kubeconfig that addresses the API server by this host name or IP")
+	cmd.MarkFlagsMutuallyExclusive("internal", "external", "host")
 	return cmd
 }
 

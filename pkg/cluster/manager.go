@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"velad.io/velad/pkg/cluster/internal/driver"
@@ -15,7 +18,9 @@ import (
 	"velad.io/velad/pkg/cluster/internal/driver/systemd"
 	"velad.io/velad/pkg/log"
 	"velad.io/velad/pkg/server"
+	"velad.io/velad/pkg/server/certs"
 	"velad.io/velad/pkg/server/config"
+	"velad.io/velad/pkg/server/kubeconfig"
 )
 
 // ErrAlreadyRunning is returned by Start for a cluster that is running.
@@ -235,4 +240,23 @@ func uptime(path string) time.Duration {
 		return 0
 	}
 	return time.Since(st.ModTime()).Truncate(time.Second)
+}
+
+// KubeconfigForHost writes (mode 0600) and returns the path of an admin kubeconfig that
+// reaches the cluster at https://host:port, after checking that the API server's certificate
+// is valid for host.
+func (m *Manager) KubeconfigForHost(cfg *config.Config, host string) (string, error) {
+	serving, err := certs.Load(cfg.CertDir(), certs.Serving)
+	if err != nil {
+		return "", fmt.Errorf("reading the API server certificate of cluster %q (has it started once?): %w", cfg.Name, err)
+	}
+	if err := serving.Cert.VerifyHostname(host); err != nil {
+		return "", fmt.Errorf("the API server certificate of cluster %q is not valid for %q: add it to tlsSANs in %s, then `velad stop --name %s && velad start --name %s` (the certificate is re-issued with the new names; data is kept)", cfg.Name, host, filepath.Join(cfg.DataDir, "config.yaml"), cfg.Name, cfg.Name)
+	}
+	path := filepath.Join(cfg.KubeconfigDir(), "host-"+strings.ReplaceAll(host, ":", "_")+".yaml")
+	server := "https://" + net.JoinHostPort(host, strconv.Itoa(cfg.APIServer.Port))
+	if err := kubeconfig.Write(path, server, "velad-"+cfg.Name, cfg.CertDir(), certs.Admin); err != nil {
+		return "", err
+	}
+	return path, nil
 }
