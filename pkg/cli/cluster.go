@@ -127,7 +127,7 @@ func printClusterTable(out io.Writer, clusters []multicluster.Cluster) error {
 			health = "healthy"
 		} else if c.Health != nil {
 			health = "unhealthy"
-			reasons = append(reasons, fmt.Sprintf("%s: %s", c.Name, c.Health.Message))
+			reasons = append(reasons, fmt.Sprintf("cluster %s unreachable at %s: %s", c.Name, c.Endpoint, c.Health.Message))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, orDash(c.Alias), c.Type, orDash(c.Endpoint), orDash(formatLabels(c.Labels)), health)
 	}
