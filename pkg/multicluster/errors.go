@@ -19,6 +19,8 @@ var (
 	ErrInUse = errors.New("cluster in use")
 	// ErrUnreachable means the cluster did not answer its readiness probe.
 	ErrUnreachable = errors.New("cluster unreachable")
+	// ErrProbeTimeout means a readiness probe got no answer in time.
+	ErrProbeTimeout = errors.New("probe timed out")
 )
 
 // notFoundError says which cluster is missing and how to see the joined ones.

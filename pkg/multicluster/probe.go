@@ -37,7 +37,7 @@ func ProbeReadyz(timeout time.Duration) ProbeFunc {
 		}
 		resp, err := hc.Do(req)
 		if err != nil {
-			return shortenCause(err)
+			return shortenCause(err, timeout)
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -53,13 +53,13 @@ func ProbeReadyz(timeout time.Duration) ProbeFunc {
 
 // shortenCause drops the method and URL that net/http puts in front of the cause: the
 // callers name the endpoint themselves.
-func shortenCause(err error) error {
+func shortenCause(err error, timeout time.Duration) error {
 	var uerr *url.Error
 	if !errors.As(err, &uerr) {
 		return err
 	}
 	if uerr.Timeout() {
-		return fmt.Errorf("no answer in time: %w", uerr.Err)
+		return fmt.Errorf("no answer within %s: %w", timeout, ErrProbeTimeout)
 	}
 	return uerr.Err
 }
