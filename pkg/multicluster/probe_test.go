@@ -26,7 +26,9 @@ func TestProbeReadyz(t *testing.T) {
 		}},
 		{name: "bad credential", handler: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) },
 			wantErr: "credential rejected (HTTP 401)"},
-		{name: "not ready", handler: func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "[-]etcd failed", http.StatusInternalServerError) },
+		{name: "not ready", handler: func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "[-]etcd failed", http.StatusInternalServerError)
+		},
 			wantErr: "/readyz answered HTTP 500: [-]etcd failed"},
 		{name: "hangs", handler: func(_ http.ResponseWriter, r *http.Request) {
 			select {
