@@ -1,8 +1,8 @@
 package workflow
 
 import (
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,6 +11,9 @@ import (
 
 	"velad.io/velad/pkg/cue/provider"
 )
+
+// errIncomplete marks an action whose input is not concrete yet.
+var errIncomplete = errors.New("incomplete input")
 
 // Handlers maps a provider name (#provider) and action (#do) to its Go implementation.
 type Handlers map[string]map[string]provider.Handler
@@ -24,7 +27,11 @@ var (
 	providerPath = cue.MakePath(cue.Def("#provider"))
 )
 
-// actionRun is the state of running one step's actions.
+// actionRun is the state of running one step's actions. A step runs in
+// rounds: each round holds a CUE worker only to evaluate (the template filled
+// with the results so far) up to the next provider action; the action's Go
+// handler then runs without the worker, since it may do I/O or render and
+// evaluate other templates itself.
 type actionRun struct {
 	handlers Handlers
 	// resumed says a suspend in this step was already resumed (or its duration passed).
@@ -34,41 +41,99 @@ type actionRun struct {
 	// logs are the #Log entries.
 	logs []string
 	done map[string]bool
+	// results are the provider results so far, replayed into every round.
+	results []actionResult
 }
 
-// run executes every action in v, in field order, filling each result back
-// into v before looking for the next action, so later fields (and `if`
-// comprehensions) see earlier results. It stops early at a wait, suspend, fail
-// or break.
-func (r *actionRun) run(ctx context.Context, v cue.Value) (cue.Value, control, error) {
+type actionResult struct {
+	path string
+	out  map[string]any
+}
+
+// call is a provider action found in a round, to run outside the worker.
+type call struct {
+	path    string
+	handler provider.Handler
+	in      map[string]any
+}
+
+// replay fills the results so far into v.
+func (r *actionRun) replay(v cue.Value) cue.Value {
+	for _, res := range r.results {
+		if res.out != nil {
+			v = fillResult(v, cue.ParsePath(res.path), res.out)
+		}
+	}
+	return v
+}
+
+// advance runs builtin actions until it reaches a provider action (returned
+// as a call), a flow-control stop, or the end. Actions run in field order,
+// except that one whose input is not concrete yet waits for the others (CUE
+// may order a field before the action whose result it reads).
+func (r *actionRun) advance(v cue.Value) (*call, control, error) {
 	if r.done == nil {
 		r.done = map[string]bool{}
 	}
 	for {
-		p, act, ok := nextAction(v, nil, r.done)
-		if !ok {
-			return v, control{}, nil
+		acts := pendingActions(v, nil, r.done, nil)
+		if len(acts) == 0 {
+			return nil, control{}, nil
 		}
-		r.done[p.String()] = true
-		out, ctl, err := r.exec(ctx, p, act)
-		if err != nil {
-			return v, control{}, err
+		var firstErr error
+		ran, undecidedWait := false, false
+		for _, a := range acts {
+			c, ctl, err := r.prepare(a.path, a.value)
+			if errors.Is(err, errIncomplete) {
+				if firstErr == nil {
+					firstErr = err
+				}
+				do, _ := a.value.LookupPath(doPath).String()
+				undecidedWait = undecidedWait || do == "wait"
+				continue
+			}
+			r.done[a.path.String()] = true
+			if err != nil || c != nil || ctl.kind != controlNone {
+				return c, ctl, err
+			}
+			ran = true
+			break
 		}
-		if out != nil {
-			v = fillResult(v, p, out)
+		if !ran && undecidedWait {
+			// A wait whose condition reads what is not there yet keeps waiting.
+			return nil, control{kind: controlWait, message: "waiting: " + firstLine(firstErr)}, nil
 		}
-		if ctl.kind != controlNone {
-			return v, ctl, nil
+		if !ran {
+			return nil, control{}, firstErr
 		}
 	}
 }
 
-// nextAction finds, depth first in field order, the first action (a struct with
+// finish records a provider call's outcome for the next round.
+func (r *actionRun) finish(c *call, out map[string]any, err error) (control, error) {
+	if msg, ok := asWait(err); ok {
+		r.message = msg
+		return control{kind: controlWait, message: msg}, nil
+	}
+	if err != nil {
+		return control{}, fmt.Errorf("%s: %w", c.path, err)
+	}
+	r.results = append(r.results, actionResult{path: c.path, out: out})
+	return control{}, nil
+}
+
+// pendingAction is an action found in a step value.
+type pendingAction struct {
+	path  cue.Path
+	value cue.Value
+}
+
+// pendingActions lists, depth first in field order, the actions (structs with
 // #do) not yet done. parameter and context are never searched.
-func nextAction(v cue.Value, at []cue.Selector, done map[string]bool) (cue.Path, cue.Value, bool) {
+func pendingActions(v cue.Value, at []cue.Selector, done map[string]bool, out []pendingAction) []pendingAction {
 	it, err := v.Fields()
 	if err != nil {
-		return cue.Path{}, cue.Value{}, false
+		return out
 	}
 	for it.Next() {
 		sel := it.Selector()
@@ -83,19 +148,18 @@ func nextAction(v cue.Value, at []cue.Selector, done map[string]bool) (cue.Path,
 		p := cue.MakePath(sels...)
 		if f.LookupPath(doPath).Exists() {
 			if !done[p.String()] {
-				return p, f, true
+				out = append(out, pendingAction{path: p, value: f})
 			}
 			continue
 		}
-		if q, a, ok := nextAction(f, sels, done); ok {
-			return q, a, true
-		}
+		out = pendingActions(f, sels, done, out)
 	}
-	return cue.Path{}, cue.Value{}, false
+	return out
 }
 
-// exec runs one action and returns what to fill back into it.
-func (r *actionRun) exec(ctx context.Context, p cue.Path, act cue.Value) (map[string]any, control, error) {
+// prepare decodes one action: builtin actions run at once, provider actions
+// are returned as a call.
+func (r *actionRun) prepare(p cue.Path, act cue.Value) (*call, control, error) {
 	do, err := act.LookupPath(doPath).String()
 	if err != nil {
 		return nil, control{}, fmt.Errorf("action %s: #do: %w", p, err)
@@ -113,15 +177,7 @@ func (r *actionRun) exec(ctx context.Context, p cue.Path, act cue.Value) (map[st
 	if !ok {
 		return nil, control{}, fmt.Errorf("action %s: provider %q has no action %q in velad", p, prov, do)
 	}
-	out, err := h(ctx, in)
-	if msg, ok := asWait(err); ok {
-		r.message = msg
-		return out, control{kind: controlWait, message: msg}, nil
-	}
-	if err != nil {
-		return nil, control{}, fmt.Errorf("%s: %w", p, err)
-	}
-	return out, control{}, nil
+	return &call{path: p.String(), handler: h, in: in}, control{}, nil
 }
 
 // builtin runs the flow-control actions of vela/builtin.
@@ -159,7 +215,7 @@ func (r *actionRun) builtin(do string, in map[string]any) (control, error) {
 func decodeAction(v cue.Value) (map[string]any, error) {
 	var raw any
 	if err := v.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("incomplete input: %s", firstLine(err))
+		return nil, fmt.Errorf("%w: %s", errIncomplete, firstLine(err))
 	}
 	return normalize(raw)
 }

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -106,7 +107,7 @@ func (e *Engine) Run(ctx context.Context, in *Instance) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	r := &run{e: e, in: in, data: data, now: e.opts.Now()}
+	r := &run{e: e, in: in, data: data, now: e.opts.Now(), saved: fingerprint(data)}
 	if r.stillSuspended() {
 		st.Phase = v1beta1.WorkflowRunSuspending
 		return Outcome{Phase: st.Phase, RequeueAfter: r.requeue}, nil
@@ -119,7 +120,20 @@ func (e *Engine) Run(ctx context.Context, in *Instance) (Outcome, error) {
 	if err := r.schedule(ctx, in.Steps, statuses, in.Mode.Steps, nil); err != nil {
 		return Outcome{}, err
 	}
-	return r.finish(ctx), nil
+	out := r.finish(ctx)
+	// Retry counts and deadlines change without a checkpoint; keep them.
+	if fingerprint(r.data) != r.saved {
+		if err := in.Store.Save(ctx, r.data); err != nil {
+			return Outcome{}, err
+		}
+	}
+	return out, nil
+}
+
+// fingerprint identifies the content of d, to save it only when it changed.
+func fingerprint(d *Data) string {
+	b, _ := json.Marshal(d)
+	return string(b)
 }
 
 // restart resets the status to every step pending and forgets the context.

@@ -34,24 +34,50 @@ func (r *run) exec(ctx context.Context, s *appfile.Step, resumed bool) (*execRes
 	for k, v := range r.in.Context.Extra {
 		cctx.Extra[k] = v
 	}
-	res := &execResult{}
-	err = r.e.cue.Do(ctx, func(w *vcue.Worker) error {
-		v, err := w.Fill(s.Template.Source, params, &cctx)
+	ar := &actionRun{handlers: r.in.Handlers, resumed: resumed}
+	actx := withStepInputs(ctx, s, params)
+	for {
+		res, c, err := r.round(ctx, s, params, &cctx, ar)
+		if err != nil || c == nil {
+			return res, err
+		}
+		out, herr := c.handler(actx, c.in)
+		ctl, err := ar.finish(c, out, herr)
+		if err != nil {
+			return nil, fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)
+		}
+		if ctl.kind != controlNone {
+			return &execResult{ctl: ctl, message: ar.message}, nil
+		}
+	}
+}
+
+// round evaluates the step on a CUE worker up to its next provider action
+// (returned) or to its end (then the result, with outputs, is returned).
+func (r *run) round(ctx context.Context, s *appfile.Step, params map[string]any, cctx *vcue.Context, ar *actionRun) (*execResult, *call, error) {
+	var res *execResult
+	var next *call
+	err := r.e.cue.Do(ctx, func(w *vcue.Worker) error {
+		v, err := w.Fill(s.Template.Source, params, cctx)
+		if err != nil {
+			return &parameterError{fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)}
+		}
+		v = ar.replay(v)
+		c, ctl, err := ar.advance(v)
 		if err != nil {
 			return fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)
 		}
-		ar := &actionRun{handlers: r.in.Handlers, resumed: resumed}
-		v, ctl, err := ar.run(withStepInputs(ctx, s, params), v)
-		if err != nil {
-			return fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)
+		if c != nil {
+			next = c
+			return nil
 		}
-		res.ctl, res.message = ctl, ar.message
+		res = &execResult{ctl: ctl, message: ar.message}
 		if ctl.kind == controlNone || ctl.kind == controlBreak {
-			res.outputs, err = outputs(w.Context(), v, s)
+			res.outputs, err = outputs(w.Context(), v.FillPath(cue.ParsePath("context"), cctx.Map()), s)
 		}
 		return err
 	})
-	return res, err
+	return res, next, err
 }
 
 // nativeStep runs the engine built-ins that have no definition installed.
@@ -180,3 +206,10 @@ func lookupPath(m map[string]any, path string) (any, bool) {
 	}
 	return cur, true
 }
+
+// parameterError is a step whose properties do not fit its definition: it
+// fails at once, since retrying cannot fix it.
+type parameterError struct{ err error }
+
+func (e *parameterError) Error() string { return e.err.Error() }
+func (e *parameterError) Unwrap() error { return e.err }

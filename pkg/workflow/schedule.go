@@ -19,6 +19,8 @@ type run struct {
 	requeue time.Duration
 	// suspended is set when a step suspended the workflow.
 	suspended bool
+	// saved is the fingerprint of data as last loaded or saved.
+	saved string
 }
 
 func (r *run) wantRequeue(d time.Duration) {
@@ -112,6 +114,7 @@ func (r *run) checkpoint(ctx context.Context) error {
 	if err := r.in.Store.Save(ctx, r.data); err != nil {
 		return err
 	}
+	r.saved = fingerprint(r.data)
 	if r.in.Checkpoint != nil {
 		return r.in.Checkpoint(ctx)
 	}

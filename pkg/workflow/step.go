@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -120,6 +121,11 @@ func (r *run) execute(ctx context.Context, s *appfile.Step, ss *v1beta1.StepStat
 	if msg, ok := asWait(err); ok {
 		r.setPhase(ss, v1beta1.WorkflowStepPhaseRunning, ReasonWait, msg)
 		r.wantRequeue(r.e.opts.WaitInterval)
+		return
+	}
+	var pe *parameterError
+	if errors.As(err, &pe) {
+		r.setPhase(ss, v1beta1.WorkflowStepPhaseFailed, ReasonParameter, err.Error())
 		return
 	}
 	if err != nil {
