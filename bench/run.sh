@@ -1,30 +1,114 @@
 #!/usr/bin/env bash
 # Runs velad's benchmarks against the built binary ($VELAD_BINARY) and records the figures in
-# docs/benchmarks.md (section "Control plane lifecycle") and bench/results/latest.json.
-# QUICK=1 runs each measurement once with a short idle time.
+# docs/benchmarks.md and bench/results/latest.json:
+#   lifecycle  (bench/controlplane) section "Control plane lifecycle (issue 3)"
+#   compare    (bench/compare)      section "velad against the stock control plane (issue 10)";
+#              when velad misses a target, CPU and heap profiles of its server go to
+#              bench/results/pprof (with a per-component breakdown, components.md).
+# QUICK=1 runs each measurement once with small counts; BENCH=lifecycle|compare runs only one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${VELAD_BINARY:?set VELAD_BINARY to the velad binary (make bench does)}"
+which=${BENCH:-all}
 runs=5 idle=60s
-if [ -n "${QUICK:-}" ]; then runs=1 idle=10s; fi
-mkdir -p bench/results
-table=$(go run ./bench/controlplane -velad "$VELAD_BINARY" -runs "$runs" -idle "$idle" -json bench/results/latest.json)
-machine="$(lscpu | sed -n 's/^Model name:\s*//p' | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r), $(go version | awk '{print $3}'), $(date -u +%Y-%m-%d)"
-section="## Control plane lifecycle (issue 3)
+compare_counts=(-configmaps 2000 -deployments 200 -members 5)
+profile_counts=(-configmaps 2000 -deployments 200 -idle 60s)
+if [ -n "${QUICK:-}" ]; then
+  runs=1 idle=10s
+  compare_counts=(-configmaps 200 -deployments 20 -members 2)
+  profile_counts=(-configmaps 200 -deployments 20 -idle 20s)
+fi
+mkdir -p bench/results bench/.bin
+machine="$(lscpu | sed -n 's/^Model name:\s*//p' | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r), $(go version | awk '{print $3}'), $(date -u '+%Y-%m-%d %H:%M UTC')"
+doc=docs/benchmarks.md
+mkdir -p docs
+[ -f "$doc" ] || printf '# velad benchmarks\n\nFigures recorded by `make bench`; compare ratios measured in one run, not absolute times.\n' >"$doc"
+
+# replace_section TITLE-REGEX SECTION: swaps the "## TITLE" section of $doc for SECTION (or appends it).
+replace_section() {
+  python3 - "$doc" "$1" "$2" <<'PY'
+import re, sys
+path, title, section = sys.argv[1], sys.argv[2], sys.argv[3]
+text = open(path).read()
+pattern = re.compile(r"## " + title + r"\n.*?(?=\n## |\Z)", re.S)
+text = pattern.sub(lambda m: section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+open(path, "w").write(text)
+PY
+}
+
+# baseline_binaries builds the stock components from velad's module graph into bench/.bin,
+# again only when go.mod is newer than a binary.
+baseline_binaries() {
+  local pkg bin
+  for pkg in k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler go.etcd.io/etcd/server/v3; do
+    bin=bench/.bin/$(basename "$pkg"); [ "$bin" = bench/.bin/v3 ] && bin=bench/.bin/etcd
+    if [ ! -x "$bin" ] || [ go.mod -nt "$bin" ]; then
+      echo "building $bin" >&2
+      go build -ldflags "-s -w" -o "$bin" "$pkg"
+    fi
+  done
+}
+
+if [ "$which" = all ] || [ "$which" = lifecycle ]; then
+  table=$(go run ./bench/controlplane -velad "$VELAD_BINARY" -runs "$runs" -idle "$idle" -json bench/results/lifecycle.json)
+  replace_section 'Control plane lifecycle \(issue 3\)' "## Control plane lifecycle (issue 3)
 
 Machine: ${machine}. Median of ${runs} runs (idle RSS: one cluster and one member after ${idle}).
 
 ${table}
 "
-doc=docs/benchmarks.md
-mkdir -p docs
-[ -f "$doc" ] || printf '# velad benchmarks\n\nFigures recorded by `make bench`; compare ratios measured in one run, not absolute times.\n' >"$doc"
-python3 - "$doc" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-pattern = re.compile(r"## Control plane lifecycle \(issue 3\)\n.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(lambda m: section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
+  echo "$table"
+fi
+
+if [ "$which" = all ] || [ "$which" = compare ]; then
+  baseline_binaries
+  go build -o bench/.bin/compare ./bench/compare
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  table=$(bench/.bin/compare run -velad "$VELAD_BINARY" -bin-dir bench/.bin -runs "$runs" -idle "$idle" \
+    "${compare_counts[@]}" -json bench/results/comparison.json)
+  load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  profiles="No target missed: no profiles taken."
+  if python3 -c 'import json,sys; sys.exit(0 if any(r.get("met") is False for r in json.load(open(sys.argv[1]))["rows"]) else 1)' bench/results/comparison.json; then
+    go build -ldflags "-s -w" -o bench/.bin/veladpprof ./bench/veladpprof
+    bench/.bin/compare profile -veladpprof bench/.bin/veladpprof -out bench/results/pprof "${profile_counts[@]}"
+    profiles="velad missed a target: CPU profiles of its server during boot (\`cpu-boot.pb.gz\`, 15 s) and during the ConfigMap + Deployment loads (\`cpu-load.pb.gz\`, 30 s), heap profiles after the idle time and after the loads, and the server's \`smaps_rollup\` are in \`bench/results/pprof/\` (one extra run of \`velad server\` built with a pprof endpoint, \`bench/veladpprof\`). Per-component breakdown (\`bench/results/pprof/components.md\`):
+
+$(cat bench/results/pprof/components.md)"
+  fi
+  replace_section 'velad against the stock control plane \(issue 10\)' "## velad against the stock control plane (issue 10)
+
+What: the same scenarios on velad (\`velad install\`: supervisor + server, one process tree) and on
+the stock upstream control plane as kubeadm/kind run it — separate \`etcd\`, \`kube-apiserver\`,
+\`kube-controller-manager\` and \`kube-scheduler\` processes built from velad's own module graph
+(k8s.io/kubernetes v1.37.2, go.etcd.io/etcd/server/v3) into \`bench/.bin\`, started with velad's
+certificates (\`certs.Ensure\`) and velad's flags (TLS only, anonymous off, Node+RBAC, NodeRestriction,
+front-proxy, no leader election), etcd on loopback with its data in a temp dir, and velad's own kwok
+node (\`node.Simulated\`) in a process of its own. Baseline and velad runs alternate (which goes first
+alternates too); every run is a fresh cluster. Source: \`bench/compare\`; \`make bench\`
+(\`make bench-quick\`: one run each, small counts).
+
+Machine: ${machine}; load average (1/5/15 min) ${load_before} before, ${load_after} after
+(2 cores shared with other builds: read the ratios, not the absolute times).
+${runs} run(s) of each side; counts: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"])' bench/results/comparison.json).
+RSS is the sum of VmRSS over every process of the tree (baseline: etcd, apiserver,
+controller-manager, scheduler, node runner; velad: supervisor + server). Idle RSS is taken the
+idle time after launch, before any load. ConfigMap figures are client-side (client-go, no rate
+limit, 16 concurrent callers); p99 is per request.
+
+${table}
+
+${profiles}
+"
+  echo "$table"
+fi
+
+python3 - <<'PY'
+import json, os
+out = {}
+for key, path in (("lifecycle", "bench/results/lifecycle.json"), ("comparison", "bench/results/comparison.json")):
+    if os.path.exists(path):
+        out[key] = json.load(open(path))
+json.dump(out, open("bench/results/latest.json", "w"), indent=2, ensure_ascii=False)
+open("bench/results/latest.json", "a").write("\n")
 PY
-echo "$table"

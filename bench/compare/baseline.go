@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"syscall"
+	"time"
 
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 
@@ -74,7 +75,7 @@ func (b *baseline) writePKI() error {
 
 // Start launches the five processes at once, as a process manager would; the Kubernetes
 // components retry until etcd and the API answer.
-func (b *baseline) Start() (func() error, error) {
+func (b *baseline) Start() (func() (time.Time, error), error) {
 	b.procs = nil
 	for _, p := range b.commands() {
 		log, err := os.OpenFile(filepath.Join(b.dir, "logs", p[0]+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -92,7 +93,7 @@ func (b *baseline) Start() (func() error, error) {
 		go func() { _ = cmd.Wait() }()
 		b.procs = append(b.procs, cmd)
 	}
-	return func() error { return nil }, nil
+	return func() (time.Time, error) { return time.Time{}, nil }, nil
 }
 
 func (b *baseline) PIDs() []int {

@@ -18,8 +18,8 @@ type cluster interface {
 	Kind() string
 	// Start launches the control plane (cold, or again after Kill) and returns without
 	// waiting for readiness; wait blocks until the launcher itself is done (velad's
-	// install/start command), returning at once where there is none.
-	Start() (wait func() error, err error)
+	// install/start command) and returns when it finished (zero where there is none).
+	Start() (wait func() (time.Time, error), err error)
 	// Kubeconfig is the admin kubeconfig; it may appear only a moment after Start.
 	Kubeconfig() string
 	// PIDs lists every process of the control plane.
@@ -75,16 +75,22 @@ func pidsWithArg(arg string) []int {
 	return alive(out)
 }
 
-// rssMB sums the resident memory of pids in MB (VmRSS, so shared pages count in each process).
-func rssMB(pids []int) float64 {
+// rssMB sums the resident memory of pids in MB (VmRSS: pages shared between processes, such
+// as velad's supervisor and server mapping the same binary, count in each).
+func rssMB(pids []int) float64 { return sumField(pids, "status", "VmRSS:") }
+
+// pssMB sums the proportional set size of pids in MB (each shared page split among its users).
+func pssMB(pids []int) float64 { return sumField(pids, "smaps_rollup", "Pss:") }
+
+func sumField(pids []int, file, field string) float64 {
 	var total float64
 	for _, pid := range pids {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
 		if err != nil {
 			continue
 		}
 		for _, line := range strings.Split(string(data), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 				kb, _ := strconv.ParseFloat(f[1], 64)
 				total += kb / 1024
 			}

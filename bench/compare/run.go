@@ -108,16 +108,17 @@ func oneRun(ctx context.Context, side string, o options) (sample, error) {
 		return nil, err
 	}
 	s[mColdDefaults] = time.Since(t0).Seconds()
-	if err := wait(); err != nil {
+	doneAt, err := wait()
+	if err != nil {
 		return nil, err
 	}
 	if side == "velad" {
-		s[mInstall] = time.Since(t0).Seconds()
+		s[mInstall] = doneAt.Sub(t0).Seconds()
 	}
 	if err := sleepUntil(ctx, t0.Add(o.idle)); err != nil {
 		return nil, err
 	}
-	s[mIdleRSS] = rssMB(c.PIDs())
+	s[mIdleRSS], s[mIdlePSS] = rssMB(c.PIDs()), pssMB(c.PIDs())
 	create, get, err := configMapLoad(ctx, cfg, o.configMaps, o.workers)
 	if err != nil {
 		return nil, err
@@ -139,7 +140,8 @@ func oneRun(ctx context.Context, side string, o options) (sample, error) {
 		return nil, err
 	}
 	s[mRestartReady] = time.Since(t1).Seconds()
-	return s, wait()
+	_, err = wait()
+	return s, err
 }
 
 func sleepUntil(ctx context.Context, t time.Time) error {
@@ -173,10 +175,11 @@ func memberBoot(ctx context.Context, o options) (sample, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := wait(); err != nil {
+		doneAt, err := wait()
+		if err != nil {
 			return nil, err
 		}
-		s[fmt.Sprintf("member %d", i+1)] = time.Since(t).Seconds()
+		s[fmt.Sprintf("member %d", i+1)] = doneAt.Sub(t).Seconds()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -189,6 +192,6 @@ func memberBoot(ctx context.Context, o options) (sample, error) {
 	for _, m := range members {
 		pids = append(pids, m.PIDs()...)
 	}
-	s[mMembersRSS] = rssMB(pids)
+	s[mMembersRSS], s[mMembersPSS] = rssMB(pids), pssMB(pids)
 	return s, nil
 }

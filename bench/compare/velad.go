@@ -35,7 +35,7 @@ func (v *veladCluster) PIDs() []int { return pidsWithArg(v.dataDir()) }
 func (v *veladCluster) Kill()       { killAll(v.PIDs) }
 
 // Start runs `velad install` the first time and `velad start` afterwards, in the background.
-func (v *veladCluster) Start() (func() error, error) {
+func (v *veladCluster) Start() (func() (time.Time, error), error) {
 	args := []string{"start", "--name", v.name}
 	if _, err := os.Stat(v.dataDir()); os.IsNotExist(err) {
 		args = []string{"install", "--name", v.name, "--bind-ip", "127.0.0.1", "--port", strconv.Itoa(v.port)}
@@ -49,11 +49,18 @@ func (v *veladCluster) Start() (func() error, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	return func() error {
-		if err := cmd.Wait(); err != nil {
-			return fmt.Errorf("velad %s: %v\n%s", args[0], err, out.String())
+	type exit struct {
+		at  time.Time
+		err error
+	}
+	done := make(chan exit, 1)
+	go func() { err := cmd.Wait(); done <- exit{time.Now(), err} }()
+	return func() (time.Time, error) {
+		e := <-done
+		if e.err != nil {
+			return e.at, fmt.Errorf("velad %s: %v\n%s", args[0], e.err, out.String())
 		}
-		return nil
+		return e.at, nil
 	}, nil
 }
 
