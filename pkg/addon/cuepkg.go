@@ -3,6 +3,7 @@ package addon
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -59,7 +60,11 @@ func setPackage(f *ast.File, name string) {
 // incomplete fields with their file positions.
 func decodeConcrete(v cue.Value, what string, out any) error {
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return fmt.Errorf("%s: %w", what, cueError(err))
+		hint := ""
+		if strings.Contains(err.Error(), "incomplete value") {
+			hint = " (a parameter without a default needs a value: pass it as key=value)"
+		}
+		return fmt.Errorf("%s%s: %w", what, hint, cueError(err))
 	}
 	if err := v.Decode(out); err != nil {
 		return fmt.Errorf("%s: %w", what, cueError(err))

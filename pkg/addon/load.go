@@ -52,8 +52,8 @@ func Load(fsys fs.FS, dir, registry, source string) (*Addon, error) {
 func (a *Addon) loadMeta(fsys fs.FS) error {
 	data, err := fs.ReadFile(fsys, MetadataFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: %s is missing: an addon directory needs %s with at least name and version",
-			a.Source, path.Join(a.Source, MetadataFile), MetadataFile)
+		return fmt.Errorf("%s is missing: an addon directory needs %s with at least name and version",
+			path.Join(a.Source, MetadataFile), MetadataFile)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", path.Join(a.Source, MetadataFile), err)
