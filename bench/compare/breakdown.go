@@ -10,18 +10,21 @@ import (
 	"strings"
 )
 
-// components attribute a sample to the first frame, from the stack's root to its leaf, that
-// belongs to one of them; the order settles stacks that cross components.
+// runtimeRoots are stacks the Go runtime itself starts (GC workers, scheduler, stacks).
+const runtimeRoots = "runtime.gcBgMarkWorker runtime.bgsweep runtime.bgscavenge runtime.mcall runtime.morestack runtime.mstart runtime.systemstack runtime.rt0_go"
+
+// components are matched in order against every frame of a stack: the first component with
+// a frame anywhere in the stack gets the sample, so a controller-manager goroutine that runs
+// client-go code counts for the controller-manager, and kine's gRPC handlers for kine.
 func components() []struct{ name, prefixes string } {
 	return []struct{ name, prefixes string }{
 		{"package init() of all linked code", "runtime.doInit"},
-		{"Go runtime (GC, scheduler)", "runtime.gcBgMarkWorker runtime.bgsweep runtime.bgscavenge runtime.mcall runtime.morestack runtime.mstart"},
 		{"kube-controller-manager", "velad.io/velad/pkg/server/component.Embedded.ControllerManager k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/pkg/controller k8s.io/controller-manager k8s.io/kube-controller-manager"},
 		{"kube-scheduler", "velad.io/velad/pkg/server/component.Embedded.Scheduler k8s.io/kubernetes/pkg/scheduler k8s.io/kubernetes/cmd/kube-scheduler"},
 		{"kwok node", "velad.io/velad/pkg/server/node sigs.k8s.io/kwok"},
 		{"velad controllers", "velad.io/velad/pkg/controller velad.io/velad/pkg/addon velad.io/velad/pkg/cue velad.io/velad/pkg/appfile velad.io/velad/pkg/workflow"},
-		{"kine + SQLite", "github.com/k3s-io/kine github.com/mattn/go-sqlite3 _cgo"},
-		{"kube-apiserver", "velad.io/velad/pkg/server/component.Embedded.APIServer k8s.io/apiserver k8s.io/kubernetes/pkg/registry k8s.io/kubernetes/pkg/controlplane k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kube-aggregator k8s.io/apiextensions-apiserver k8s.io/kubernetes/plugin k8s.io/kubernetes/pkg/kubeapiserver"},
+		{"kine + SQLite (incl. its gRPC server)", "github.com/k3s-io/kine github.com/mattn/go-sqlite3 _cgo runtime.cgocall"},
+		{"kube-apiserver", "velad.io/velad/pkg/server/component.Embedded.APIServer k8s.io/apiserver k8s.io/kubernetes/pkg/registry k8s.io/kubernetes/pkg/controlplane k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kube-aggregator k8s.io/apiextensions-apiserver k8s.io/kubernetes/plugin k8s.io/kubernetes/pkg/kubeapiserver k8s.io/kube-openapi"},
 		{"etcd client / gRPC (apiserver → kine)", "go.etcd.io/etcd google.golang.org/grpc"},
 		{"client-go (informers, all components)", "k8s.io/client-go"},
 		{"net/http, TLS", "net/http crypto/tls golang.org/x/net/http2"},
@@ -30,16 +33,26 @@ func components() []struct{ name, prefixes string } {
 
 // classify returns the component of a stack given leaf first, as `pprof -traces` prints it.
 func classify(stack []string) string {
-	for i := len(stack) - 1; i >= 0; i-- {
-		for _, c := range components() {
-			for _, p := range strings.Fields(c.prefixes) {
-				if strings.HasPrefix(stack[i], p) {
-					return c.name
-				}
+	if len(stack) > 0 && hasPrefix(stack[len(stack)-1], runtimeRoots) {
+		return "Go runtime (GC, scheduler, stacks)"
+	}
+	for _, c := range components() {
+		for _, fn := range stack {
+			if hasPrefix(fn, c.prefixes) {
+				return c.name
 			}
 		}
 	}
 	return "other"
+}
+
+func hasPrefix(fn, prefixes string) bool {
+	for _, p := range strings.Fields(prefixes) {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // breakdown sums one sample type of a profile per component, reading the stacks that
@@ -97,7 +110,7 @@ func isQuantity(s string) bool { return s != "" && (s[0] >= '0' && s[0] <= '9') 
 // writeBreakdown writes components.md: per profile, each component's share.
 func writeBreakdown(dir string) error {
 	var b strings.Builder
-	b.WriteString("Per-component share of each velad server profile (a sample goes to the first component found from the root of its stack).\n")
+	b.WriteString("Per-component share of each velad server profile (a sample goes to the first component of the list in `bench/compare/breakdown.go` with a frame in its stack; stacks the Go runtime starts count as runtime).\n")
 	for _, f := range []struct{ file, typ, unit string }{
 		{"cpu-boot.pb.gz", "cpu", "CPU s"}, {"cpu-load.pb.gz", "cpu", "CPU s"},
 		{"heap-idle.pb.gz", "inuse_space", "MB in use"}, {"heap-loaded.pb.gz", "inuse_space", "MB in use"},
