@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"reflect"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/apis/oam"
 	"velad.io/velad/pkg/appfile"
 	"velad.io/velad/pkg/workflow"
@@ -151,5 +153,8 @@ func (d *dispatcher) apply(ctx context.Context, o *unstructured.Unstructured) er
 	if err := d.r.client.Patch(ctx, o, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		return fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 	}
+	d.s.applied = append(d.s.applied, v1beta1.ClusterObjectReference{ObjectReference: corev1.ObjectReference{
+		APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName(), UID: o.GetUID(),
+	}})
 	return nil
 }

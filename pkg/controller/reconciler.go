@@ -81,7 +81,9 @@ type appState struct {
 	manifests map[string]*appfile.ComponentManifest
 	// services are component statuses found while applying, by name.
 	services map[string]*v1beta1.ApplicationComponentStatus
-	outcome  workflow.Outcome
+	// applied are the objects applied in this reconcile.
+	applied []v1beta1.ClusterObjectReference
+	outcome workflow.Outcome
 }
 
 // Reconcile drives one Application: parse, revision, render, workflow,

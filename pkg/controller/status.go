@@ -35,10 +35,16 @@ func appPhase(parsed bool, wf v1beta1.WorkflowRunPhase, healthy bool) v1beta1.Ap
 	return v1beta1.ApplicationRunningWorkflow
 }
 
-// setServices writes status.services in component order.
+// setServices writes status.services in component order, and the objects
+// applied in this reconcile into status.appliedResources.
 func (r *Reconciler) setServices(s *appState) {
 	if s.af == nil {
 		return
+	}
+	for _, ref := range s.applied {
+		if !hasRef(s.app.Status.AppliedResources, ref) {
+			s.app.Status.AppliedResources = append(s.app.Status.AppliedResources, ref)
+		}
 	}
 	var out []v1beta1.ApplicationComponentStatus
 	for _, c := range s.af.Components {
@@ -140,4 +146,13 @@ func (r *Reconciler) keepError(ctx context.Context, s *appState, t v1beta1.Condi
 		return errors.Join(err, uerr)
 	}
 	return err
+}
+
+func hasRef(refs []v1beta1.ClusterObjectReference, ref v1beta1.ClusterObjectReference) bool {
+	for _, r := range refs {
+		if r.Cluster == ref.Cluster && r.APIVersion == ref.APIVersion && r.Kind == ref.Kind && r.Namespace == ref.Namespace && r.Name == ref.Name {
+			return true
+		}
+	}
+	return false
 }
