@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/Masterminds/semver/v3"
+
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
@@ -12,6 +14,7 @@ import (
 	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/application"
 	"velad.io/velad/pkg/log"
+	"velad.io/velad/pkg/version"
 )
 
 // Options configure a Manager.
@@ -64,7 +67,9 @@ func (m *Manager) Registries() Registries { return m.registries }
 // Find loads the addon called name from the registries.
 func (m *Manager) Find(name string) (*Addon, error) { return m.registries.Find(name) }
 
-// kubernetesVersion returns the configured or the cluster's Kubernetes version.
+// kubernetesVersion returns the configured or the cluster's Kubernetes version. Released
+// apiservers are version-stamped; velad's embedded one, built without stamping, reports
+// v0.0.0-master, and then the Kubernetes velad is built from counts.
 func (m *Manager) kubernetesVersion() (string, error) {
 	if m.kube != "" {
 		return m.kube, nil
@@ -73,8 +78,13 @@ func (m *Manager) kubernetesVersion() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading the cluster's Kubernetes version: %w", err)
 	}
-	m.kube = v.GitVersion
-	return m.kube, nil
+	for _, candidate := range []string{v.GitVersion, version.Get().Kubernetes, EmbeddedKubernetesVersion} {
+		if sv, err := semver.NewVersion(candidate); err == nil && sv.Major() > 0 {
+			m.kube = candidate
+			return m.kube, nil
+		}
+	}
+	return "", fmt.Errorf("the cluster reports Kubernetes version %q, which is not a semantic version", v.GitVersion)
 }
 
 // enabledApp returns the addon's Application, or nil when the addon is not enabled.

@@ -10,6 +10,9 @@ import (
 // VelaVersion is the KubeVela version velad counts as for `system.vela` requirements.
 const VelaVersion = "v1.10.0"
 
+// EmbeddedKubernetesVersion is the Kubernetes version of velad's own control plane.
+const EmbeddedKubernetesVersion = "v1.37.2"
+
 // CheckRequirements checks a's system requirements against the running versions; an
 // empty version skips that check.
 func CheckRequirements(a *Addon, velaVersion, kubeVersion string) error {

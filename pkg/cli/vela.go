@@ -34,6 +34,7 @@ func velaCommands(streams genericiooptions.IOStreams) []*cobra.Command {
 		newExecCommand(streams),
 		newPortForwardCommand(streams),
 		newClusterCommand(streams),
+		newAddonCommand(streams),
 		NewDryRunCommand(streams, kubeRESTConfig),
 		NewDefCommand(streams, kubeRESTConfig),
 		NewShowCommand(streams, kubeRESTConfig),

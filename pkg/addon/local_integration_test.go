@@ -1,0 +1,150 @@
+package addon_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"velad.io/velad/pkg/addon"
+	"velad.io/velad/pkg/apis/core/v1beta1"
+)
+
+// A local addon in KubeVela's format with a dependency found in a directory registry.
+func TestIntegrationEnableLocalDirWithDependency(t *testing.T) {
+	regDir, localDir := t.TempDir(), t.TempDir()
+	writeAddon(t, regDir, "it-base", map[string]string{
+		"metadata.yaml": "name: it-base\nversion: 1.2.0\ndescription: base for the local addon\n",
+		"resources/base-config.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata: {name: it-base-config}
+data: {from: base}
+`,
+	})
+	path := writeAddon(t, localDir, "it-local", map[string]string{
+		"metadata.yaml": `name: it-local
+version: 0.1.0
+dependencies:
+  - name: it-base
+    version: ">=1.0.0"
+system: {vela: ">=1.6", kubernetes: ">=1.20"}
+`,
+		"parameter.cue": "parameter: greeting: *\"hello\" | string\n",
+		"template.cue": `package main
+output: {
+	apiVersion: "core.oam.dev/v1beta1"
+	kind:       "Application"
+	spec: components: [{
+		name: "it-local-note"
+		type: "it-note"
+		properties: text: parameter.greeting
+	}]
+}
+`,
+		"definitions/it-note.yaml": `apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata: {name: it-note}
+spec:
+  workload: {definition: {apiVersion: v1, kind: ConfigMap}}
+  schematic:
+    cue:
+      template: |
+        output: {apiVersion: "v1", kind: "ConfigMap", data: text: parameter.text}
+        parameter: text: string
+`,
+	})
+	h := newHarness(t, addon.DirRegistry("it", regDir))
+	a, err := addon.LoadDir(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := h.m.Enable(h.ctx, a, addon.EnableOptions{Parameters: map[string]any{"greeting": "hi"}, Clusters: []string{"local"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(done) != 2 || done[0].Addon.Meta.Name != "it-base" || done[1].Addon.Meta.Name != "it-local" {
+		t.Fatalf("enabled %v, want it-base then it-local", done)
+	}
+	if i, j := strings.Index(h.log.String(), "dependency it-base"), strings.Index(h.log.String(), "addon it-local"); i < 0 || j < i {
+		t.Errorf("log does not enable the dependency first:\n%s", h.log)
+	}
+	var cm corev1.ConfigMap
+	if !h.exists(&cm, addon.Namespace, "it-base-config") || cm.Data["from"] != "base" {
+		t.Error("dependency's ConfigMap not delivered")
+	}
+	if !h.exists(&cm, addon.Namespace, "it-local-note") || cm.Data["text"] != "hi" {
+		t.Errorf("local addon's ConfigMap = %v", cm.Data)
+	}
+	app := &v1beta1.Application{}
+	h.exists(app, addon.Namespace, "addon-it-local")
+	if app.Labels[addon.LabelRegistry] != addon.LocalRegistryName || len(app.Spec.Policies) != 1 || app.Spec.Policies[0].Type != "topology" {
+		t.Errorf("labels %v policies %+v", app.Labels, app.Spec.Policies)
+	}
+	var sec corev1.Secret
+	h.exists(&sec, addon.Namespace, "addon-secret-it-local")
+	var params map[string]any
+	_ = json.Unmarshal(sec.Data[addon.ParameterDataKey], &params)
+	if cl, _ := params["clusters"].([]any); len(cl) != 1 || cl[0] != "local" {
+		t.Errorf("stored parameters = %v", params)
+	}
+	items, _ := h.m.List(h.ctx)
+	found := false
+	for _, it := range items {
+		found = found || it.Name == "it-local" && it.State == addon.StateEnabled && it.Registry == "local"
+	}
+	if !found {
+		t.Errorf("list does not show the local addon enabled: %+v", items)
+	}
+	for _, n := range []string{"it-local", "it-base"} {
+		if err := h.m.Disable(h.ctx, n, addon.DisableOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	def := &unstructured.Unstructured{}
+	def.SetAPIVersion("core.oam.dev/v1beta1")
+	def.SetKind("ComponentDefinition")
+	if h.exists(def, addon.Namespace, "it-note") {
+		t.Error("definition it-note left after disable")
+	}
+}
+
+// Bad addons change nothing in the cluster.
+func TestIntegrationRejectedAddonsApplyNothing(t *testing.T) {
+	dir := t.TempDir()
+	writeAddon(t, dir, "it-cycle-a", map[string]string{"metadata.yaml": "name: it-cycle-a\nversion: 1.0.0\ndependencies: [{name: it-cycle-b}]\n"})
+	writeAddon(t, dir, "it-cycle-b", map[string]string{"metadata.yaml": "name: it-cycle-b\nversion: 1.0.0\ndependencies: [{name: it-cycle-a}]\n"})
+	writeAddon(t, dir, "it-future", map[string]string{"metadata.yaml": "name: it-future\nversion: 1.0.0\nsystem: {kubernetes: \">=1.99\"}\n"})
+	writeAddon(t, dir, "it-needs-future", map[string]string{"metadata.yaml": "name: it-needs-future\nversion: 1.0.0\ndependencies: [{name: it-ok}, {name: it-future}]\n"})
+	writeAddon(t, dir, "it-ok", map[string]string{"metadata.yaml": "name: it-ok\nversion: 1.0.0\n"})
+	h := newHarness(t, addon.DirRegistry("it-bad", dir))
+	check := func(name string, want func(error) bool) {
+		t.Helper()
+		a, err := h.m.Find(name)
+		if err == nil {
+			_, err = h.m.Enable(h.ctx, a, addon.EnableOptions{})
+		}
+		if !want(err) {
+			t.Errorf("enable %s: unexpected error %v", name, err)
+		}
+		for _, n := range []string{"it-cycle-a", "it-cycle-b", "it-future", "it-ok"} {
+			if h.exists(&v1beta1.Application{}, addon.Namespace, addon.AppName(n)) || h.exists(&corev1.Secret{}, addon.Namespace, addon.SecretName(n)) {
+				t.Errorf("enable %s left objects of %s", name, n)
+			}
+		}
+	}
+	check("it-cycle-a", func(err error) bool {
+		var ce *addon.CycleError
+		return errors.As(err, &ce) && strings.Contains(err.Error(), "it-cycle-a -> it-cycle-b -> it-cycle-a")
+	})
+	check("it-needs-future", func(err error) bool {
+		var re *addon.RequirementError
+		return errors.As(err, &re) && strings.Contains(err.Error(), "requires kubernetes >=1.99, but v1.")
+	})
+	check("it-missing", func(err error) bool {
+		var nf *addon.NotFoundError
+		return errors.As(err, &nf) && strings.Contains(err.Error(), "it-ok") && strings.Contains(err.Error(), "velad-hello")
+	})
+}
