@@ -27,7 +27,7 @@ type dispatcher struct {
 var _ workflow.Dispatcher = (*dispatcher)(nil)
 
 func (r *Reconciler) newDispatcher(s *appState) *dispatcher {
-	return &dispatcher{r: r, s: s, tracker: &tracker{client: r.client, app: s.app}}
+	return &dispatcher{r: r, s: s, tracker: &tracker{client: r.client, reader: r.reader, app: s.app}}
 }
 
 // Components implements workflow.Dispatcher.

@@ -76,7 +76,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "velad-application-controller",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
-		Cache:                   cache.Options{SyncPeriod: &resync},
+		Cache:                   cache.Options{SyncPeriod: &resync, ByObject: workloadCache()},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating controller manager: %w", err)

@@ -62,11 +62,14 @@ func Setup(mgr manager.Manager, opts Options) error {
 		return err
 	}
 	skip := true
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1beta1.Application{}).
 		Named("application").
-		WithOptions(controller.Options{MaxConcurrentReconciles: opts.ConcurrentReconciles, SkipNameValidation: &skip}).
-		Complete(r)
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.ConcurrentReconciles, SkipNameValidation: &skip})
+	for _, o := range workloadKinds() {
+		b = b.Watches(o, enqueueOwnerApp())
+	}
+	return b.Complete(r)
 }
 
 // appState is what one reconcile learns about an Application, phase by phase.

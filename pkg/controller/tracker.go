@@ -31,6 +31,8 @@ func trackerLabels(app *v1beta1.Application) map[string]string {
 // in its versioned ResourceTracker, before they are applied.
 type tracker struct {
 	client client.Client
+	// reader reads trackers uncached: a stale one would make the update conflict.
+	reader client.Reader
 	app    *v1beta1.Application
 	rt     *v1beta1.ResourceTracker
 	known  map[string]bool
@@ -50,7 +52,7 @@ func (t *tracker) load(ctx context.Context) error {
 		typ  v1beta1.ResourceTrackerType
 	}{{rootTrackerName(t.app), v1beta1.ResourceTrackerTypeRoot}, {versionedTrackerName(t.app), v1beta1.ResourceTrackerTypeVersioned}} {
 		rt := &v1beta1.ResourceTracker{}
-		err := t.client.Get(ctx, client.ObjectKey{Name: spec.name}, rt)
+		err := t.reader.Get(ctx, client.ObjectKey{Name: spec.name}, rt)
 		if apierrors.IsNotFound(err) {
 			rt = &v1beta1.ResourceTracker{
 				ObjectMeta: metav1.ObjectMeta{Name: spec.name, Labels: trackerLabels(t.app)},
@@ -104,7 +106,7 @@ func (t *tracker) track(ctx context.Context, component string, objs ...*unstruct
 // trackers lists every ResourceTracker of app.
 func (r *Reconciler) trackers(ctx context.Context, app *v1beta1.Application) ([]v1beta1.ResourceTracker, error) {
 	var l v1beta1.ResourceTrackerList
-	if err := r.client.List(ctx, &l, client.MatchingLabels(trackerLabels(app))); err != nil {
+	if err := r.reader.List(ctx, &l, client.MatchingLabels(trackerLabels(app))); err != nil {
 		return nil, fmt.Errorf("listing ResourceTrackers: %w", err)
 	}
 	return l.Items, nil

@@ -27,7 +27,7 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 	in := &workflow.Instance{
 		App: app.Name, Namespace: app.Namespace, Revision: s.rev.Name,
 		Steps: s.plan.Steps, Mode: s.plan.Mode, Status: app.Status.Workflow,
-		Store: &workflow.ConfigMapStore{Client: r.client, Namespace: app.Namespace, App: app.Name, Owner: &metav1.OwnerReference{
+		Store: &workflow.ConfigMapStore{Client: r.client, Reader: r.reader, Namespace: app.Namespace, App: app.Name, Owner: &metav1.OwnerReference{
 			APIVersion: v1beta1.GroupVersion.String(), Kind: v1beta1.ApplicationKind, Name: app.Name, UID: app.UID, Controller: &t,
 		}},
 		Handlers: workflow.NewHandlers(env),

@@ -51,8 +51,11 @@ func ContextConfigMapName(app string) string { return "workflow-" + app + "-cont
 // ConfigMapStore keeps Data in the context ConfigMap `workflow-<app>-context`,
 // owned by the Application so it goes away with it.
 type ConfigMapStore struct {
-	// Client reads and writes the ConfigMap.
+	// Client writes the ConfigMap.
 	Client client.Client
+	// Reader reads it; use an uncached reader, since saving what a stale
+	// cache returned would drop outputs (default Client).
+	Reader client.Reader
 	// Namespace and App name the Application.
 	Namespace, App string
 	// Owner is set as the ConfigMap's owner reference.
@@ -69,7 +72,11 @@ func (s *ConfigMapStore) key() client.ObjectKey {
 func (s *ConfigMapStore) Load(ctx context.Context) (*Data, error) {
 	var cm corev1.ConfigMap
 	d := &Data{}
-	if err := s.Client.Get(ctx, s.key(), &cm); err != nil {
+	reader := s.Reader
+	if reader == nil {
+		reader = s.Client
+	}
+	if err := reader.Get(ctx, s.key(), &cm); err != nil {
 		if apierrors.IsNotFound(err) {
 			d.init()
 			return d, nil

@@ -1,0 +1,52 @@
+package controller
+
+import (
+	"context"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"velad.io/velad/pkg/apis/oam"
+)
+
+// workloadKinds are watched so an Application waiting for its workloads to
+// become healthy is reconciled when they change, rather than on a timer.
+func workloadKinds() []client.Object {
+	return []client.Object{&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{}}
+}
+
+// workloadCache limits the cache of workload kinds to objects an Application
+// created (they carry app.oam.dev/name).
+func workloadCache() map[client.Object]cache.ByObject {
+	req, err := labels.NewRequirement(oam.LabelAppName, selection.Exists, nil)
+	if err != nil {
+		panic(err) // a constant, valid requirement
+	}
+	sel := labels.NewSelector().Add(*req)
+	out := map[client.Object]cache.ByObject{}
+	for _, o := range workloadKinds() {
+		out[o] = cache.ByObject{Label: sel}
+	}
+	return out
+}
+
+// enqueueOwnerApp maps an object to the Application named in its labels.
+func enqueueOwnerApp() handler.EventHandler {
+	return handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+		l := o.GetLabels()
+		name, ns := l[oam.LabelAppName], l[oam.LabelAppNamespace]
+		if name == "" {
+			return nil
+		}
+		if ns == "" {
+			ns = o.GetNamespace()
+		}
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+	})
+}
