@@ -331,3 +331,27 @@ func (r *recordingDispatcher) ApplyComponent(ctx context.Context, c map[string]a
 	r.props, _ = c["properties"].(map[string]any)
 	return r.fakeDispatcher.ApplyComponent(ctx, c, cl, ns)
 }
+
+func TestTimeoutFailsAWaitingStep(t *testing.T) {
+	h := newHarness(t)
+	in := h.instance(`
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: app}
+spec:
+  components: [{name: web, type: webservice, properties: {image: nginx}}]
+`, &fakeDispatcher{})
+	spec := &appfile.WorkflowStep{Name: "gate", Type: "gate", Timeout: "1m"}
+	def := &appfile.Definition{Kind: appfile.KindWorkflowStep, Name: "gate", Template: `import "vela/op"
+wait: op.#ConditionalWait & {continue: false, message: "never"}
+`}
+	in.Steps = []*appfile.Step{{Name: "gate", Type: "gate", Template: appfile.NewTemplate(def), Spec: spec}}
+	in.Mode = v1beta1.WorkflowExecuteMode{Steps: v1beta1.WorkflowModeStep, SubSteps: v1beta1.WorkflowModeDAG}
+	if out := h.run(in); out.Phase != v1beta1.WorkflowRunExecuting || in.Status.Steps[0].Message != "never" {
+		t.Fatalf("%+v %+v", out, in.Status.Steps)
+	}
+	h.now = h.now.Add(2 * time.Minute)
+	if out := h.run(in); out.Phase != v1beta1.WorkflowRunFailed || in.Status.Steps[0].Reason != ReasonTimeout {
+		t.Fatalf("%+v %+v", out, in.Status.Steps)
+	}
+}

@@ -41,8 +41,8 @@ type Env struct {
 
 // NewHandlers returns the Go side of the vela/op actions for env: kube
 // (apply, read, list, delete), http (do), oam (load, component-apply, ...),
-// multicluster (deploy, list-clusters on the local cluster) and query
-// (collectServiceEndpoints). The builtin flow-control actions are run by the
+// multicluster (deploy, list-clusters on the local cluster), query
+// (collectServiceEndpoints) and email (send). The builtin flow-control actions are run by the
 // engine itself.
 func NewHandlers(env *Env) Handlers {
 	if env.HTTP == nil {
@@ -63,6 +63,7 @@ func NewHandlers(env *Env) Handlers {
 		},
 		"multicluster": {"deploy": o.applyAll, "list-clusters": listClusters},
 		"query":        {"collectServiceEndpoints": k.collectServiceEndpoints},
+		"email":        {"send": sendEmail},
 	}
 }
 
