@@ -13,6 +13,7 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/controller"
 )
 
 func TestIntegrationSpecChangeMakesNewRevision(t *testing.T) {
@@ -121,5 +122,33 @@ func TestIntegrationMetricsAreRegistered(t *testing.T) {
 		if !found[name] {
 			t.Errorf("metric %s not registered", name)
 		}
+	}
+}
+
+func TestIntegrationEmbeddedControllerReportsReady(t *testing.T) {
+	setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	ec := controller.NewEmbedded(controller.Options{})
+	if ec.Name() != controller.Name {
+		t.Errorf("name %q", ec.Name())
+	}
+	go func() { done <- ec.Start(ctx, env.Config, func() { close(ready) }) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("embedded controller exited before ready: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("embedded controller not ready after 60s")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Start returned %v after cancel", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("embedded controller did not stop")
 	}
 }
