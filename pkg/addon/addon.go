@@ -34,6 +34,9 @@ const (
 	ClustersParameter = "clusters"
 	// TopologyPolicyName is the topology policy added for `--clusters`.
 	TopologyPolicyName = "deploy-addon-to-specified-clusters"
+	// AnnotationDependencies on an addon Application lists the addons it depends on
+	// (comma-separated), so disabling one of those can name its dependents.
+	AnnotationDependencies = "addons.velad.io/dependencies"
 	// FieldManager is the server-side apply field manager of addon objects.
 	FieldManager = "vela-addon"
 )

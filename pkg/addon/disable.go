@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -49,6 +50,11 @@ func (m *Manager) Disable(ctx context.Context, name string, opts DisableOptions)
 	if err != nil {
 		return err
 	}
+	dependents, err := m.dependents(ctx, name)
+	if err != nil {
+		return err
+	}
+	users = append(dependents, users...)
 	if len(users) > 0 {
 		if !opts.Force {
 			return &InUseError{Addon: name, Users: users}
@@ -80,6 +86,24 @@ func (m *Manager) Disable(ctx context.Context, name string, opts DisableOptions)
 		return fmt.Errorf("deleting secret %s/%s: %w", Namespace, sec.Name, err)
 	}
 	return nil
+}
+
+// dependents describes the enabled addons that depend on the addon called name.
+func (m *Manager) dependents(ctx context.Context, name string) ([]string, error) {
+	apps, err := m.enabledApps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for other, app := range apps {
+		for _, d := range strings.Split(app.Annotations[AnnotationDependencies], ",") {
+			if d == name && other != name {
+				out = append(out, "addon "+other+" depends on it")
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // definitions lists the X-Definitions the addon installed (labelled with its name).

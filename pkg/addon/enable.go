@@ -3,11 +3,13 @@ package addon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -68,7 +70,7 @@ func (m *Manager) Enable(ctx context.Context, a *Addon, opts EnableOptions) ([]E
 		} else {
 			m.log.Infof("Enabling addon %s (%s) from registry %s", a.Meta.Name, a.Meta.Version, a.Registry)
 		}
-		if err := m.apply(ctx, s, opts); err != nil {
+		if err := m.applyOrRollBack(ctx, s, opts); err != nil {
 			return done, fmt.Errorf("enabling addon %s: %w", s.addon.Meta.Name, err)
 		}
 		done = append(done, Enabled{Addon: s.addon, Rendered: s.out})
@@ -137,6 +139,38 @@ func (m *Manager) storedParameters(ctx context.Context, name string) (map[string
 	}
 	return params, nil
 }
+
+// applyOrRollBack applies s; when writing fails for an addon that was not enabled
+// before, what was written is deleted again. A wait that times out leaves the addon
+// enabled (its Application may still converge): see vela addon status.
+func (m *Manager) applyOrRollBack(ctx context.Context, s step, opts EnableOptions) error {
+	before, err := m.enabledApp(ctx, s.addon.Meta.Name)
+	if err != nil {
+		return err
+	}
+	err = m.apply(ctx, s, opts)
+	var werr *waitError
+	if err == nil || before != nil || errors.As(err, &werr) {
+		return err
+	}
+	m.log.Warnf("rolling back addon %s: %v", s.addon.Meta.Name, err)
+	for _, o := range append(append([]*unstructured.Unstructured{s.out.App}, s.out.Definitions...), s.out.Auxiliary...) {
+		if derr := m.c.Delete(ctx, o.DeepCopy()); derr != nil && !apierrors.IsNotFound(derr) && !meta.IsNoMatchError(derr) {
+			m.log.Warnf("  could not delete %s %s: %v", o.GetKind(), o.GetName(), derr)
+		}
+	}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: Namespace, Name: SecretName(s.addon.Meta.Name)}}
+	if derr := m.c.Delete(ctx, sec); derr != nil && !apierrors.IsNotFound(derr) {
+		m.log.Warnf("  could not delete secret %s: %v", sec.Name, derr)
+	}
+	return err
+}
+
+// waitError is a failed wait for an applied addon Application.
+type waitError struct{ err error }
+
+func (e *waitError) Error() string { return e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
 
 // apply writes one rendered addon: parameters, definitions, the Application and its
 // auxiliary objects, then waits for the Application to run.
@@ -231,6 +265,8 @@ func (m *Manager) wait(ctx context.Context, app *unstructured.Unstructured, time
 		}
 	}
 	applied := application.Applied{Kind: appKind, Namespace: Namespace, Name: app.GetName(), Generation: app.GetGeneration()}
-	_, err := application.WaitRunning(ctx, m.c, applied, progress)
-	return err
+	if _, err := application.WaitRunning(ctx, m.c, applied, progress); err != nil {
+		return &waitError{err: err}
+	}
+	return nil
 }

@@ -57,12 +57,12 @@ func (e *RequirementError) Error() string {
 type InUseError struct {
 	// Addon is the addon's name.
 	Addon string
-	// Users are "namespace/app (component type x)" descriptions.
+	// Users describe each user: "application ns/app uses trait x", "addon y depends on it".
 	Users []string
 }
 
 // Error implements error.
 func (e *InUseError) Error() string {
-	return fmt.Sprintf("addon %s is still in use: %s; delete those applications first or disable with --force",
+	return fmt.Sprintf("addon %s is still in use: %s; remove those users first or disable with --force",
 		e.Addon, strings.Join(e.Users, "; "))
 }

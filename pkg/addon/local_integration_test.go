@@ -98,6 +98,9 @@ spec:
 	if !found {
 		t.Errorf("list does not show the local addon enabled: %+v", items)
 	}
+	if err := h.m.Disable(h.ctx, "it-base", addon.DisableOptions{}); !addon.IsInUse(err) || !strings.Contains(err.Error(), "addon it-local depends on it") {
+		t.Errorf("disabling a dependency of an enabled addon: %v", err)
+	}
 	for _, n := range []string{"it-local", "it-base"} {
 		if err := h.m.Disable(h.ctx, n, addon.DisableOptions{}); err != nil {
 			t.Fatal(err)
@@ -147,4 +150,72 @@ func TestIntegrationRejectedAddonsApplyNothing(t *testing.T) {
 		var nf *addon.NotFoundError
 		return errors.As(err, &nf) && strings.Contains(err.Error(), "it-ok") && strings.Contains(err.Error(), "velad-hello")
 	})
+}
+
+// A write that fails half-way (here: an auxiliary object of an unknown kind) deletes what
+// the enable wrote.
+func TestIntegrationFailedEnableRollsBack(t *testing.T) {
+	path := writeAddon(t, t.TempDir(), "it-rollback", map[string]string{
+		"metadata.yaml": "name: it-rollback\nversion: 1.0.0\n",
+		"template.cue": `output: {
+	apiVersion: "core.oam.dev/v1beta1"
+	kind:       "Application"
+	spec: components: []
+}
+outputs: gadget: {apiVersion: "gadgets.example.com/v1", kind: "Gadget", metadata: name: "g"}
+`,
+		"definitions/it-rollback-trait.cue": `"it-rollback-trait": {type: "trait"}
+template: patch: metadata: labels: x: "y"
+`,
+	})
+	h := newHarness(t)
+	a, err := addon.LoadDir(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.m.Enable(h.ctx, a, addon.EnableOptions{}); err == nil || !strings.Contains(err.Error(), "Gadget") {
+		t.Fatalf("enable: %v", err)
+	}
+	def := &unstructured.Unstructured{}
+	def.SetAPIVersion("core.oam.dev/v1beta1")
+	def.SetKind("TraitDefinition")
+	h.eventually("application addon-it-rollback deleted (the controller's finalizer runs first)", func() bool {
+		return !h.exists(&v1beta1.Application{}, addon.Namespace, "addon-it-rollback")
+	})
+	if h.exists(def, addon.Namespace, "it-rollback-trait") ||
+		h.exists(&corev1.Secret{}, addon.Namespace, "addon-secret-it-rollback") {
+		t.Error("a failed enable left objects behind")
+	}
+	if !strings.Contains(h.log.String(), "rolling back addon it-rollback") {
+		t.Errorf("log:\n%s", h.log)
+	}
+}
+
+func TestIntegrationDirectoryRegistries(t *testing.T) {
+	dir := t.TempDir()
+	writeAddon(t, dir, "it-from-registry", map[string]string{"metadata.yaml": "name: it-from-registry\nversion: 2.0.0\ndescription: added registry\n"})
+	h := newHarness(t)
+	if err := h.m.AddRegistry(h.ctx, "it-dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.m.AddRegistry(h.ctx, "it-dir", dir); err == nil {
+		t.Error("adding a registry twice succeeded")
+	}
+	if err := h.m.AddRegistry(h.ctx, "velad", dir); err == nil {
+		t.Error("the embedded registry's name was accepted")
+	}
+	fresh := newHarness(t)
+	if err := fresh.m.UseStoredRegistries(fresh.ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := fresh.m.Find("it-from-registry")
+	if err != nil || a.Registry != "it-dir" {
+		t.Fatalf("find in added registry: %v", err)
+	}
+	if err := h.m.DeleteRegistry(h.ctx, "it-dir"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.m.DeleteRegistry(h.ctx, "it-dir"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("second delete: %v", err)
+	}
 }

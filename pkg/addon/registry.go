@@ -62,6 +62,9 @@ func (r Registry) source(dir string) string {
 
 // Names lists the addon directories (those holding metadata.yaml), sorted.
 func (r Registry) Names() ([]string, error) {
+	if r.fsys == nil {
+		return nil, fmt.Errorf("registry %s is a %s registry: velad reads embedded and directory registries only", r.Name, r.Kind)
+	}
 	entries, err := fs.ReadDir(r.fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("reading registry %s (%s): %w", r.Name, r.Location, err)
@@ -81,6 +84,9 @@ func (r Registry) Names() ([]string, error) {
 
 // Get loads the addon named name (its directory name).
 func (r Registry) Get(name string) (*Addon, error) {
+	if r.fsys == nil {
+		return nil, fs.ErrNotExist
+	}
 	if _, err := fs.Stat(r.fsys, name); errors.Is(err, fs.ErrNotExist) {
 		return nil, fs.ErrNotExist
 	}

@@ -208,6 +208,18 @@ func (a *Addon) finishApp(app map[string]any, clusters []string) *unstructured.U
 	}
 	labels[LabelName], labels[LabelVersion], labels[LabelRegistry] = a.Meta.Name, a.Meta.Version, a.Registry
 	u.SetLabels(labels)
+	if len(a.Meta.Dependencies) > 0 {
+		deps := make([]string, len(a.Meta.Dependencies))
+		for i, d := range a.Meta.Dependencies {
+			deps[i] = d.Name
+		}
+		ann := u.GetAnnotations()
+		if ann == nil {
+			ann = map[string]string{}
+		}
+		ann[AnnotationDependencies] = strings.Join(deps, ",")
+		u.SetAnnotations(ann)
+	}
 	if _, ok := app["spec"]; !ok {
 		app["spec"] = map[string]any{}
 	}

@@ -36,17 +36,19 @@ enabled by its path. An enabled addon is the Application addon-<name> in vela-sy
 	return cmd
 }
 
-// addonManager connects an addon manager to the cluster in $KUBECONFIG.
-func addonManager(w io.Writer) (*addon.Manager, error) {
+// addonManager connects an addon manager to the cluster in $KUBECONFIG, searching the
+// embedded registry first and then the registries added with vela addon registry add.
+func addonManager(ctx context.Context, w io.Writer) (*addon.Manager, error) {
 	cfg, err := kubeRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("loading kubeconfig: %w", err)
 	}
-	return addon.New(cfg, addon.Options{Logger: log.Writer{W: w}, Registries: addonRegistries()})
+	m, err := addon.New(cfg, addon.Options{Logger: log.Writer{W: w}, Registries: addon.Registries{addon.EmbeddedRegistry()}})
+	if err != nil {
+		return nil, err
+	}
+	return m, m.UseStoredRegistries(ctx)
 }
-
-// addonRegistries are the registries `vela addon` searches: the embedded one.
-func addonRegistries() addon.Registries { return addon.Registries{addon.EmbeddedRegistry()} }
 
 func newAddonListCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	var output string
@@ -56,7 +58,7 @@ func newAddonListCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Short:   "List addons: name, registry, description, available versions and status",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := addonManager(streams.ErrOut)
+			m, err := addonManager(cmd.Context(), streams.ErrOut)
 			if err != nil {
 				return err
 			}
@@ -120,7 +122,7 @@ func (f *addonEnableFlags) run(ctx context.Context, streams genericiooptions.IOS
 	if err != nil {
 		return err
 	}
-	m, err := addonManager(streams.Out)
+	m, err := addonManager(ctx, streams.Out)
 	if err != nil {
 		return err
 	}
@@ -170,7 +172,7 @@ func newAddonDisableCommand(streams genericiooptions.IOStreams) *cobra.Command {
 (they are named); --force disables anyway, leaving those Applications without the types.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := addonManager(streams.Out)
+			m, err := addonManager(cmd.Context(), streams.Out)
 			if err != nil {
 				return err
 			}
@@ -193,7 +195,7 @@ func newAddonStatusCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Short: "Show whether an addon is enabled, its version, phase, parameters and definitions",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := addonManager(streams.ErrOut)
+			m, err := addonManager(cmd.Context(), streams.ErrOut)
 			if err != nil {
 				return err
 			}
@@ -233,32 +235,75 @@ func printAddonStatus(w io.Writer, st *addon.Status) {
 func newAddonRegistryCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "registry",
-		Short: "Show the addon registries",
+		Short: "List, add and delete addon registries (the embedded one and local directories)",
+		Long: `Addon registries are searched in order by vela addon enable and listed by vela addon list.
+The embedded registry "velad" is built in and always first. Directory registries (one addon
+per subdirectory) are stored, as KubeVela stores its registries, in the ConfigMap
+vela-addon-registry in vela-system. Git and Helm registries KubeVela added there are listed,
+but velad does not read them: it stays offline.`,
 	}
 	var output string
 	list := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
-		Short:   "List addon registries (the embedded registry is always first)",
+		Short:   "List addon registries",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			regs := addonRegistries()
+			m, err := addonManager(cmd.Context(), streams.ErrOut)
+			if err != nil {
+				return err
+			}
+			regs := m.Registries()
 			if done, err := printData(streams.Out, output, regs); done {
 				return err
 			}
 			tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tTYPE\tLOCATION\tADDONS")
 			for _, r := range regs {
-				names, err := r.Names()
-				if err != nil {
-					return err
+				count := "-"
+				if names, err := r.Names(); err == nil {
+					count = fmt.Sprint(len(names))
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", r.Name, r.Kind, r.Location, len(names))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Kind, r.Location, count)
 			}
 			return tw.Flush()
 		},
 	}
 	addOutputFlag(list, &output)
-	cmd.AddCommand(list)
+	add := &cobra.Command{
+		Use:     "add NAME DIRECTORY",
+		Short:   "Add a local directory (one addon per subdirectory) as a registry",
+		Example: "  vela addon registry add mine ~/src/my-addons",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := addonManager(cmd.Context(), streams.ErrOut)
+			if err != nil {
+				return err
+			}
+			if err := m.AddRegistry(cmd.Context(), args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Registry %s added.\n", args[0])
+			return nil
+		},
+	}
+	del := &cobra.Command{
+		Use:     "delete NAME",
+		Aliases: []string{"rm"},
+		Short:   "Delete an added registry (enabled addons stay enabled)",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := addonManager(cmd.Context(), streams.ErrOut)
+			if err != nil {
+				return err
+			}
+			if err := m.DeleteRegistry(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Registry %s deleted.\n", args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(list, add, del)
 	return cmd
 }

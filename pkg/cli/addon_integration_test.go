@@ -74,4 +74,10 @@ spec:
 	contains(t, mustVela(t, "addon", "list"), "cli-local", "local", "enabled")
 	contains(t, mustVela(t, "addon", "status", "cli-local"), "clusters:    local")
 	contains(t, mustVela(t, "addon", "disable", "cli-local"), "Addon cli-local disabled")
+
+	parent := filepath.Dir(dir)
+	contains(t, mustVela(t, "addon", "registry", "add", "cli-dir", parent), "Registry cli-dir added")
+	contains(t, mustVela(t, "addon", "registry", "list"), "cli-dir", "directory", parent)
+	contains(t, mustVela(t, "addon", "list"), "cli-local", "cli-dir", "from a directory", "disabled")
+	contains(t, mustVela(t, "addon", "registry", "delete", "cli-dir"), "Registry cli-dir deleted")
 }
