@@ -242,6 +242,11 @@ per subdirectory) are stored, as KubeVela stores its registries, in the ConfigMa
 vela-addon-registry in vela-system. Git and Helm registries KubeVela added there are listed,
 but velad does not read them: it stays offline.`,
 	}
+	cmd.AddCommand(newAddonRegistryListCommand(streams), newAddonRegistryAddCommand(streams), newAddonRegistryDeleteCommand(streams))
+	return cmd
+}
+
+func newAddonRegistryListCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	var output string
 	list := &cobra.Command{
 		Use:     "list",
@@ -270,7 +275,11 @@ but velad does not read them: it stays offline.`,
 		},
 	}
 	addOutputFlag(list, &output)
-	add := &cobra.Command{
+	return list
+}
+
+func newAddonRegistryAddCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	return &cobra.Command{
 		Use:     "add NAME DIRECTORY",
 		Short:   "Add a local directory (one addon per subdirectory) as a registry",
 		Example: "  vela addon registry add mine ~/src/my-addons",
@@ -287,7 +296,10 @@ but velad does not read them: it stays offline.`,
 			return nil
 		},
 	}
-	del := &cobra.Command{
+}
+
+func newAddonRegistryDeleteCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	return &cobra.Command{
 		Use:     "delete NAME",
 		Aliases: []string{"rm"},
 		Short:   "Delete an added registry (enabled addons stay enabled)",
@@ -304,6 +316,4 @@ but velad does not read them: it stays offline.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(list, add, del)
-	return cmd
 }
