@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -106,6 +107,10 @@ func (m *Manager) prepare(ctx context.Context, a *Addon, root bool, opts EnableO
 	out, err := Render(a, params, clustersOf(params))
 	if err != nil {
 		return step{}, err
+	}
+	if len(out.UnknownParameters) > 0 {
+		m.log.Warnf("addon %s does not declare parameter(s) %s in %s: check the spelling", a.Meta.Name,
+			strings.Join(out.UnknownParameters, ", "), ParameterFile)
 	}
 	return step{addon: a, params: params, out: out}, nil
 }

@@ -31,6 +31,8 @@ type Rendered struct {
 	Definitions []*unstructured.Unstructured
 	// Notes is the `notes` string of NOTES.cue, "" without one.
 	Notes string
+	// UnknownParameters are given parameters parameter.cue does not declare (typos?).
+	UnknownParameters []string
 }
 
 // Render renders a into its Application, auxiliary objects, definitions and notes.
@@ -64,7 +66,38 @@ func Render(a *Addon, parameter map[string]any, clusters []string) (*Rendered, e
 	if r.Notes, err = a.renderNotes(parameter, ctx); err != nil {
 		return nil, err
 	}
+	r.UnknownParameters = a.unknownParameters(parameter)
 	return r, nil
+}
+
+// unknownParameters lists the top-level keys of parameter that parameter.cue does not
+// declare; nil when there is no parameter.cue or it accepts any key.
+func (a *Addon) unknownParameters(parameter map[string]any) []string {
+	if a.Parameter == nil {
+		return nil
+	}
+	v, err := evalPackage(a.Source, a.cueFiles(), map[string]any{}, map[string]any{})
+	if err != nil {
+		return nil
+	}
+	pv := v.LookupPath(cue.ParsePath("parameter"))
+	var unknown []string
+	for k := range parameter {
+		if k == ClustersParameter {
+			continue
+		}
+		path := cue.MakePath(cue.Str(k))
+		if pv.LookupPath(path).Exists() {
+			continue
+		}
+		// A pattern constraint ([string]: string) rejects this probe; an undeclared key takes it.
+		probe := pv.FillPath(path, map[string]any{"velad-probe": true})
+		if probe.LookupPath(path).Validate() == nil {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
 }
 
 // context is the `context` addon CUE sees: the metadata and where the Application goes.

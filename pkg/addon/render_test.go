@@ -125,3 +125,20 @@ func TestRenderErrorsNameTheFile(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderReportsUnknownParameters(t *testing.T) {
+	out, err := Render(mustLoad(t, "valid-cue"), map[string]any{"replica": 3, "image": "x", "clusters": []any{"local"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.UnknownParameters) != 1 || out.UnknownParameters[0] != "replica" {
+		t.Errorf("unknown = %v, want [replica]", out.UnknownParameters)
+	}
+	a, err := EmbeddedRegistry().Get("velad-ownership")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := Render(a, map[string]any{"teams": map[string]any{"a": "b"}}, nil); err != nil || len(out.UnknownParameters) != 0 {
+		t.Errorf("ownership teams: unknown %v, %v", out.UnknownParameters, err)
+	}
+}
