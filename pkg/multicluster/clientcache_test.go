@@ -3,6 +3,7 @@ package multicluster
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,5 +82,38 @@ func TestClientCacheUnknownAndLocal(t *testing.T) {
 	cfg, err := cache.RESTConfig(ctx, "local")
 	if err != nil || cfg.Host != "https://hub:6443" {
 		t.Fatalf("local: %v, %v", cfg, err)
+	}
+}
+
+func TestClientCacheConcurrentCallersShareOneProbe(t *testing.T) {
+	secret := kubeVelaSecret("m1", CredentialToken, map[string]string{KeyEndpoint: "https://m1:6443", KeyToken: "t"})
+	hub := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(secret).Build()
+	p := &fakeProbe{}
+	cache := NewClientCache(hub, &rest.Config{Host: "https://hub:6443"}, WithProbe(p.probe))
+	var wg sync.WaitGroup
+	clients := make([]client.Client, 20)
+	for i := range clients {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			name := "m1"
+			if i%2 == 1 {
+				name = LocalName
+			}
+			c, err := cache.Client(context.Background(), name)
+			if err != nil {
+				t.Error(err)
+			}
+			clients[i] = c
+		}(i)
+	}
+	wg.Wait()
+	if p.calls != 1 {
+		t.Fatalf("probes = %d, want 1 (local is never probed; m1 once)", p.calls)
+	}
+	for i := 2; i < len(clients); i++ {
+		if clients[i] != clients[i%2] {
+			t.Fatalf("caller %d got a different client", i)
+		}
 	}
 }
