@@ -1,11 +1,14 @@
 package controller
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
-	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -67,11 +70,16 @@ func (d *dispatcher) ApplyComponent(ctx context.Context, comp map[string]any, _,
 		return nil, nil, err
 	}
 	objs := m.Objects()
+	if namespace != "" && namespace != d.s.app.Namespace {
+		if err := d.ensureNamespace(ctx, namespace); err != nil {
+			return nil, nil, err
+		}
+	}
 	for _, o := range objs {
-		if namespace != "" {
+		d.defaultNamespace(o)
+		if namespace != "" && o.GetNamespace() == d.s.app.Namespace {
 			o.SetNamespace(namespace)
 		}
-		d.defaultNamespace(o)
 	}
 	if err := d.tracker.track(ctx, name, objs...); err != nil {
 		return nil, nil, err
@@ -96,8 +104,28 @@ func (d *dispatcher) ApplyComponent(ctx context.Context, comp map[string]any, _,
 	return live, liveOutputs, nil
 }
 
+// ensureNamespace creates a target namespace a topology names, as KubeVela does.
+func (d *dispatcher) ensureNamespace(ctx context.Context, name string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := d.r.client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %s: %w", name, err)
+	}
+	return nil
+}
+
+// Policy implements workflow.Dispatcher.
+func (d *dispatcher) Policy(name string) (string, map[string]any, bool) {
+	for _, p := range d.s.af.App.Spec.Policies {
+		if p.Name == name {
+			return p.Type, orEmpty(p.Properties), true
+		}
+	}
+	return "", nil, false
+}
+
 // manifest returns the component and its rendering; when the step passes
-// different properties (inputs) the component is rendered again with them.
+// other properties or traits (inputs, override policies) than the spec, the
+// component is rendered again with them.
 func (d *dispatcher) manifest(ctx context.Context, name string, comp map[string]any) (*appfile.Component, *appfile.ComponentManifest, error) {
 	var c *appfile.Component
 	for _, x := range d.s.af.Components {
@@ -109,14 +137,57 @@ func (d *dispatcher) manifest(ctx context.Context, name string, comp map[string]
 	if c == nil || m == nil {
 		return nil, nil, fmt.Errorf("component %q is not part of application %q", name, d.s.app.Name)
 	}
-	props, _ := comp["properties"].(map[string]any)
-	if props == nil || reflect.DeepEqual(props, orEmpty(c.Properties)) {
+	var spec map[string]any
+	for _, sc := range d.Components() {
+		if sc["name"] == name {
+			spec = sc
+		}
+	}
+	if jsonEqual(comp["properties"], spec["properties"]) && jsonEqual(comp["traits"], spec["traits"]) {
 		return c, m, nil
 	}
+	cp, err := d.component(ctx, c, comp)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err = d.s.af.RenderComponent(ctx, d.r.cue, cp, d.s.renderOptions())
+	return cp, m, err
+}
+
+// component is c with the properties and traits of the value a step passed;
+// trait types the spec does not use are loaded from the cluster.
+func (d *dispatcher) component(ctx context.Context, c *appfile.Component, comp map[string]any) (*appfile.Component, error) {
 	cp := *c
-	cp.Properties = props
-	m, err := d.s.af.RenderComponent(ctx, d.r.cue, &cp, d.s.renderOptions())
-	return &cp, m, err
+	cp.Properties, _ = comp["properties"].(map[string]any)
+	cp.Traits = nil
+	traits, _ := comp["traits"].([]any)
+	for _, x := range traits {
+		t, _ := x.(map[string]any)
+		typ, _ := t["type"].(string)
+		props, _ := t["properties"].(map[string]any)
+		var tmpl *appfile.Template
+		for _, known := range c.Traits {
+			if known.Type == typ {
+				tmpl = known.Template
+			}
+		}
+		if tmpl == nil {
+			def, err := d.r.loader.Load(ctx, appfile.KindTrait, typ, d.s.app.Namespace)
+			if err != nil {
+				return nil, fmt.Errorf("component %q: trait %q: %w", c.Name, typ, err)
+			}
+			tmpl = appfile.NewTemplate(def)
+		}
+		cp.Traits = append(cp.Traits, &appfile.Trait{Type: typ, Properties: props, Template: tmpl})
+	}
+	return &cp, nil
+}
+
+// jsonEqual compares two decoded values by their JSON encoding.
+func jsonEqual(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }
 
 // Apply implements workflow.Dispatcher for objects a step applies itself.

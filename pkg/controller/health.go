@@ -22,13 +22,46 @@ func (r *Reconciler) health(ctx context.Context, s *appState) error {
 		if _, ok := s.services[c.Name]; ok {
 			continue
 		}
-		st, _, _, err := r.componentHealth(ctx, s, c, s.manifests[c.Name])
+		st, _, _, err := r.componentHealth(ctx, s, c, relocated(s, c.Name))
 		if err != nil {
 			return err
 		}
 		s.services[c.Name] = st
 	}
 	return nil
+}
+
+// relocated is the component's manifest moved to the namespace its last
+// status reports (a topology policy may have deployed it elsewhere).
+func relocated(s *appState, name string) *appfile.ComponentManifest {
+	m := s.manifests[name]
+	ns := ""
+	for _, old := range s.app.Status.Services {
+		if old.Name == name {
+			ns = old.Namespace
+		}
+	}
+	if ns == "" || ns == s.app.Namespace {
+		return m
+	}
+	cp := *m
+	move := func(o *unstructured.Unstructured) *unstructured.Unstructured {
+		o = o.DeepCopy()
+		if o.GetNamespace() == s.app.Namespace {
+			o.SetNamespace(ns)
+		}
+		return o
+	}
+	if m.Workload != nil {
+		cp.Workload = move(m.Workload)
+	}
+	cp.Traits = nil
+	for _, t := range m.Traits {
+		tc := *t
+		tc.Object = move(t.Object)
+		cp.Traits = append(cp.Traits, &tc)
+	}
+	return &cp
 }
 
 // componentHealth reads a component's live objects and evaluates its and its

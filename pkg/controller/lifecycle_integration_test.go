@@ -152,3 +152,38 @@ func TestIntegrationEmbeddedControllerReportsReady(t *testing.T) {
 		t.Error("embedded controller did not stop")
 	}
 }
+
+func TestIntegrationDeployWithOverrideAndTopology(t *testing.T) {
+	setup(t)
+	create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: deployed}
+spec:
+  components:
+  - name: deployed-web
+    type: webservice
+    properties: {image: nginx}
+    traits: [{type: scaler, properties: {replicas: 1}}]
+  policies:
+  - {name: staging, type: topology, properties: {clusters: [local], namespace: staging}}
+  - name: two-replicas
+    type: override
+    properties:
+      components:
+      - name: deployed-web
+        properties: {image: "nginx:1.27"}
+        traits: [{type: scaler, properties: {replicas: 2}}, {type: labels, properties: {env: staging}}]
+`)
+	app := waitPhase(t, "deployed", v1beta1.ApplicationRunning)
+	if s := app.Status.Workflow.Steps; len(s) != 1 || s[0].Name != "deploy-staging" || s[0].Type != "deploy" {
+		t.Errorf("default workflow %s", workflowSummary(app))
+	}
+	var d appsv1.Deployment
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: "staging", Name: "deployed-web"}, &d); err != nil {
+		t.Fatal(err)
+	}
+	if *d.Spec.Replicas != 2 || d.Spec.Template.Spec.Containers[0].Image != "nginx:1.27" || d.Spec.Template.Labels["env"] != "staging" {
+		t.Errorf("overridden deployment: replicas %d, image %s, labels %v", *d.Spec.Replicas, d.Spec.Template.Spec.Containers[0].Image, d.Spec.Template.Labels)
+	}
+}

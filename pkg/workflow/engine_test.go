@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,11 +22,20 @@ import (
 // fakeDispatcher records applies; components listed in unhealthy wait.
 type fakeDispatcher struct {
 	comps     []map[string]any
+	policies  map[string]map[string]any
 	applied   []string
 	unhealthy map[string]bool
 }
 
 func (f *fakeDispatcher) Components() []map[string]any { return f.comps }
+
+func (f *fakeDispatcher) Policy(name string) (string, map[string]any, bool) {
+	p, ok := f.policies[name]
+	if !ok {
+		return "", nil, false
+	}
+	return p["type"].(string), p["properties"].(map[string]any), true
+}
 
 func (f *fakeDispatcher) ApplyComponent(_ context.Context, c map[string]any, _, _ string) (map[string]any, map[string]any, error) {
 	name := c["name"].(string)
@@ -81,6 +91,12 @@ func (h *harness) instance(yaml string, d *fakeDispatcher) *Instance {
 	plan, err := PlanFor(context.Background(), af, DefaultGenerator(), h.loader)
 	if err != nil {
 		h.t.Fatal(err)
+	}
+	for _, p := range app.Spec.Policies {
+		if d.policies == nil {
+			d.policies = map[string]map[string]any{}
+		}
+		d.policies[p.Name] = map[string]any{"type": p.Type, "properties": p.Properties}
 	}
 	for _, c := range app.Spec.Components {
 		d.comps = append(d.comps, map[string]any{"name": c.Name, "type": c.Type, "properties": c.Properties, "dependsOn": toAny(c.DependsOn)})
@@ -353,5 +369,49 @@ wait: op.#ConditionalWait & {continue: false, message: "never"}
 	h.now = h.now.Add(2 * time.Minute)
 	if out := h.run(in); out.Phase != v1beta1.WorkflowRunFailed || in.Status.Steps[0].Reason != ReasonTimeout {
 		t.Fatalf("%+v %+v", out, in.Status.Steps)
+	}
+}
+
+// nsDispatcher records the namespace and component each apply got.
+type nsDispatcher struct {
+	fakeDispatcher
+	got []string
+}
+
+func (n *nsDispatcher) ApplyComponent(ctx context.Context, c map[string]any, cl, ns string) (map[string]any, map[string]any, error) {
+	props, _ := c["properties"].(map[string]any)
+	traits, _ := c["traits"].([]any)
+	n.got = append(n.got, fmt.Sprintf("%s@%s image=%v traits=%d", c["name"], ns, props["image"], len(traits)))
+	return n.fakeDispatcher.ApplyComponent(ctx, c, cl, ns)
+}
+
+func TestDeployAppliesOverrideAndTopologyNamespace(t *testing.T) {
+	h := newHarness(t)
+	d := &nsDispatcher{}
+	in := h.instance(`
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: app}
+spec:
+  components:
+  - {name: web, type: webservice, properties: {image: nginx}, traits: [{type: scaler, properties: {replicas: 1}}]}
+  - {name: db, type: webservice, properties: {image: pg}}
+  policies:
+  - {name: prod, type: topology, properties: {clusters: [local], namespace: prod}}
+  - name: bigger
+    type: override
+    properties:
+      components:
+      - {name: web, properties: {image: "nginx:2"}, traits: [{type: scaler, disable: true}]}
+`, &d.fakeDispatcher)
+	in.Handlers = NewHandlers(&Env{Dispatcher: d, Namespace: "default", App: "app"})
+	if len(in.Steps) != 1 || in.Steps[0].Name != "deploy-prod" {
+		t.Fatalf("default steps: %+v", in.Steps)
+	}
+	if out := h.run(in); out.Phase != v1beta1.WorkflowRunSucceeded {
+		t.Fatalf("%+v %+v", out, in.Status.Steps)
+	}
+	if got := strings.Join(d.got, "; "); got != "web@prod image=nginx:2 traits=0; db@prod image=pg traits=0" {
+		t.Fatalf("applied %s", got)
 	}
 }

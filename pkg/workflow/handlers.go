@@ -15,6 +15,8 @@ import (
 type Dispatcher interface {
 	// Components returns the Application's components as written, in spec order.
 	Components() []map[string]any
+	// Policy returns the type and properties of the named policy of the Application.
+	Policy(name string) (typ string, properties map[string]any, ok bool)
 	// ApplyComponent renders the component value (name, type, properties,
 	// traits) and applies it to cluster/namespace ("" = the Application's).
 	// It returns the live workload and the live auxiliary and trait objects by
@@ -61,7 +63,7 @@ func NewHandlers(env *Env) Handlers {
 			"apply-application": o.applyAll, "apply-application-in-parallel": o.applyAll,
 			"apply-remaining": o.applyAll,
 		},
-		"multicluster": {"deploy": o.applyAll, "list-clusters": listClusters},
+		"multicluster": {"deploy": o.deploy, "list-clusters": listClusters},
 		"query":        {"collectServiceEndpoints": k.collectServiceEndpoints},
 		"email":        {"send": sendEmail},
 	}

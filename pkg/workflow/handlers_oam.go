@@ -70,9 +70,8 @@ func (o *oamActions) applyComponent(ctx context.Context, in map[string]any) (map
 	return res, err
 }
 
-// applyAll applies every component (except `exceptions`) whose dependsOn are
-// healthy, in spec order, and waits until all are healthy. It serves deploy on
-// the local cluster and the apply-application family.
+// applyAll applies every component (except `exceptions`) in dependency
+// order and waits until all are healthy; it serves the apply-application family.
 func (o *oamActions) applyAll(ctx context.Context, in map[string]any) (map[string]any, error) {
 	except := map[string]bool{}
 	if ex, ok := in["exceptions"].([]any); ok {
@@ -80,9 +79,18 @@ func (o *oamActions) applyAll(ctx context.Context, in map[string]any) (map[strin
 			except[fmt.Sprint(e)] = true
 		}
 	}
+	return nil, o.applyComponents(ctx, o.env.Dispatcher.Components(), "", except)
+}
+
+// applyComponents applies each component whose dependsOn are healthy, in
+// order, to namespace ("" = the Application's), and waits until all are healthy.
+func (o *oamActions) applyComponents(ctx context.Context, comps []map[string]any, namespace string, except map[string]bool) error {
 	healthy := map[string]bool{}
+	for name := range except {
+		healthy[name] = true
+	}
 	var waiting []string
-	for _, c := range o.env.Dispatcher.Components() {
+	for _, c := range comps {
 		name, _ := c["name"].(string)
 		if except[name] {
 			continue
@@ -91,20 +99,20 @@ func (o *oamActions) applyAll(ctx context.Context, in map[string]any) (map[strin
 			waiting = append(waiting, name)
 			continue
 		}
-		_, _, err := o.env.Dispatcher.ApplyComponent(ctx, c, "", "")
+		_, _, err := o.env.Dispatcher.ApplyComponent(ctx, c, "", namespace)
 		if _, ok := asWait(err); ok {
 			waiting = append(waiting, name)
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		healthy[name] = true
 	}
 	if len(waiting) > 0 {
-		return nil, Wait("waiting for components to be healthy: %s", strings.Join(waiting, ", "))
+		return Wait("waiting for components to be healthy: %s", strings.Join(waiting, ", "))
 	}
-	return nil, nil
+	return nil
 }
 
 func depsHealthy(c map[string]any, healthy map[string]bool) bool {
