@@ -40,7 +40,7 @@ func (m *Manager) Disable(ctx context.Context, name string, opts DisableOptions)
 		return err
 	}
 	if app == nil {
-		return fmt.Errorf("disabling addon %s: %w", name, ErrNotEnabled)
+		return fmt.Errorf("disabling addon %s: %w (vela addon list shows the enabled ones)", name, ErrNotEnabled)
 	}
 	defs, err := m.definitions(ctx, name)
 	if err != nil {

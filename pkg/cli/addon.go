@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -228,7 +229,8 @@ func printAddonStatus(w io.Writer, st *addon.Status) {
 		fmt.Fprintf(w, "  definitions: %s\n", strings.Join(st.Definitions, ", "))
 	}
 	if len(st.Parameters) > 0 {
-		fmt.Fprintf(w, "  parameters:  %v\n", st.Parameters)
+		params, _ := json.Marshal(st.Parameters)
+		fmt.Fprintf(w, "  parameters:  %s\n", params)
 	}
 }
 

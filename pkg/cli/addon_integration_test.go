@@ -28,7 +28,7 @@ func TestIntegrationAddonCommands(t *testing.T) {
 
 	out := mustVela(t, "addon", "enable", "velad-ownership", "--no-wait", `teams={"payments":"pay@example.com"}`)
 	contains(t, out, "Enabling addon velad-ownership", "TraitDefinition ownership", "Addon velad-ownership enabled")
-	contains(t, mustVela(t, "addon", "status", "velad-ownership"), "enabled", "TraitDefinition/ownership", "pay@example.com")
+	contains(t, mustVela(t, "addon", "status", "velad-ownership"), "enabled", "TraitDefinition/ownership", `"teams":{"payments":"pay@example.com"}`)
 	contains(t, mustVela(t, "addon", "list", "-o", "json"), `"status": "enabled"`, `"enabledVersion": "1.0.0"`)
 
 	objs, err := application.DecodeManifests("owned.yaml", []byte(`apiVersion: core.oam.dev/v1beta1
