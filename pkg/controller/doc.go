@@ -3,11 +3,13 @@
 // semantics, and its packaging as an embedded velad controller (NewEmbedded)
 // or a standalone manager (Setup).
 //
-// Reconcile reads as a list of phases, each in its own file: parse.go
-// (definitions from the cluster through loader.go), revision.go
-// (ApplicationRevision <app>-v<N>), render.go, workflow.go (pkg/workflow with
-// dispatch.go applying and tracking resources), health.go, status.go, and
-// finalize.go (deleting what the Application created).
+// Reconcile (reconciler.go) reads as a list of phases, each in its own file:
+// parse.go (definitions from the cluster through loader.go), revision.go
+// (ApplicationRevision <app>-v<N>), render.go, workflow.go (pkg/workflow, with
+// dispatch.go applying by server-side apply and tracker.go recording every
+// object in ResourceTrackers first), health.go, status.go, and finalize.go
+// (deleting what the Application created). watch.go re-queues an Application
+// when one of its workloads changes; metrics.go feeds /metrics.
 //
 // controller must not import pkg/cli; the command layer wires it.
 package controller

@@ -125,35 +125,40 @@ func snapshotDefinition(f *v1beta1.ApplicationRevisionCompressibleFields, kind, 
 	if d.Object == nil {
 		return nil
 	}
-	var target any
+	convert := func(target any) error {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(d.Object.Object, target); err != nil {
+			return fmt.Errorf("snapshotting %s %s: %w", kind, name, err)
+		}
+		return nil
+	}
 	switch kind {
 	case appfile.KindComponent:
 		cd := &v1beta1.ComponentDefinition{}
-		target = cd
-		defer func() { f.ComponentDefinitions = setDef(f.ComponentDefinitions, name, cd) }()
+		if err := convert(cd); err != nil {
+			return err
+		}
+		f.ComponentDefinitions = setDef(f.ComponentDefinitions, name, cd)
 	case appfile.KindTrait:
 		td := &v1beta1.TraitDefinition{}
-		target = td
-		defer func() { f.TraitDefinitions = setDef(f.TraitDefinitions, name, td) }()
+		if err := convert(td); err != nil {
+			return err
+		}
+		f.TraitDefinitions = setDef(f.TraitDefinitions, name, td)
 	case appfile.KindWorkflowStep:
 		wd := &v1beta1.WorkflowStepDefinition{}
-		target = wd
-		defer func() { f.WorkflowStepDefinitions = setDef(f.WorkflowStepDefinitions, name, wd) }()
+		if err := convert(wd); err != nil {
+			return err
+		}
+		f.WorkflowStepDefinitions = setDef(f.WorkflowStepDefinitions, name, wd)
 	case appfile.KindPolicy:
-		pd := &v1beta1.PolicyDefinition{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(d.Object.Object, pd); err != nil {
-			return fmt.Errorf("snapshotting %s %s: %w", kind, name, err)
+		pd := v1beta1.PolicyDefinition{}
+		if err := convert(&pd); err != nil {
+			return err
 		}
 		if f.PolicyDefinitions == nil {
 			f.PolicyDefinitions = map[string]v1beta1.PolicyDefinition{}
 		}
-		f.PolicyDefinitions[name] = *pd
-		return nil
-	default:
-		return nil
-	}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(d.Object.Object, target); err != nil {
-		return fmt.Errorf("snapshotting %s %s: %w", kind, name, err)
+		f.PolicyDefinitions[name] = pd
 	}
 	return nil
 }

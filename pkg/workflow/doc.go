@@ -2,9 +2,11 @@
 // steps when spec.workflow is absent (generator.go), StepByStep and DAG
 // scheduling with dependsOn, if, timeout, inputs/outputs, step groups,
 // suspend/resume/terminate and retries with capped exponential backoff
-// (engine.go, step.go), and the runtime of the `vela/op` actions step
-// definitions import (actions.go plus the handlers in handlers_*.go, attached
-// to the schema-only providers of pkg/cue/provider).
+// (engine.go, schedule.go, step.go, condition.go, exec.go), and the runtime of
+// the `vela/op` actions step definitions import: actions.go finds and runs
+// them, handlers*.go implement kube, http, oam, multicluster (local deploy
+// with override and topology policies), query and email behind the
+// provider.Handler seam, for the schema-only providers of pkg/cue/provider.
 //
 // All workflow state lives in the caller's v1beta1.WorkflowStatus and in a
 // context ConfigMap (`workflow-<app>-context`, context.go), so a restarted
