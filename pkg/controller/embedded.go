@@ -3,9 +3,12 @@ package controller
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -24,6 +27,9 @@ const Name = "application-controller"
 // reconciler and calls ready once the caches have synced.
 func NewEmbedded(opts Options) server.Controller {
 	return server.ControllerFunc{ControllerName: Name, Run: func(ctx context.Context, cfg *rest.Config, ready func()) error {
+		if err := waitForAPI(ctx, cfg); err != nil {
+			return err
+		}
 		mgr, err := NewManager(ctx, cfg, opts)
 		if err != nil {
 			return err
@@ -39,6 +45,34 @@ func NewEmbedded(opts Options) server.Controller {
 		}
 		return mgr.Start(ctx)
 	}}
+}
+
+// waitForAPI waits until the API server serves the core.oam.dev resources
+// (the bootstrap controller installs their CRDs as the server starts).
+func waitForAPI(ctx context.Context, cfg *rest.Config) error {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	// The core.oam.dev resources the controller watches or writes.
+	needed := []string{"applications", "applicationrevisions", "resourcetrackers",
+		"componentdefinitions", "traitdefinitions", "policydefinitions", "workflowstepdefinitions"}
+	return wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(context.Context) (bool, error) {
+		list, err := dc.ServerResourcesForGroupVersion(v1beta1.GroupVersion.String())
+		if err != nil {
+			return false, nil
+		}
+		served := map[string]bool{}
+		for _, r := range list.APIResources {
+			served[r.Name] = true
+		}
+		for _, r := range needed {
+			if !served[r] {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }
 
 // NewScheme returns a scheme with client-go's kinds and core.oam.dev/v1beta1.
