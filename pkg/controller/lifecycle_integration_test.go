@@ -109,7 +109,14 @@ spec:
 
 func TestIntegrationMetricsAreRegistered(t *testing.T) {
 	setup(t)
-	waitPhase(t, "web-traits", v1beta1.ApplicationRunning)
+	create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: metered}
+spec:
+  components: [{name: metered, type: webservice, properties: {image: nginx}}]
+`)
+	waitPhase(t, "metered", v1beta1.ApplicationRunning)
 	families, err := crmetrics.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +124,15 @@ func TestIntegrationMetricsAreRegistered(t *testing.T) {
 	found := map[string]bool{}
 	for _, f := range families {
 		found[f.GetName()] = true
+		if f.GetName() != "velad_application_reconcile_duration_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			h := m.GetHistogram()
+			if h.GetSampleCount() > 0 {
+				t.Logf("reconciles %v: %d, mean %.1f ms", m.GetLabel(), h.GetSampleCount(), 1000*h.GetSampleSum()/float64(h.GetSampleCount()))
+			}
+		}
 	}
 	for _, name := range []string{"velad_application_reconcile_duration_seconds", "velad_workflow_step_duration_seconds", "velad_applications", "workqueue_depth"} {
 		if !found[name] {
