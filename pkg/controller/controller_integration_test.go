@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	vscheme "velad.io/velad/pkg/apis/scheme"
 	"velad.io/velad/pkg/appfile"
 	"velad.io/velad/pkg/controller"
 	"velad.io/velad/pkg/controller/bootstrap"
@@ -102,7 +103,7 @@ func installDefinitions(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return err
 	}
-	scheme, err := controller.NewScheme()
+	scheme, err := vscheme.New()
 	if err != nil {
 		return err
 	}

@@ -6,16 +6,15 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/scheme"
 	"velad.io/velad/pkg/server"
 )
 
@@ -75,25 +74,13 @@ func waitForAPI(ctx context.Context, cfg *rest.Config) error {
 	})
 }
 
-// NewScheme returns a scheme with client-go's kinds and core.oam.dev/v1beta1.
-func NewScheme() (*runtime.Scheme, error) {
-	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		return nil, err
-	}
-	if err := v1beta1.AddToScheme(s); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
 // NewManager returns a manager for cfg with the Application controller
 // registered (for `velad controller --kubeconfig` and NewEmbedded).
 func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, error) {
 	opts.defaults()
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = opts.QPS, opts.Burst
-	scheme, err := NewScheme()
+	sch, err := scheme.New()
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +90,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 	}
 	resync := opts.ResyncPeriod
 	mgr, err := manager.New(cfg, manager.Options{
-		Scheme:                  scheme,
+		Scheme:                  sch,
 		Logger:                  log,
 		Metrics:                 metricsserver.Options{BindAddress: addr(opts.MetricsAddr)},
 		HealthProbeBindAddress:  addr(opts.HealthProbeAddr),
