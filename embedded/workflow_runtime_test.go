@@ -30,11 +30,22 @@ import (
 
 type recordingDispatcher struct {
 	comps      []map[string]any
+	policies   []appfile.AppPolicy
 	components []string // components applied, in order
 	applied    []*unstructured.Unstructured
 }
 
 func (d *recordingDispatcher) Components() []map[string]any { return d.comps }
+
+// Policy implements workflow.Dispatcher with the application's declared policies.
+func (d *recordingDispatcher) Policy(name string) (string, map[string]any, bool) {
+	for _, p := range d.policies {
+		if p.Name == name {
+			return p.Type, p.Properties, true
+		}
+	}
+	return "", nil, false
+}
 
 func (d *recordingDispatcher) ApplyComponent(_ context.Context, c map[string]any, _, _ string) (map[string]any, map[string]any, error) {
 	name, _ := c["name"].(string)
@@ -92,7 +103,7 @@ func runWorkflow(t *testing.T, appYAML string, objs ...client.Object) (*v1beta1.
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &recordingDispatcher{}
+	d := &recordingDispatcher{policies: app.Spec.Policies}
 	for _, c := range app.Spec.Components {
 		d.comps = append(d.comps, map[string]any{"name": c.Name, "type": c.Type, "properties": c.Properties})
 	}
