@@ -5,7 +5,8 @@
 #   compare    (bench/compare)      section "velad against the stock control plane (issue 10)";
 #              when velad misses a target, CPU and heap profiles of its server go to
 #              bench/results/pprof (with a per-component breakdown, components.md).
-# QUICK=1 runs each measurement once with small counts; BENCH=lifecycle|compare runs only one.
+#   apps       (bench/apps)         section "Delivering Applications (issues 5 and 10)"
+# QUICK=1 runs each measurement once with small counts; BENCH=lifecycle|compare|apps runs only one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${VELAD_BINARY:?set VELAD_BINARY to the velad binary (make bench does)}"
@@ -103,10 +104,27 @@ ${profiles}
   echo "$table"
 fi
 
+if [ "$which" = all ] || [ "$which" = apps ]; then
+  apps=1000
+  [ -n "${QUICK:-}" ] && apps=100
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  table=$(go run ./bench/apps -velad "$VELAD_BINARY" -apps "$apps" -json bench/results/apps.json)
+  replace_section 'Delivering Applications \(issues 5 and 10\)' "## Delivering Applications (issues 5 and 10)
+
+Machine: ${machine}; load average ${load_before} before the run. One \`velad server\` (simulated
+node, Application controller with default options: 4 concurrent reconciles), ${apps} Applications
+created through client-go (16 callers), each a webservice with scaler and labels traits. Source:
+\`bench/apps\`; p50/p99 from the controller's reconcile histogram (all reconciles, interpolated).
+
+${table}
+"
+  echo "$table"
+fi
+
 python3 - <<'PY'
 import json, os
 out = {}
-for key, path in (("lifecycle", "bench/results/lifecycle.json"), ("comparison", "bench/results/comparison.json")):
+for key, path in (("lifecycle", "bench/results/lifecycle.json"), ("comparison", "bench/results/comparison.json"), ("apps", "bench/results/apps.json")):
     if os.path.exists(path):
         out[key] = json.load(open(path))
 json.dump(out, open("bench/results/latest.json", "w"), indent=2, ensure_ascii=False)

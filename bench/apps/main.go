@@ -1,0 +1,225 @@
+// Command apps benchmarks delivery: it runs `velad server` in the foreground (with the
+// controller's /metrics on loopback), creates N webservice Applications with two traits each
+// through client-go, and measures the time until all are running, apps/s, reconcile p50/p99
+// from the controller's histogram, and the server's RSS and CPU time. Output: a Markdown table
+// on stdout and JSON at -json.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+var appsGVR = schema.GroupVersionResource{Group: "core.oam.dev", Version: "v1beta1", Resource: "applications"}
+
+type figures struct {
+	Apps         int     `json:"apps"`
+	Seconds      float64 `json:"secondsToAllRunning"`
+	AppsPerSec   float64 `json:"appsPerSecond"`
+	ReconcileP50 float64 `json:"reconcileP50Seconds"`
+	ReconcileP99 float64 `json:"reconcileP99Seconds"`
+	Reconciles   float64 `json:"reconciles"`
+	RSSMB        float64 `json:"serverRSSMB"`
+	CPUSeconds   float64 `json:"serverCPUSeconds"`
+}
+
+func main() {
+	bin := flag.String("velad", os.Getenv("VELAD_BINARY"), "velad binary")
+	n := flag.Int("apps", 1000, "Applications to create")
+	timeout := flag.Duration("timeout", 15*time.Minute, "give up after this long")
+	jsonOut := flag.String("json", "", "write the figures as JSON here")
+	flag.Parse()
+	f, err := run(*bin, *n, *timeout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "apps benchmark:", err)
+		os.Exit(1)
+	}
+	fmt.Println("| measure | value | target |")
+	fmt.Println("|---|---|---|")
+	fmt.Printf("| %d Applications (webservice + scaler + labels) → all running | %.1f s | — |\n", f.Apps, f.Seconds)
+	fmt.Printf("| throughput | %.1f apps/s | ≥ 20 apps/s |\n", f.AppsPerSec)
+	fmt.Printf("| reconcile p50 / p99 (controller histogram, %0.f reconciles) | %.0f ms / %.0f ms | p99 ≤ 200 ms |\n", f.Reconciles, f.ReconcileP50*1000, f.ReconcileP99*1000)
+	fmt.Printf("| server RSS at the end | %.0f MB | ≤ 1 GiB |\n", f.RSSMB)
+	fmt.Printf("| server CPU time during the run | %.1f s | — |\n", f.CPUSeconds)
+	if *jsonOut != "" {
+		data, _ := json.MarshalIndent(f, "", "  ")
+		_ = os.WriteFile(*jsonOut, data, 0o644)
+	}
+}
+
+func run(bin string, n int, timeout time.Duration) (*figures, error) {
+	dir, err := os.MkdirTemp("", "velad-bench-apps-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	port, metricsPort := freePort(), freePort()
+	metricsAddr := "127.0.0.1:" + strconv.Itoa(metricsPort)
+	srv := exec.Command(bin, "server", "--data-dir", dir, "--port", strconv.Itoa(port), "--bind-ip", "127.0.0.1", "--metrics-addr", metricsAddr)
+	logf, _ := os.Create(filepath.Join(dir, "server.log"))
+	srv.Stdout, srv.Stderr = logf, logf
+	if err := srv.Start(); err != nil {
+		return nil, err
+	}
+	defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
+	if err := waitPhase(filepath.Join(dir, "run", "phase"), 2*time.Minute); err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(dir, "kubeconfig", "admin.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = 500, 1000
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cpu0 := cpuSeconds(srv.Process.Pid)
+	start := time.Now()
+	if err := createApps(ctx, dyn, n); err != nil {
+		return nil, err
+	}
+	if err := waitAllRunning(ctx, dyn, n); err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(start).Seconds()
+	p50, p99, count, err := reconcileQuantiles("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	return &figures{Apps: n, Seconds: elapsed, AppsPerSec: float64(n) / elapsed, ReconcileP50: p50, ReconcileP99: p99,
+		Reconciles: count, RSSMB: rssMB(srv.Process.Pid), CPUSeconds: cpuSeconds(srv.Process.Pid) - cpu0}, nil
+}
+
+func createApps(ctx context.Context, dyn dynamic.Interface, n int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	work := make(chan int)
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if _, err := dyn.Resource(appsGVR).Namespace("default").Create(ctx, app(i), metav1.CreateOptions{}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+func app(i int) *unstructured.Unstructured {
+	name := fmt.Sprintf("bench-%04d", i)
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "core.oam.dev/v1beta1", "kind": "Application",
+		"metadata": map[string]any{"name": name, "namespace": "default"},
+		"spec": map[string]any{"components": []any{map[string]any{
+			"name": name, "type": "webservice",
+			"properties": map[string]any{"image": "nginx", "ports": []any{map[string]any{"port": int64(80), "expose": true}}},
+			"traits": []any{
+				map[string]any{"type": "scaler", "properties": map[string]any{"replicas": int64(1)}},
+				map[string]any{"type": "labels", "properties": map[string]any{"bench": "apps"}},
+			},
+		}}},
+	}}
+}
+
+func waitAllRunning(ctx context.Context, dyn dynamic.Interface, n int) error {
+	for {
+		list, err := dyn.Resource(appsGVR).Namespace("default").List(ctx, metav1.ListOptions{})
+		if err == nil {
+			running := 0
+			for _, a := range list.Items {
+				if s, _, _ := unstructured.NestedString(a.Object, "status", "status"); s == "running" {
+					running++
+				}
+			}
+			fmt.Fprintf(os.Stderr, "\r%d/%d running", running, n)
+			if running == n {
+				fmt.Fprintln(os.Stderr)
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not all Applications running: %w", ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func waitPhase(path string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		data, _ := os.ReadFile(path)
+		switch p := strings.Fields(string(data)); {
+		case len(p) > 0 && p[0] == "ready":
+			return nil
+		case len(p) > 0 && p[0] == "failed":
+			return fmt.Errorf("server failed: %s", data)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("server not ready after %s", timeout)
+}
+
+func rssMB(pid int) float64 {
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// cpuSeconds is utime+stime of pid (clock ticks of 100 Hz).
+func cpuSeconds(pid int) float64 {
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	s := string(data)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		f := strings.Fields(s[i+1:])
+		if len(f) > 13 {
+			u, _ := strconv.ParseFloat(f[11], 64)
+			k, _ := strconv.ParseFloat(f[12], 64)
+			return (u + k) / 100
+		}
+	}
+	return 0
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 17443
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
