@@ -145,7 +145,7 @@ func (r *report) finish() {
 	}
 	r.memberRows()
 	r.Rows = append(r.Rows, row{Name: "1,000 Applications → running (apps/s, reconcile p99)", Unit: "apps/s, ms",
-		Target: "≥ 20 apps/s, p99 ≤ 200 ms", Note: "TODO: not measured yet — needs the delivery controller"})
+		Target: "≥ 20 apps/s, p99 ≤ 200 ms", Note: "velad only: measured by bench/apps, see the section Delivering Applications (issues 5 and 10)"})
 }
 
 func (r *report) memberRows() {
