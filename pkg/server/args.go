@@ -68,15 +68,21 @@ func controllerManagerArgs(c *config.Config) []string {
 		"configure-cloud-routes":           "false",
 		"controllers":                      "*,tokencleaner",
 		"profiling":                        "false",
+		// client-go's default 20 QPS makes a burst of Deployments wait on the controller
+		// manager's own client; one host, one node: let it go as fast as the API server.
+		"kube-api-qps":   "200",
+		"kube-api-burst": "400",
 	}, nil)
 }
 
 func schedulerArgs(c *config.Config) []string {
 	kubeconfig := c.ComponentKubeconfig(certs.Scheduler)
 	return component.Args(map[string]string{
-		"kubeconfig":   kubeconfig,
-		"secure-port":  "0",
-		"leader-elect": "false",
-		"profiling":    "false",
+		"kubeconfig":     kubeconfig,
+		"secure-port":    "0",
+		"leader-elect":   "false",
+		"profiling":      "false",
+		"kube-api-qps":   "200",
+		"kube-api-burst": "400",
 	}, nil)
 }
