@@ -59,14 +59,14 @@ used; otherwise the flags describe the cluster.`,
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			servePprof(os.Getenv("VELAD_PPROF_ADDR"))
-			setMemoryLimit(memoryLimit, cfg.ClusterOnly)
+			setMemoryLimit(memoryLimit)
 			return server.New(cfg, component.Embedded{}, embeddedControllers(cfg, ctrlOpts)...).Run(ctx)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "(data) the cluster's data dir")
 	cmd.Flags().StringVar(&name, "name", config.DefaultName, "name of the cluster (when not read from the data dir)")
 	cfg.AddFlags(cmd.Flags())
-	cmd.Flags().StringVar(&memoryLimit, "memory-limit", "auto", "(tuning) soft limit of the Go heap, e.g. 512MiB; auto: 256MiB (192MiB with --cluster-only); 0: none; GOMEMLIMIT wins")
+	cmd.Flags().StringVar(&memoryLimit, "memory-limit", "0", "(tuning) soft limit of the Go heap, e.g. 256MiB: smaller when idle, but the GC burns CPU once the live heap nears it; 0: none; GOMEMLIMIT wins")
 	addControllerFlags(cmd.Flags(), &ctrlOpts)
 	cmd.Flags().AddGoFlag(klogFlags.Lookup("v"))
 	return cmd
@@ -183,18 +183,12 @@ func servePprof(addr string) {
 	go func() { klog.ErrorS(http.ListenAndServe(addr, mux), "pprof server stopped") }()
 }
 
-// setMemoryLimit sets the Go runtime's soft memory limit: the garbage collector works harder
-// as the heap nears it, which keeps an idle dev cluster small. It never causes an OOM; under
-// load the heap grows past it. An explicit GOMEMLIMIT in the environment takes precedence.
-func setMemoryLimit(limit string, clusterOnly bool) {
+// setMemoryLimit sets the Go runtime's soft memory limit. Off by default: measured with 300
+// Applications, a 256MiB limit cut throughput from 9.1 to 4.1 apps/s (GC took 28% of CPU) to
+// save ~40 MB when idle. An explicit GOMEMLIMIT in the environment takes precedence.
+func setMemoryLimit(limit string) {
 	if os.Getenv("GOMEMLIMIT") != "" || limit == "0" {
 		return
-	}
-	if limit == "auto" {
-		limit = "256Mi"
-		if clusterOnly {
-			limit = "192Mi"
-		}
 	}
 	q, err := resource.ParseQuantity(strings.TrimSuffix(limit, "B"))
 	if err != nil {
