@@ -8,10 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"velad.io/velad/pkg/proc"
 )
 
 var veladBin string
@@ -115,33 +116,13 @@ func (h *host) waitReady(name string, timeout time.Duration) {
 	h.t.Fatalf("cluster %s not ready after %s: %+v", name, timeout, h.status())
 }
 
-// pids returns the live processes whose command line mentions dir.
-func pids(dir string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(cmdline, []byte(dir)) {
-			continue
-		}
-		stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
-			continue // a zombie is dead; only its parent can reap it
-		}
-		out = append(out, pid)
-	}
-	return out
-}
+// pids returns the live processes serving dir.
+func pids(dir string) []int { return proc.WithArg(dir) }
 
 // serverPID returns the pid of the `velad server` process of a data dir.
 func serverPID(dataDir string) int {
 	for _, pid := range pids(dataDir) {
-		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if bytes.Contains(cmdline, []byte("server\x00--data-dir")) {
+		if proc.HasArg(pid, "server") {
 			return pid
 		}
 	}

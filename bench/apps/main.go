@@ -25,6 +25,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"velad.io/velad/pkg/proc"
 )
 
 var appsGVR = schema.GroupVersionResource{Group: "core.oam.dev", Version: "v1beta1", Resource: "applications"}
@@ -107,7 +109,7 @@ func run(bin string, n int, timeout time.Duration) (*figures, error) {
 		return nil, err
 	}
 	return &figures{Apps: n, Seconds: elapsed, AppsPerSec: float64(n) / elapsed, ReconcileP50: p50, ReconcileP99: p99,
-		Reconciles: count, RSSMB: rssMB(srv.Process.Pid), CPUSeconds: cpuSeconds(srv.Process.Pid) - cpu0}, nil
+		Reconciles: count, RSSMB: proc.RSSMB([]int{srv.Process.Pid}), CPUSeconds: cpuSeconds(srv.Process.Pid) - cpu0}, nil
 }
 
 func createApps(ctx context.Context, dyn dynamic.Interface, n int) error {
@@ -187,17 +189,6 @@ func waitPhase(path string, timeout time.Duration) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("server not ready after %s", timeout)
-}
-
-func rssMB(pid int) float64 {
-	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // cpuSeconds is utime+stime of pid (clock ticks of 100 Hz).

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"net"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"velad.io/velad/pkg/proc"
 )
 
 // cluster is one control plane under test, living in its own temp directory.
@@ -44,59 +40,11 @@ func killAll(pids func() []int) {
 func alive(pids []int) []int {
 	var out []int
 	for _, pid := range pids {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
+		if proc.Alive(pid) {
+			out = append(out, pid)
 		}
-		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
-			continue
-		}
-		out = append(out, pid)
 	}
 	return out
-}
-
-// pidsWithArg lists the live processes whose command line contains arg as a whole argument,
-// or ends with it.
-func pidsWithArg(arg string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(cmdline, []byte(arg+"\x00")) && !bytes.HasSuffix(cmdline, []byte(arg)) {
-			continue
-		}
-		out = append(out, pid)
-	}
-	return alive(out)
-}
-
-// rssMB sums the resident memory of pids in MB (VmRSS: pages shared between processes, such
-// as velad's supervisor and server mapping the same binary, count in each).
-func rssMB(pids []int) float64 { return sumField(pids, "status", "VmRSS:") }
-
-// pssMB sums the proportional set size of pids in MB (each shared page split among its users).
-func pssMB(pids []int) float64 { return sumField(pids, "smaps_rollup", "Pss:") }
-
-func sumField(pids []int, file, field string) float64 {
-	var total float64
-	for _, pid := range pids {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
-				kb, _ := strconv.ParseFloat(f[1], 64)
-				total += kb / 1024
-			}
-		}
-	}
-	return total
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.

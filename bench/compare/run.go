@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"velad.io/velad/pkg/proc"
 )
 
 // options are the flags of the run subcommand.
@@ -118,7 +120,7 @@ func oneRun(ctx context.Context, side string, o options) (sample, error) {
 	if err := sleepUntil(ctx, t0.Add(o.idle)); err != nil {
 		return nil, err
 	}
-	s[mIdleRSS], s[mIdlePSS] = rssMB(c.PIDs()), pssMB(c.PIDs())
+	s[mIdleRSS], s[mIdlePSS] = proc.RSSMB(c.PIDs()), proc.PSSMB(c.PIDs())
 	create, get, err := configMapLoad(ctx, cfg, o.configMaps, o.workers)
 	if err != nil {
 		return nil, err
@@ -130,7 +132,7 @@ func oneRun(ctx context.Context, side string, o options) (sample, error) {
 	if s[mDeploy], err = deploymentLoad(ctx, cfg, o.deployments, o.replicas, o.workers, o.timeout); err != nil {
 		return nil, err
 	}
-	s[mLoadedRSS] = rssMB(c.PIDs())
+	s[mLoadedRSS] = proc.RSSMB(c.PIDs())
 	c.Kill()
 	t1 := time.Now()
 	if wait, err = c.Start(); err != nil {
@@ -192,6 +194,6 @@ func memberBoot(ctx context.Context, o options) (sample, error) {
 	for _, m := range members {
 		pids = append(pids, m.PIDs()...)
 	}
-	s[mMembersRSS], s[mMembersPSS] = rssMB(pids), pssMB(pids)
+	s[mMembersRSS], s[mMembersPSS] = proc.RSSMB(pids), proc.PSSMB(pids)
 	return s, nil
 }

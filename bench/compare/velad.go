@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"velad.io/velad/pkg/proc"
 )
 
 // veladCluster is a velad cluster driven through its CLI in a private VELAD_HOME: install
@@ -31,7 +33,7 @@ func (v *veladCluster) dataDir() string { return filepath.Join(v.home, v.name) }
 func (v *veladCluster) Kubeconfig() string {
 	return filepath.Join(v.dataDir(), "kubeconfig", "admin.yaml")
 }
-func (v *veladCluster) PIDs() []int { return pidsWithArg(v.dataDir()) }
+func (v *veladCluster) PIDs() []int { return proc.WithArg(v.dataDir()) }
 func (v *veladCluster) Kill()       { killAll(v.PIDs) }
 
 // Start runs `velad install` the first time and `velad start` afterwards, in the background.

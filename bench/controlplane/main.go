@@ -16,9 +16,10 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"velad.io/velad/pkg/proc"
 )
 
 type sample map[string]float64
@@ -142,43 +143,9 @@ func run(bin, home string, args ...string) (string, float64, error) {
 }
 
 // treeRSS sums the resident memory (MB) of every process serving dataDir (supervisor + server).
-func treeRSS(dataDir string) float64 {
-	var total float64
-	for _, pid := range pids(dataDir) {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-				kb, _ := strconv.ParseFloat(f[1], 64)
-				total += kb / 1024
-			}
-		}
-	}
-	return total
-}
+func treeRSS(dataDir string) float64 { return proc.RSSMB(pids(dataDir)) }
 
-func pids(dataDir string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(cmdline, []byte(dataDir+"\x00")) && !bytes.HasSuffix(cmdline, []byte(dataDir)) {
-			continue
-		}
-		stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
-			continue
-		}
-		out = append(out, pid)
-	}
-	return out
-}
+func pids(dataDir string) []int { return proc.WithArg(dataDir) }
 
 func freePort() int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

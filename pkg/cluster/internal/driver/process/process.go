@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"velad.io/velad/pkg/cluster/internal/driver"
+	"velad.io/velad/pkg/proc"
 	"velad.io/velad/pkg/server/config"
 )
 
@@ -104,31 +105,13 @@ func (Driver) Remove(cfg *config.Config) error {
 }
 
 // Alive reports whether pid is a live velad process serving dataDir (guards against pid reuse).
-func Alive(pid int, dataDir string) bool {
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return false
-	}
-	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
-			return false
-		}
-	}
-	return strings.Contains(string(cmdline), dataDir)
-}
+func Alive(pid int, dataDir string) bool { return proc.Alive(pid) && proc.HasArg(pid, dataDir) }
 
 func waitGone(pid int, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if !proc.Alive(pid) {
 			return true
 		}
-		if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-			if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
-				return true
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	return false
 }
