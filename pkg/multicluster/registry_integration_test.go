@@ -24,6 +24,7 @@ import (
 	"velad.io/velad/pkg/apis/oam"
 	"velad.io/velad/pkg/controller/bootstrap"
 	"velad.io/velad/pkg/multicluster"
+	"velad.io/velad/pkg/testenv"
 )
 
 func hubClient(t *testing.T) client.Client {
@@ -59,7 +60,7 @@ func TestIntegrationClusterRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := startMember(t)
-	memberCfg, err := clientcmd.BuildConfigFromFlags("", m.cfg.AdminKubeconfig())
+	memberCfg, err := clientcmd.BuildConfigFromFlags("", m.Cluster.AdminKubeconfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +86,12 @@ type registryFixture struct {
 	ctx       context.Context
 	reg       *multicluster.Registry
 	hub       client.Client
-	m         *member
+	m         *testenv.Child
 	memberCfg *rest.Config
 }
 
 func (f *registryFixture) testJoin(t *testing.T) {
-	c, err := f.reg.JoinKubeconfig(f.ctx, f.m.cfg.AdminKubeconfig(), multicluster.JoinOptions{Name: "m1", Alias: "Member One", Labels: map[string]string{"region": "eu"}})
+	c, err := f.reg.JoinKubeconfig(f.ctx, f.m.Cluster.AdminKubeconfig(), multicluster.JoinOptions{Name: "m1", Alias: "Member One", Labels: map[string]string{"region": "eu"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func (f *registryFixture) testJoin(t *testing.T) {
 	if keys := dataKeys(s.Data); keys != "ca.crt,endpoint,tls.crt,tls.key" || string(s.Data["endpoint"]) != f.memberCfg.Host {
 		t.Fatalf("data keys %s, endpoint %s", keys, s.Data["endpoint"])
 	}
-	_, err = f.reg.JoinKubeconfig(f.ctx, f.m.cfg.AdminKubeconfig(), multicluster.JoinOptions{Name: "m1"})
+	_, err = f.reg.JoinKubeconfig(f.ctx, f.m.Cluster.AdminKubeconfig(), multicluster.JoinOptions{Name: "m1"})
 	if !errors.Is(err, multicluster.ErrExists) || !strings.Contains(err.Error(), "vela cluster rename m1") {
 		t.Fatalf("second join: %v", err)
 	}
@@ -228,7 +229,7 @@ func (f *registryFixture) testStoppedMember(t *testing.T) {
 	if _, err := cache.Client(f.ctx, "hand"); err != nil {
 		t.Fatal(err)
 	}
-	f.m.stop()
+	f.m.Stop()
 	_, err := f.reg.Probe(f.ctx, "hand")
 	want := `cluster "hand" unreachable at ` + f.memberCfg.Host + `: `
 	if !errors.Is(err, multicluster.ErrUnreachable) || !strings.HasPrefix(err.Error(), want) {
@@ -246,7 +247,7 @@ func (f *registryFixture) testStoppedMember(t *testing.T) {
 	if _, err := cache.Client(f.ctx, "hand"); err == nil || !strings.Contains(err.Error(), "(retrying in 1s)") {
 		t.Fatalf("cache after stop: %v", err)
 	}
-	_, err = f.reg.JoinKubeconfig(f.ctx, f.m.cfg.AdminKubeconfig(), multicluster.JoinOptions{Name: "late"})
+	_, err = f.reg.JoinKubeconfig(f.ctx, f.m.Cluster.AdminKubeconfig(), multicluster.JoinOptions{Name: "late"})
 	if !errors.Is(err, multicluster.ErrUnreachable) || !strings.Contains(err.Error(), f.memberCfg.Host) {
 		t.Fatalf("join of a stopped member: %v", err)
 	}

@@ -24,10 +24,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		runChildServer() // re-executed as a server by TestDataSurvivesKill9
-		return
-	}
+	testenv.RunChildIfRequested() // re-executed as a server by TestDataSurvivesKill9
 	os.Exit(testenv.Run(m, &env))
 }
 
