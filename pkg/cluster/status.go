@@ -7,13 +7,13 @@ import (
 	"strconv"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"velad.io/velad/pkg/server"
 	"velad.io/velad/pkg/server/config"
+	"velad.io/velad/pkg/server/node"
 )
 
 // Status describes one cluster for `velad status`.
@@ -103,13 +103,11 @@ func nodeStatus(ctx context.Context, cfg *config.Config) (string, bool) {
 	}
 	n := nodes.Items[0]
 	mode := "real"
-	if n.Labels["node.velad.io/simulated"] == "true" {
+	if n.Labels[node.SimulatedLabel] == "true" {
 		mode = "simulated"
 	}
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-			return fmt.Sprintf("%s (%s, Ready)", n.Name, mode), true
-		}
+	if node.Ready(&n) {
+		return fmt.Sprintf("%s (%s, Ready)", n.Name, mode), true
 	}
 	return fmt.Sprintf("%s (%s, NotReady)", n.Name, mode), false
 }

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"velad.io/velad/pkg/server/node"
 )
 
 const pollInterval = 100 * time.Millisecond
@@ -33,15 +34,7 @@ func waitNodeReady(ctx context.Context, cfg *rest.Config, name string, sup *supe
 	}
 	return poll(ctx, sup, "node "+name+" Ready", func() (bool, error) {
 		n, err := cs.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return false, nil
-		}
-		for _, c := range n.Status.Conditions {
-			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-				return true, nil
-			}
-		}
-		return false, nil
+		return err == nil && node.Ready(n), nil
 	})
 }
 

@@ -177,3 +177,13 @@ func loadStages() (map[internalversion.StageResourceRef][]*internalversion.Stage
 	}
 	return out, nil
 }
+
+// Ready reports whether n has the Ready condition set to True.
+func Ready(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
