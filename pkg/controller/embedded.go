@@ -15,6 +15,7 @@ import (
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/apis/scheme"
+	"velad.io/velad/pkg/multicluster"
 	"velad.io/velad/pkg/server"
 )
 
@@ -101,6 +102,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating controller manager: %w", err)
+	}
+	if opts.Clusters == nil {
+		opts.Clusters = multicluster.NewClientCache(mgr.GetClient(), cfg, multicluster.WithScheme(sch))
 	}
 	if err := Setup(mgr, opts); err != nil {
 		return nil, err

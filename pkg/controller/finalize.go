@@ -84,11 +84,15 @@ func (r *Reconciler) deleteResource(ctx context.Context, mr v1beta1.ManagedResou
 	if err != nil {
 		return true, nil
 	}
+	c, err := r.clientFor(ctx, mr.Cluster)
+	if err != nil {
+		return false, fmt.Errorf("deleting %s %s: %w", mr.Kind, mr.Name, err)
+	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(gv.WithKind(mr.Kind))
 	u.SetNamespace(mr.Namespace)
 	u.SetName(mr.Name)
-	err = r.client.Get(ctx, client.ObjectKeyFromObject(u), u)
+	err = c.Get(ctx, client.ObjectKeyFromObject(u), u)
 	switch {
 	case apierrors.IsNotFound(err) || isNoKind(err):
 		return true, nil
@@ -96,7 +100,7 @@ func (r *Reconciler) deleteResource(ctx context.Context, mr v1beta1.ManagedResou
 		return false, fmt.Errorf("reading %s %s: %w", mr.Kind, mr.Name, err)
 	}
 	if u.GetDeletionTimestamp() == nil {
-		if err := r.client.Delete(ctx, u, client.PropagationPolicy("Background")); client.IgnoreNotFound(err) != nil {
+		if err := c.Delete(ctx, u, client.PropagationPolicy("Background")); client.IgnoreNotFound(err) != nil {
 			return false, fmt.Errorf("deleting %s %s: %w", mr.Kind, mr.Name, err)
 		}
 	}

@@ -35,6 +35,9 @@ type Options struct {
 	Workflow workflow.Options
 	// HTTPClient sends the requests of webhook and notification steps.
 	HTTPClient *http.Client
+	// Clusters gives the clients of member clusters (nil: the hub only;
+	// NewManager builds one from the cluster Secrets in DefinitionNamespace).
+	Clusters ClusterClients
 	// Logger is used by the manager and reconciler (default: from the context).
 	Logger *logr.Logger
 }
