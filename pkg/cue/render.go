@@ -83,11 +83,21 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 
 // render evaluates a compiled template with its inputs.
 func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
-	v := tc.v.FillPath(cue.MakePath(), map[string]any{"parameter": parameter, "context": cm})
+	v := tc.fill(parameter, cm)
 	if err := checkFilled(v, parameter); err != nil {
 		return nil, err
 	}
 	return decodeResult(v, tc.tags)
+}
+
+// fill unifies the template with its parameter and context in one FillPath
+// (each FillPath re-evaluates the whole template). The inputs are encoded
+// first so that a Go nil becomes CUE null, as JSON null does in KubeVela
+// (a trait sets a label to null to delete it); FillPath alone would turn a
+// nested nil into top (_), which unifies with anything.
+func (tc *compiled) fill(parameter, cm map[string]any) cue.Value {
+	in := tc.v.Context().Encode(map[string]any{"parameter": parameter, "context": cm})
+	return tc.v.FillPath(cue.MakePath(), in)
 }
 
 // checkFilled reports parameter problems first, since they are the user's to

@@ -179,3 +179,24 @@ func TestEngineConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// A nil in the parameter (JSON null in the Application) is CUE null, so a
+// patch can delete a key; it used to become top and unify with anything.
+func TestRenderNilParameterIsNull(t *testing.T) {
+	e := newEngine(t)
+	tmpl := `
+patch: metadata: labels: parameter
+parameter: [string]: string | null
+`
+	res, err := e.Render(context.Background(), tmpl, map[string]any{"keep": "v", "gone": nil}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := res.Patch.Value.(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)
+	if v, ok := labels["gone"]; !ok || v != nil || labels["keep"] != "v" {
+		t.Fatalf("labels = %#v, want keep=v and gone=null", labels)
+	}
+	if _, err := e.Render(context.Background(), "parameter: n: int\noutput: {n: parameter.n}", map[string]any{"n": nil}, nil); err == nil {
+		t.Fatal("a null for an int parameter was accepted")
+	}
+}

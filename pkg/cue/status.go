@@ -80,8 +80,7 @@ func (w *Worker) fillLoose(src string, parameter map[string]any, c *Context) (cu
 	if c == nil {
 		c = &Context{}
 	}
-	// One fill: every FillPath re-evaluates the whole template.
-	return tc.v.FillPath(cue.MakePath(), map[string]any{"parameter": parameter, "context": tc.context(c)}), nil
+	return tc.fill(parameter, tc.context(c)), nil
 }
 
 func details(v cue.Value) map[string]string {
