@@ -68,6 +68,10 @@ type RenderOptions struct {
 	Cluster string
 	// ClusterVersion is the target's Kubernetes version; nil means the version velad embeds.
 	ClusterVersion *cue.ClusterVersion
+	// Properties, when set, gives the properties a component is rendered with
+	// (the controller resolves the references of a ref-objects component into
+	// the objects they name); nil renders c.Properties as written.
+	Properties func(ctx context.Context, c *Component) (map[string]any, error)
 }
 
 // embeddedClusterVersion is the Kubernetes version of velad's own control plane.
@@ -169,7 +173,14 @@ func (af *Appfile) RenderComponent(ctx context.Context, e *cue.Engine, c *Compon
 		return nil, fmt.Errorf("%s: ComponentDefinition %q has no CUE template", where, c.Template.Name())
 	}
 	cctx := af.Context(c, opts)
-	res, err := e.Render(ctx, c.Template.Source, c.Properties, cctx)
+	props := c.Properties
+	if opts.Properties != nil {
+		var err error
+		if props, err = opts.Properties(ctx, c); err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	res, err := e.Render(ctx, c.Template.Source, props, cctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}

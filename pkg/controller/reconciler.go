@@ -87,6 +87,8 @@ type appState struct {
 	// applied are the objects applied in this reconcile.
 	applied []v1beta1.ClusterObjectReference
 	outcome workflow.Outcome
+	// properties resolves a component's properties before it renders (ref-objects).
+	properties func(context.Context, *appfile.Component) (map[string]any, error)
 }
 
 // Reconcile drives one Application: parse, revision, render, workflow,
@@ -106,7 +108,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err := r.ensureFinalizer(ctx, app); err != nil {
 		return ctrl.Result{}, err
 	}
-	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}}
+	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}, properties: r.componentProperties(app.Namespace)}
 	if err := r.parse(ctx, s); err != nil {
 		return r.inputError(ctx, s, v1beta1.ConditionParsed, err)
 	}

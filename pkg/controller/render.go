@@ -8,7 +8,7 @@ import (
 
 // renderOptions are the revision facts the renderer stamps.
 func (s *appState) renderOptions() appfile.RenderOptions {
-	return appfile.RenderOptions{AppRevision: s.rev.Name, AppRevisionNum: s.rev.Revision}
+	return appfile.RenderOptions{AppRevision: s.rev.Name, AppRevisionNum: s.rev.Revision, Properties: s.properties}
 }
 
 // render renders every component once up front, so CUE errors, missing

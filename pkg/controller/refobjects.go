@@ -1,0 +1,192 @@
+package controller
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/appfile"
+)
+
+// refObjectsType is the component type whose properties name existing
+// objects (or manifest URLs) instead of describing new ones.
+const refObjectsType = "ref-objects"
+
+// componentProperties is the appfile.RenderOptions.Properties hook of one
+// Application: a ref-objects component's references are read from their
+// cluster (and its urls fetched) and handed to the template as whole objects,
+// as KubeVela does; every other component renders its properties as written.
+func (r *Reconciler) componentProperties(namespace string) func(context.Context, *appfile.Component) (map[string]any, error) {
+	return func(ctx context.Context, c *appfile.Component) (map[string]any, error) {
+		if c.Type != refObjectsType {
+			return c.Properties, nil
+		}
+		var objs []any
+		refs, _ := c.Properties["objects"].([]any)
+		for i, x := range refs {
+			ref, ok := x.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("objects[%d]: want an object reference {resource, name | labelSelector}, got %T", i, x)
+			}
+			if _, whole := ref["metadata"]; whole {
+				objs = append(objs, ref) // an inline object, used as it is
+				continue
+			}
+			found, err := r.readReferred(ctx, namespace, ref)
+			if err != nil {
+				return nil, fmt.Errorf("objects[%d]: %w", i, err)
+			}
+			objs = append(objs, found...)
+		}
+		urls, _ := c.Properties["urls"].([]any)
+		for i, u := range urls {
+			found, err := r.fetchManifests(ctx, fmt.Sprint(u))
+			if err != nil {
+				return nil, fmt.Errorf("urls[%d]: %w", i, err)
+			}
+			objs = append(objs, found...)
+		}
+		out := make(map[string]any, len(c.Properties))
+		for k, v := range c.Properties {
+			out[k] = v
+		}
+		out["objects"] = objs
+		delete(out, "urls")
+		return out, nil
+	}
+}
+
+// readReferred reads the objects one reference names: by name, or every
+// object matching labelSelector, in its namespace (default: the
+// Application's) of its cluster (default: local).
+func (r *Reconciler) readReferred(ctx context.Context, namespace string, ref map[string]any) ([]any, error) {
+	str := func(k string) string { s, _ := ref[k].(string); return s }
+	gvk, err := r.referredKind(ref)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.clientFor(ctx, str("cluster"))
+	if err != nil {
+		return nil, err
+	}
+	if ns := str("namespace"); ns != "" {
+		namespace = ns
+	}
+	if scoped, err := c.IsObjectNamespaced(kindOnly(gvk)); err == nil && !scoped {
+		namespace = ""
+	}
+	where := fmt.Sprintf("%s %q in namespace %q", gvk.Kind, str("name"), namespace)
+	if name := str("name"); name != "" {
+		u := kindOnly(gvk)
+		if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u); err != nil {
+			return nil, fmt.Errorf("reading the referred %s: %w", where, err)
+		}
+		return []any{referredObject(u)}, nil
+	}
+	sel, _ := ref["labelSelector"].(map[string]any)
+	if len(sel) == 0 {
+		return nil, fmt.Errorf("a reference to %s needs a name or a labelSelector", gvk.Kind)
+	}
+	labels := client.MatchingLabels{}
+	for k, v := range sel {
+		labels[k] = fmt.Sprint(v)
+	}
+	l := &unstructured.UnstructuredList{}
+	l.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	if err := c.List(ctx, l, client.InNamespace(namespace), labels); err != nil {
+		return nil, fmt.Errorf("listing the referred %s objects in namespace %q: %w", gvk.Kind, namespace, err)
+	}
+	sort.Slice(l.Items, func(i, j int) bool { return l.Items[i].GetName() < l.Items[j].GetName() })
+	out := make([]any, 0, len(l.Items))
+	for i := range l.Items {
+		out = append(out, referredObject(&l.Items[i]))
+	}
+	return out, nil
+}
+
+// referredKind maps a reference's resource and group (KubeVela's form), or
+// its apiVersion and kind, to the kind to read.
+func (r *Reconciler) referredKind(ref map[string]any) (schema.GroupVersionKind, error) {
+	str := func(k string) string { s, _ := ref[k].(string); return s }
+	if res := str("resource"); res != "" {
+		gvk, err := r.client.RESTMapper().KindFor(schema.GroupVersionResource{Group: str("group"), Resource: res})
+		if err != nil {
+			return gvk, fmt.Errorf("resource %q (group %q) is not served by the cluster: %w", res, str("group"), err)
+		}
+		return gvk, nil
+	}
+	if av, kind := str("apiVersion"), str("kind"); av != "" && kind != "" {
+		gv, err := schema.ParseGroupVersion(av)
+		if err != nil {
+			return schema.GroupVersionKind{}, fmt.Errorf("apiVersion %q: %w", av, err)
+		}
+		return gv.WithKind(kind), nil
+	}
+	return schema.GroupVersionKind{}, fmt.Errorf("a reference needs resource (and group), or apiVersion and kind")
+}
+
+func kindOnly(gvk schema.GroupVersionKind) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	return u
+}
+
+// referredObject is a live object made fit to apply elsewhere: its status,
+// server-set metadata and a Service's allocated cluster IPs are dropped.
+func referredObject(u *unstructured.Unstructured) map[string]any {
+	o := u.DeepCopy().Object
+	delete(o, "status")
+	for _, f := range []string{"resourceVersion", "uid", "creationTimestamp", "managedFields", "generation",
+		"ownerReferences", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "finalizers"} {
+		unstructured.RemoveNestedField(o, "metadata", f)
+	}
+	if u.GetKind() == "Service" && u.GroupVersionKind().Group == "" {
+		unstructured.RemoveNestedField(o, "spec", "clusterIP")
+		unstructured.RemoveNestedField(o, "spec", "clusterIPs")
+	}
+	return o
+}
+
+// maxManifestBytes bounds a ref-objects URL's body.
+const maxManifestBytes = 8 << 20
+
+// fetchManifests reads the YAML or JSON documents at url.
+func (r *Reconciler) fetchManifests(ctx context.Context, url string) ([]any, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", url, err)
+	}
+	resp, err := r.opts.HTTPClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetching %s: HTTP %s", url, resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxManifestBytes))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", url, err)
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(body), 4096)
+	var out []any
+	for {
+		var doc map[string]any
+		if err := dec.Decode(&doc); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", url, err)
+		}
+		if len(doc) > 0 {
+			out = append(out, doc)
+		}
+	}
+}
