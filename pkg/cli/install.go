@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"velad.io/velad/pkg/cluster"
+	"velad.io/velad/pkg/controller"
 	"velad.io/velad/pkg/server/config"
 )
 
@@ -22,11 +23,14 @@ type installFlags struct {
 func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	f := &installFlags{name: config.DefaultName}
 	cfg := config.New(config.DefaultName, "")
+	var memoryLimit string
+	tuning := serverTuningFlags(&memoryLimit, &controller.Options{})
 	cmd := &cobra.Command{
 		Use:   "install",
 		Short: "Install and start a cluster, then wait until it is ready",
 		Example: `  velad install                                # the default cluster on port 6443
-  velad install --name sub --cluster-only      # a second, Kubernetes-only member cluster`,
+  velad install --name sub --cluster-only      # a second, Kubernetes-only member cluster
+  velad install --concurrent-reconciles 8      # server tuning flags are kept for every start`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := managerFor(streams)
@@ -45,6 +49,7 @@ func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			if !cmd.Flags().Changed("port") {
 				cfg.APIServer.Port = defaults.APIServer.Port
 			}
+			cfg.ServerArgs = changedServerArgs(tuning)
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
@@ -69,6 +74,7 @@ func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.Flags().StringVar(&f.token, "token", "", "(cluster) join token (default: generated); read it later with `velad token`")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print the configuration that would be installed, change nothing")
 	cfg.AddFlags(cmd.Flags())
+	cmd.Flags().AddFlagSet(tuning)
 	return cmd
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
@@ -51,6 +52,9 @@ used; otherwise the flags describe the cluster.`,
 			}
 			if loaded, err := config.Load(dataDir); err == nil {
 				cfg = loaded
+				if err := applyServerArgs(cmd.Flags(), cfg.ServerArgs); err != nil {
+					return fmt.Errorf("%s/config.yaml: %w", dataDir, err)
+				}
 			} else if errors.Is(err, config.ErrNotInstalled) {
 				cfg.Name, cfg.DataDir = name, dataDir
 			} else {
@@ -66,10 +70,49 @@ used; otherwise the flags describe the cluster.`,
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "(data) the cluster's data dir")
 	cmd.Flags().StringVar(&name, "name", config.DefaultName, "name of the cluster (when not read from the data dir)")
 	cfg.AddFlags(cmd.Flags())
-	cmd.Flags().StringVar(&memoryLimit, "memory-limit", "0", "(tuning) soft limit of the Go heap, e.g. 256MiB: smaller when idle, but the GC burns CPU once the live heap nears it; 0: none; GOMEMLIMIT wins")
-	addControllerFlags(cmd.Flags(), &ctrlOpts)
+	cmd.Flags().AddFlagSet(serverTuningFlags(&memoryLimit, &ctrlOpts))
 	cmd.Flags().AddGoFlag(klogFlags.Lookup("v"))
 	return cmd
+}
+
+// serverTuningFlags are the `velad server` flags that `velad install` also
+// takes and keeps in the cluster's config (ServerArgs) for every start.
+func serverTuningFlags(memoryLimit *string, o *controller.Options) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("tuning", pflag.ContinueOnError)
+	fs.StringVar(memoryLimit, "memory-limit", "0", "(tuning) soft limit of the Go heap, e.g. 256MiB: smaller when idle, but the GC burns CPU once the live heap nears it; 0: none; GOMEMLIMIT wins")
+	addControllerFlags(fs, o)
+	return fs
+}
+
+// changedServerArgs returns the tuning flags set on install's command line as
+// --flag=value, to be kept in the config.
+func changedServerArgs(tuning *pflag.FlagSet) []string {
+	var out []string
+	tuning.VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			out = append(out, "--"+f.Name+"="+f.Value.String())
+		}
+	})
+	return out
+}
+
+// applyServerArgs sets the kept --flag=value args on fs, except flags the
+// command line already set (it wins).
+func applyServerArgs(fs *pflag.FlagSet, args []string) error {
+	for _, a := range args {
+		name, value, ok := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		f := fs.Lookup(name)
+		if !ok || !strings.HasPrefix(a, "--") || f == nil {
+			return fmt.Errorf("serverArgs entry %q is not a --flag=value of `velad server`: fix or remove it", a)
+		}
+		if f.Changed {
+			continue
+		}
+		if err := fs.Set(name, value); err != nil {
+			return fmt.Errorf("serverArgs entry %q: %w", a, err)
+		}
+	}
+	return nil
 }
 
 // embeddedControllers lists the controllers the server starts for cfg once the cluster is up.

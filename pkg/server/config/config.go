@@ -32,6 +32,9 @@ type Config struct {
 	Node Node `json:"node"`
 	// Network holds the pod and service address ranges.
 	Network Network `json:"network"`
+	// ServerArgs are `velad server` tuning flags given to install (--flag=value),
+	// applied each time the server starts unless its command line sets them.
+	ServerArgs []string `json:"serverArgs,omitempty"`
 }
 
 // APIServer configures where and how the API server listens.
