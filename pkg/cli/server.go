@@ -23,6 +23,7 @@ import (
 
 	"velad.io/velad/pkg/controller"
 	"velad.io/velad/pkg/controller/bootstrap"
+	"velad.io/velad/pkg/helm"
 	"velad.io/velad/pkg/server"
 	"velad.io/velad/pkg/server/component"
 	"velad.io/velad/pkg/server/config"
@@ -120,7 +121,7 @@ func embeddedControllers(cfg *config.Config, opts controller.Options) []server.C
 	if cfg.ClusterOnly {
 		return nil
 	}
-	return []server.Controller{bootstrap.Controller(), controller.NewEmbedded(opts)}
+	return []server.Controller{bootstrap.Controller(), controller.NewEmbedded(opts), helm.NewEmbedded()}
 }
 
 // signalContext is cancelled on the first SIGINT/SIGTERM; a second one exits at once.
