@@ -59,7 +59,7 @@ func TestEmbeddedRegistryLists(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	if got := names(addons); got != "velad-hello,velad-ownership" {
+	if got := names(addons); got != "helm,velad-hello,velad-ownership" {
 		t.Fatalf("embedded addons = %s", got)
 	}
 	for _, a := range addons {
@@ -127,5 +127,44 @@ func TestEmbeddedOwnershipTraitIsUsable(t *testing.T) {
 	podLabels, _, _ := unstructured.NestedStringMap(d.Object, "spec", "template", "metadata", "labels")
 	if podLabels["ownership.velad.io/team"] != "payments" {
 		t.Errorf("pod labels = %v", podLabels)
+	}
+}
+
+func TestEmbeddedHelmComponentEmitsFluxObjects(t *testing.T) {
+	a, err := EmbeddedRegistry().Get("helm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Render(a, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Definitions) != 1 || out.Definitions[0].GetName() != "helm" || out.Definitions[0].GetKind() != "ComponentDefinition" {
+		t.Fatalf("definitions = %v", out.Definitions)
+	}
+	app := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "core.oam.dev/v1beta1", "kind": "Application",
+		"metadata": map[string]any{"name": "charts", "namespace": "default"},
+		"spec": map[string]any{"components": []any{map[string]any{
+			"name": "podinfo", "type": "helm", "properties": map[string]any{
+				"repoType": "oci", "url": "oci://ghcr.io/stefanprodan/charts", "chart": "podinfo", "version": "6.x",
+				"targetNamespace": "apps", "releaseName": "pi", "values": map[string]any{"replicaCount": 2},
+				"valuesFrom": []any{map[string]any{"kind": "ConfigMap", "name": "pi-values"}},
+			},
+		}}},
+	}}
+	objs := dryRun(t, app, out.Definitions)
+	repo, hr := find(objs, "HelmRepository", "podinfo"), find(objs, "HelmRelease", "podinfo")
+	if repo == nil || hr == nil {
+		t.Fatalf("want a HelmRepository and a HelmRelease, got %d objects", len(objs))
+	}
+	if typ, _, _ := unstructured.NestedString(repo.Object, "spec", "type"); typ != "oci" {
+		t.Errorf("repository type = %q", typ)
+	}
+	spec := hr.Object["spec"].(map[string]any)
+	chart := spec["chart"].(map[string]any)["spec"].(map[string]any)
+	if chart["chart"] != "podinfo" || chart["version"] != "6.x" || chart["sourceRef"].(map[string]any)["name"] != "podinfo" ||
+		spec["targetNamespace"] != "apps" || spec["releaseName"] != "pi" || len(spec["valuesFrom"].([]any)) != 1 {
+		t.Errorf("HelmRelease spec = %v", spec)
 	}
 }

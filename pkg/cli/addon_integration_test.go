@@ -52,7 +52,7 @@ spec:
 	contains(t, mustVela(t, "addon", "status", "velad-ownership"), "disabled")
 	_ = c.Delete(ctx, objs[0])
 
-	if _, err := velaRun(t, "", "addon", "enable", "no-such-addon"); err == nil || !strings.Contains(err.Error(), "available addons: velad-hello, velad-ownership") {
+	if _, err := velaRun(t, "", "addon", "enable", "no-such-addon"); err == nil || !strings.Contains(err.Error(), "available addons: ") || !strings.Contains(err.Error(), "velad-hello, velad-ownership") {
 		t.Errorf("unknown addon: %v", err)
 	}
 
