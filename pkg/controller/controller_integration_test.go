@@ -35,7 +35,12 @@ var (
 	c   client.Client
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m, &env)) }
+// TestMain also serves as the member cluster of the multi-cluster tests
+// (testenv.StartChild re-executes this binary).
+func TestMain(m *testing.M) {
+	testenv.RunChildIfRequested()
+	os.Exit(testenv.Run(m, &env))
+}
 
 var (
 	setupOnce sync.Once

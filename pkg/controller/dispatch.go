@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -25,6 +26,8 @@ type dispatcher struct {
 	r       *Reconciler
 	s       *appState
 	tracker *tracker
+	// mu guards tracker and the services and applied lists of s.
+	mu sync.Mutex
 }
 
 var _ workflow.Dispatcher = (*dispatcher)(nil)
@@ -61,53 +64,94 @@ func orEmpty(m map[string]any) map[string]any {
 }
 
 // ApplyComponent implements workflow.Dispatcher: it applies the component's
-// rendered objects (rendered again when the step changed its properties) and
-// returns a wait while the component is not healthy.
-func (d *dispatcher) ApplyComponent(ctx context.Context, comp map[string]any, _, namespace string) (map[string]any, map[string]any, error) {
+// rendered objects (rendered again when the step changed its properties or
+// names a cluster, which templates see as context.cluster) through the client
+// of cluster, to namespace ("" = the Application's), and returns a wait while
+// the component is not healthy there or the cluster does not answer. It is
+// safe for concurrent use (a deploy step applies placements in parallel).
+func (d *dispatcher) ApplyComponent(ctx context.Context, comp map[string]any, cluster, namespace string) (map[string]any, map[string]any, error) {
 	name, _ := comp["name"].(string)
-	c, m, err := d.manifest(ctx, name, comp)
+	cl, err := d.r.stepClient(ctx, cluster)
+	if err != nil {
+		return nil, nil, fmt.Errorf("component %q: %w", name, err)
+	}
+	c, m, err := d.manifest(ctx, name, comp, cluster)
 	if err != nil {
 		return nil, nil, err
 	}
-	objs := m.Objects()
-	if namespace != "" && namespace != d.s.app.Namespace {
-		if err := d.ensureNamespace(ctx, namespace); err != nil {
-			return nil, nil, err
+	target := namespace
+	if target == "" {
+		target = d.s.app.Namespace
+	}
+	m = placed(m, func(o *unstructured.Unstructured) {
+		d.defaultNamespace(cl, o)
+		if o.GetNamespace() == d.s.app.Namespace {
+			o.SetNamespace(target)
 		}
-	}
-	for _, o := range objs {
-		d.defaultNamespace(o)
-		if namespace != "" && o.GetNamespace() == d.s.app.Namespace {
-			o.SetNamespace(namespace)
-		}
-	}
-	if err := d.tracker.track(ctx, name, objs...); err != nil {
-		return nil, nil, err
-	}
-	for _, o := range objs {
-		if err := d.apply(ctx, o); err != nil {
+	})
+	if !isLocal(cluster) || target != d.s.app.Namespace {
+		if err := d.r.requestFailed(cluster, ensureNamespace(ctx, cl, target)); err != nil {
 			return nil, nil, fmt.Errorf("component %q: %w", name, err)
 		}
 	}
-	st, live, liveOutputs, err := d.r.componentHealth(ctx, d.s, c, m)
+	objs := m.Objects()
+	d.mu.Lock()
+	err = d.tracker.trackIn(ctx, cluster, name, objs...)
+	d.mu.Unlock()
 	if err != nil {
 		return nil, nil, err
 	}
-	d.s.services[name] = st
+	for _, o := range objs {
+		if err := d.r.requestFailed(cluster, d.apply(ctx, cl, cluster, o)); err != nil {
+			return nil, nil, fmt.Errorf("component %q: %w", name, err)
+		}
+	}
+	st, live, liveOutputs, err := d.r.componentHealth(ctx, d.s, cl, cluster, c, m)
+	if err != nil {
+		return nil, nil, fmt.Errorf("component %q: %w", name, d.r.requestFailed(cluster, err))
+	}
+	d.mu.Lock()
+	d.s.services[serviceKey(st)] = st
+	d.mu.Unlock()
 	if !st.Healthy {
 		msg := st.Message
 		if msg == "" {
 			msg = "not healthy yet"
+		}
+		if !isLocal(cluster) {
+			return live, liveOutputs, workflow.Wait("component %q in cluster %q: %s", name, cluster, msg)
 		}
 		return live, liveOutputs, workflow.Wait("component %q: %s", name, msg)
 	}
 	return live, liveOutputs, nil
 }
 
-// ensureNamespace creates a target namespace a topology names, as KubeVela does.
-func (d *dispatcher) ensureNamespace(ctx context.Context, name string) error {
+// placed is a copy of m whose objects edit has adjusted for one placement;
+// m itself is shared by the placements and left alone.
+func placed(m *appfile.ComponentManifest, edit func(*unstructured.Unstructured)) *appfile.ComponentManifest {
+	cp := *m
+	move := func(o *unstructured.Unstructured) *unstructured.Unstructured {
+		o = o.DeepCopy()
+		edit(o)
+		return o
+	}
+	if m.Workload != nil {
+		cp.Workload = move(m.Workload)
+	}
+	cp.Traits = make([]*appfile.TraitObject, 0, len(m.Traits))
+	for _, t := range m.Traits {
+		tc := *t
+		tc.Object = move(t.Object)
+		cp.Traits = append(cp.Traits, &tc)
+	}
+	return &cp
+}
+
+// ensureNamespace creates a target namespace in a cluster, as KubeVela does
+// for topologies and for members that lack the Application's namespace.
+func ensureNamespace(ctx context.Context, c client.Client, name string) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := d.r.client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("creating namespace %s: %w", name, err)
 	}
 	return nil
@@ -124,9 +168,10 @@ func (d *dispatcher) Policy(name string) (string, map[string]any, bool) {
 }
 
 // manifest returns the component and its rendering; when the step passes
-// other properties or traits (inputs, override policies) than the spec, the
-// component is rendered again with them.
-func (d *dispatcher) manifest(ctx context.Context, name string, comp map[string]any) (*appfile.Component, *appfile.ComponentManifest, error) {
+// other properties, traits or type (inputs, override policies) than the
+// spec, or a cluster (context.cluster), the component is rendered again. A
+// component an override policy added is loaded by its type.
+func (d *dispatcher) manifest(ctx context.Context, name string, comp map[string]any, cluster string) (*appfile.Component, *appfile.ComponentManifest, error) {
 	var c *appfile.Component
 	for _, x := range d.s.af.Components {
 		if x.Name == name {
@@ -134,8 +179,16 @@ func (d *dispatcher) manifest(ctx context.Context, name string, comp map[string]
 		}
 	}
 	m := d.s.manifests[name]
-	if c == nil || m == nil {
-		return nil, nil, fmt.Errorf("component %q is not part of application %q", name, d.s.app.Name)
+	typ, _ := comp["type"].(string)
+	if c == nil || m == nil || (typ != "" && typ != c.Type) {
+		if typ == "" {
+			return nil, nil, fmt.Errorf("component %q is not part of application %q", name, d.s.app.Name)
+		}
+		def, err := d.r.loader.Load(ctx, appfile.KindComponent, typ, d.s.app.Namespace)
+		if err != nil {
+			return nil, nil, fmt.Errorf("component %q: %w", name, err)
+		}
+		c, m = &appfile.Component{Name: name, Type: typ, Template: appfile.NewTemplate(def)}, nil
 	}
 	var spec map[string]any
 	for _, sc := range d.Components() {
@@ -143,14 +196,16 @@ func (d *dispatcher) manifest(ctx context.Context, name string, comp map[string]
 			spec = sc
 		}
 	}
-	if jsonEqual(comp["properties"], spec["properties"]) && jsonEqual(comp["traits"], spec["traits"]) {
+	if m != nil && cluster == "" && jsonEqual(comp["properties"], spec["properties"]) && jsonEqual(comp["traits"], spec["traits"]) {
 		return c, m, nil
 	}
 	cp, err := d.component(ctx, c, comp)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err = d.s.af.RenderComponent(ctx, d.r.cue, cp, d.s.renderOptions())
+	opts := d.s.renderOptions()
+	opts.Cluster = cluster
+	m, err = d.s.af.RenderComponent(ctx, d.r.cue, cp, opts)
 	return cp, m, err
 }
 
@@ -192,7 +247,7 @@ func jsonEqual(a, b any) bool {
 
 // Apply implements workflow.Dispatcher for objects a step applies itself.
 func (d *dispatcher) Apply(ctx context.Context, obj *unstructured.Unstructured) error {
-	d.defaultNamespace(obj)
+	d.defaultNamespace(d.r.client, obj)
 	labels := obj.GetLabels()
 	if labels == nil {
 		labels = map[string]string{}
@@ -200,32 +255,40 @@ func (d *dispatcher) Apply(ctx context.Context, obj *unstructured.Unstructured) 
 	labels[oam.LabelAppName] = d.s.app.Name
 	labels[oam.LabelAppNamespace] = d.s.app.Namespace
 	obj.SetLabels(labels)
-	if err := d.tracker.track(ctx, "", obj); err != nil {
+	d.mu.Lock()
+	err := d.tracker.track(ctx, "", obj)
+	d.mu.Unlock()
+	if err != nil {
 		return err
 	}
-	return d.apply(ctx, obj)
+	return d.apply(ctx, d.r.client, "", obj)
 }
 
-func (d *dispatcher) defaultNamespace(o *unstructured.Unstructured) {
+// defaultNamespace puts a namespaced object without a namespace into the
+// Application's; c says which kinds are namespaced.
+func (d *dispatcher) defaultNamespace(c client.Client, o *unstructured.Unstructured) {
 	if o.GetNamespace() != "" {
 		return
 	}
-	if ns, err := d.r.client.IsObjectNamespaced(o); err != nil || ns {
+	if ns, err := c.IsObjectNamespaced(o); err != nil || ns {
 		o.SetNamespace(d.s.app.Namespace)
 	}
 }
 
-// apply server-side applies o, forcing ownership of the fields it sets, and
-// leaves the live object in o.
-func (d *dispatcher) apply(ctx context.Context, o *unstructured.Unstructured) error {
+// apply server-side applies o through c (the client of cluster), forcing
+// ownership of the fields it sets, and leaves the live object in o.
+func (d *dispatcher) apply(ctx context.Context, c client.Client, cluster string, o *unstructured.Unstructured) error {
+	d.defaultNamespace(c, o)
 	o.SetManagedFields(nil)
 	o.SetResourceVersion("")
 	//nolint:staticcheck // Patch with client.Apply is the unstructured SSA form.
-	if err := d.r.client.Patch(ctx, o, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+	if err := c.Patch(ctx, o, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		return fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 	}
-	d.s.applied = append(d.s.applied, v1beta1.ClusterObjectReference{ObjectReference: corev1.ObjectReference{
+	d.mu.Lock()
+	d.s.applied = append(d.s.applied, v1beta1.ClusterObjectReference{Cluster: clusterKey(cluster), ObjectReference: corev1.ObjectReference{
 		APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName(), UID: o.GetUID(),
 	}})
+	d.mu.Unlock()
 	return nil
 }

@@ -13,66 +13,91 @@ import (
 )
 
 // health fills status.services for every component the workflow has not
-// already checked in this reconcile, once something has been applied.
+// already checked in this reconcile, once something has been applied: each
+// at the clusters and namespaces its last status lists (the Application's
+// namespace in the hub when it has none). A member that does not answer makes
+// its entry unhealthy with the reason.
 func (r *Reconciler) health(ctx context.Context, s *appState) error {
 	if s.outcome.Phase != v1beta1.WorkflowRunSucceeded {
 		return nil
 	}
 	for _, c := range s.af.Components {
-		if _, ok := s.services[c.Name]; ok {
+		if s.checked(c.Name) {
 			continue
 		}
-		st, _, _, err := r.componentHealth(ctx, s, c, relocated(s, c.Name))
-		if err != nil {
-			return err
+		places := []v1beta1.ApplicationComponentStatus{{Name: c.Name}}
+		if old := oldServices(s, c.Name); len(old) > 0 {
+			places = old
 		}
-		s.services[c.Name] = st
+		for _, p := range places {
+			st, err := r.placedHealth(ctx, s, c, p.Cluster, p.Namespace)
+			if err != nil {
+				return err
+			}
+			s.services[serviceKey(st)] = st
+		}
 	}
 	return nil
 }
 
-// relocated is the component's manifest moved to the namespace its last
-// status reports (a topology policy may have deployed it elsewhere).
-func relocated(s *appState, name string) *appfile.ComponentManifest {
-	m := s.manifests[name]
-	ns := ""
+// placedHealth is the health of component c in cluster and namespace.
+func (r *Reconciler) placedHealth(ctx context.Context, s *appState, c *appfile.Component, cluster, ns string) (*v1beta1.ApplicationComponentStatus, error) {
+	cl, err := r.clientFor(ctx, cluster)
+	if err != nil {
+		return &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: ns, Cluster: clusterKey(cluster), Message: err.Error()}, nil
+	}
+	m := s.manifests[c.Name]
+	if ns != "" && ns != s.app.Namespace {
+		m = placed(m, func(o *unstructured.Unstructured) {
+			if o.GetNamespace() == s.app.Namespace {
+				o.SetNamespace(ns)
+			}
+		})
+	}
+	st, _, _, err := r.componentHealth(ctx, s, cl, cluster, c, m)
+	if err != nil && !isLocal(cluster) {
+		msg := fmt.Sprintf("cluster %q: %v", cluster, err)
+		return &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: ns, Cluster: clusterKey(cluster), Message: msg}, nil
+	}
+	return st, err
+}
+
+// oldServices are the entries of the component in the last status.
+func oldServices(s *appState, name string) []v1beta1.ApplicationComponentStatus {
+	var out []v1beta1.ApplicationComponentStatus
 	for _, old := range s.app.Status.Services {
 		if old.Name == name {
-			ns = old.Namespace
+			out = append(out, old)
 		}
 	}
-	if ns == "" || ns == s.app.Namespace {
-		return m
-	}
-	cp := *m
-	move := func(o *unstructured.Unstructured) *unstructured.Unstructured {
-		o = o.DeepCopy()
-		if o.GetNamespace() == s.app.Namespace {
-			o.SetNamespace(ns)
+	return out
+}
+
+// serviceKey identifies a status.services entry: component, cluster, namespace.
+func serviceKey(st *v1beta1.ApplicationComponentStatus) string {
+	return st.Name + "|" + clusterKey(st.Cluster) + "|" + st.Namespace
+}
+
+// checked reports whether this reconcile already has a status of the component.
+func (s *appState) checked(name string) bool {
+	for _, st := range s.services {
+		if st.Name == name {
+			return true
 		}
-		return o
 	}
-	if m.Workload != nil {
-		cp.Workload = move(m.Workload)
-	}
-	cp.Traits = nil
-	for _, t := range m.Traits {
-		tc := *t
-		tc.Object = move(t.Object)
-		cp.Traits = append(cp.Traits, &tc)
-	}
-	return &cp
+	return false
 }
 
 // componentHealth reads a component's live objects and evaluates its and its
 // traits' health policies and custom status.
-func (r *Reconciler) componentHealth(ctx context.Context, s *appState, c *appfile.Component, m *appfile.ComponentManifest) (*v1beta1.ApplicationComponentStatus, map[string]any, map[string]any, error) {
-	st := &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: s.app.Namespace}
+// cl is the client of cluster, where m's objects live.
+func (r *Reconciler) componentHealth(ctx context.Context, s *appState, cl client.Client, cluster string, c *appfile.Component, m *appfile.ComponentManifest) (*v1beta1.ApplicationComponentStatus, map[string]any, map[string]any, error) {
+	st := &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: s.app.Namespace, Cluster: clusterKey(cluster)}
 	var live map[string]any
 	if m.Workload != nil {
 		st.Namespace = m.Workload.GetNamespace()
 		st.WorkloadDefinition = v1beta1.WorkloadGVK{APIVersion: m.Workload.GetAPIVersion(), Kind: m.Workload.GetKind()}
-		obj, err := r.readLive(ctx, m.Workload)
+		obj, err := r.readLive(ctx, cl, m.Workload)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -84,7 +109,7 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, c *appfil
 	}
 	outputs := map[string]any{}
 	for _, t := range m.Traits {
-		obj, err := r.readLive(ctx, t.Object)
+		obj, err := r.readLive(ctx, cl, t.Object)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -92,7 +117,9 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, c *appfil
 			outputs[t.Resource] = obj.Object
 		}
 	}
-	cs, err := s.af.Status(ctx, r.cue, c, s.renderOptions(), live, outputs)
+	opts := s.renderOptions()
+	opts.Cluster = cluster
+	cs, err := s.af.Status(ctx, r.cue, c, opts, live, outputs)
 	if err != nil {
 		st.Message = err.Error()
 		return st, live, outputs, nil
@@ -104,11 +131,11 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, c *appfil
 	return st, live, outputs, nil
 }
 
-// readLive reads the live version of a rendered object (nil when missing).
-func (r *Reconciler) readLive(ctx context.Context, o *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+// readLive reads the live version of a rendered object through cl (nil when missing).
+func (r *Reconciler) readLive(ctx context.Context, cl client.Client, o *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	live := &unstructured.Unstructured{}
 	live.SetGroupVersionKind(o.GroupVersionKind())
-	err := r.client.Get(ctx, client.ObjectKeyFromObject(o), live)
+	err := cl.Get(ctx, client.ObjectKeyFromObject(o), live)
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}

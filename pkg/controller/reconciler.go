@@ -86,6 +86,9 @@ type appState struct {
 	services map[string]*v1beta1.ApplicationComponentStatus
 	// applied are the objects applied in this reconcile.
 	applied []v1beta1.ClusterObjectReference
+	// freshRun says the workflow starts over in this reconcile (a new
+	// revision or a restart): the last status.services are not carried over.
+	freshRun bool
 	outcome workflow.Outcome
 	// properties resolves a component's properties before it renders (ref-objects).
 	properties func(context.Context, *appfile.Component) (map[string]any, error)

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -46,19 +47,60 @@ func (r *Reconciler) setServices(s *appState) {
 			s.app.Status.AppliedResources = append(s.app.Status.AppliedResources, ref)
 		}
 	}
-	var out []v1beta1.ApplicationComponentStatus
+	var names []string
+	known := map[string]bool{}
 	for _, c := range s.af.Components {
-		if st, ok := s.services[c.Name]; ok {
-			out = append(out, *st)
-			continue
+		known[c.Name] = true
+		names = append(names, c.Name)
+	}
+	// then components an override policy added, and old entries of those
+	var added []string
+	for _, st := range s.services {
+		if !known[st.Name] {
+			known[st.Name] = true
+			added = append(added, st.Name)
 		}
+	}
+	if !s.freshRun {
 		for _, old := range s.app.Status.Services {
-			if old.Name == c.Name {
+			if !known[old.Name] {
+				known[old.Name] = true
+				added = append(added, old.Name)
+			}
+		}
+	}
+	sort.Strings(added)
+	var out []v1beta1.ApplicationComponentStatus
+	for _, name := range append(names, added...) {
+		out = append(out, s.servicesOf(name)...)
+	}
+	s.app.Status.Services = out
+}
+
+// servicesOf returns the statuses of a component, by cluster then namespace:
+// this reconcile's, and the last status's for the other placements unless the
+// workflow started over for a new revision.
+func (s *appState) servicesOf(name string) []v1beta1.ApplicationComponentStatus {
+	var out []v1beta1.ApplicationComponentStatus
+	for _, st := range s.services {
+		if st.Name == name {
+			out = append(out, *st)
+		}
+	}
+	if !s.freshRun || len(out) == 0 {
+		for _, old := range oldServices(s, name) {
+			if _, ok := s.services[serviceKey(&old)]; !ok {
 				out = append(out, old)
 			}
 		}
 	}
-	s.app.Status.Services = out
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Cluster != out[j].Cluster {
+			return out[i].Cluster < out[j].Cluster
+		}
+		return out[i].Namespace < out[j].Namespace
+	})
+	return out
 }
 
 // finish writes the final status of a reconcile and decides when to look again.

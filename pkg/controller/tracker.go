@@ -38,8 +38,8 @@ type tracker struct {
 	known  map[string]bool
 }
 
-func refKey(r corev1.ObjectReference) string {
-	return r.APIVersion + "/" + r.Kind + "/" + r.Namespace + "/" + r.Name
+func refKey(cluster string, r corev1.ObjectReference) string {
+	return clusterKey(cluster) + "|" + r.APIVersion + "/" + r.Kind + "/" + r.Namespace + "/" + r.Name
 }
 
 // load reads (or creates) the versioned and root trackers.
@@ -67,24 +67,29 @@ func (t *tracker) load(ctx context.Context) error {
 	}
 	t.known = map[string]bool{}
 	for _, m := range t.rt.Spec.ManagedResources {
-		t.known[refKey(m.ObjectReference)] = true
+		t.known[refKey(m.Cluster, m.ObjectReference)] = true
 	}
 	return nil
 }
 
-// track adds objs (rendered for component, "" for workflow-created objects) to the tracker.
+// track adds objs in the hub (rendered for component, "" for workflow-created objects) to the tracker.
 func (t *tracker) track(ctx context.Context, component string, objs ...*unstructured.Unstructured) error {
+	return t.trackIn(ctx, "", component, objs...)
+}
+
+// trackIn adds objs in cluster ("" or "local": the hub) to the tracker.
+func (t *tracker) trackIn(ctx context.Context, cluster, component string, objs ...*unstructured.Unstructured) error {
 	if err := t.load(ctx); err != nil {
 		return err
 	}
 	changed := false
 	for _, o := range objs {
 		ref := corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}
-		if t.known[refKey(ref)] {
+		if t.known[refKey(cluster, ref)] {
 			continue
 		}
-		t.known[refKey(ref)] = true
-		mr := v1beta1.ManagedResource{ClusterObjectReference: v1beta1.ClusterObjectReference{ObjectReference: ref}}
+		t.known[refKey(cluster, ref)] = true
+		mr := v1beta1.ManagedResource{ClusterObjectReference: v1beta1.ClusterObjectReference{Cluster: clusterKey(cluster), ObjectReference: ref}}
 		mr.Component = component
 		mr.Trait = o.GetLabels()[oam.TraitTypeLabel]
 		if component == "" {

@@ -21,8 +21,9 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 	if app.Status.Workflow == nil {
 		app.Status.Workflow = &v1beta1.WorkflowStatus{}
 	}
+	s.freshRun = app.Status.Workflow.AppRevision != s.rev.Name || app.Status.Workflow.Phase == ""
 	d := r.newDispatcher(s)
-	env := &workflow.Env{Client: r.client, Dispatcher: d, HTTP: r.opts.HTTPClient, Namespace: app.Namespace, App: app.Name}
+	env := &workflow.Env{Client: r.client, Dispatcher: d, HTTP: r.opts.HTTPClient, Namespace: app.Namespace, App: app.Name, Clusters: r.members}
 	t := true
 	in := &workflow.Instance{
 		App: app.Name, Namespace: app.Namespace, Revision: s.rev.Name,

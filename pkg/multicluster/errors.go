@@ -21,6 +21,8 @@ var (
 	ErrUnreachable = errors.New("cluster unreachable")
 	// ErrProbeTimeout means a readiness probe got no answer in time.
 	ErrProbeTimeout = errors.New("probe timed out")
+	// ErrCredentialRejected means the cluster answered but refused the stored credential.
+	ErrCredentialRejected = errors.New("credential rejected")
 )
 
 // notFoundError says which cluster is missing and how to see the joined ones.

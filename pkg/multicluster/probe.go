@@ -2,6 +2,7 @@ package multicluster
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,9 @@ func ProbeReadyz(timeout time.Duration) ProbeFunc {
 		}
 		resp, err := hc.Do(req)
 		if err != nil {
+			if badServerCert(err) {
+				return fmt.Errorf("%w: the server's certificate does not match the stored %s: %v", ErrCredentialRejected, KeyCA, shortenCause(err, timeout))
+			}
 			return shortenCause(err, timeout)
 		}
 		defer resp.Body.Close()
@@ -45,10 +49,18 @@ func ProbeReadyz(timeout time.Duration) ProbeFunc {
 		case http.StatusOK:
 			return nil
 		case http.StatusUnauthorized, http.StatusForbidden:
-			return fmt.Errorf("credential rejected (HTTP %d): the certificate or token is wrong, expired or lacks access", resp.StatusCode)
+			return fmt.Errorf("%w (HTTP %d): the certificate or token is wrong, expired or lacks access", ErrCredentialRejected, resp.StatusCode)
 		}
 		return fmt.Errorf("/readyz answered HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
 	}
+}
+
+// badServerCert reports a TLS failure to verify the server against the stored CA.
+func badServerCert(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	var he x509.HostnameError
+	return errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &he)
 }
 
 // shortenCause drops the method and URL that net/http puts in front of the cause: the

@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -375,13 +377,17 @@ wait: op.#ConditionalWait & {continue: false, message: "never"}
 // nsDispatcher records the namespace and component each apply got.
 type nsDispatcher struct {
 	fakeDispatcher
+	mu  sync.Mutex
 	got []string
 }
 
 func (n *nsDispatcher) ApplyComponent(ctx context.Context, c map[string]any, cl, ns string) (map[string]any, map[string]any, error) {
 	props, _ := c["properties"].(map[string]any)
 	traits, _ := c["traits"].([]any)
-	n.got = append(n.got, fmt.Sprintf("%s@%s image=%v traits=%d", c["name"], ns, props["image"], len(traits)))
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.got = append(n.got, fmt.Sprintf("%s@%s/%s image=%v traits=%d", c["name"], cl, ns, props["image"], len(traits)))
+	sort.Strings(n.got)
 	return n.fakeDispatcher.ApplyComponent(ctx, c, cl, ns)
 }
 
@@ -411,7 +417,7 @@ spec:
 	if out := h.run(in); out.Phase != v1beta1.WorkflowRunSucceeded {
 		t.Fatalf("%+v %+v", out, in.Status.Steps)
 	}
-	if got := strings.Join(d.got, "; "); got != "web@prod image=nginx:2 traits=0; db@prod image=pg traits=0" {
+	if got := strings.Join(d.got, "; "); got != "db@local/prod image=pg traits=0; web@local/prod image=nginx:2 traits=0" {
 		t.Fatalf("applied %s", got)
 	}
 }

@@ -29,7 +29,8 @@ func (c Chain) Generate(af *appfile.Appfile) []appfile.WorkflowStep {
 
 // DeployPerTopology generates one `deploy` step per topology policy, each
 // carrying that topology and every override policy (KubeVela's first rule);
-// with only override policies, one `deploy` step with all of them.
+// without topologies but with override policies or a ref-objects component,
+// one `deploy` step with every override policy.
 type DeployPerTopology struct{}
 
 // Generate implements Generator.
@@ -44,7 +45,7 @@ func (DeployPerTopology) Generate(af *appfile.Appfile) []appfile.WorkflowStep {
 		}
 	}
 	if len(topologies) == 0 {
-		if len(overrides) == 0 {
+		if len(overrides) == 0 && !hasRefObjects(af) {
 			return nil
 		}
 		return []appfile.WorkflowStep{deployStep("deploy", overrides)}
@@ -54,6 +55,17 @@ func (DeployPerTopology) Generate(af *appfile.Appfile) []appfile.WorkflowStep {
 		steps = append(steps, deployStep("deploy-"+t, append([]string{t}, overrides...)))
 	}
 	return steps
+}
+
+// hasRefObjects reports a ref-objects component, which KubeVela also deploys
+// with one deploy step.
+func hasRefObjects(af *appfile.Appfile) bool {
+	for _, c := range af.App.Spec.Components {
+		if c.Type == "ref-objects" {
+			return true
+		}
+	}
+	return false
 }
 
 func deployStep(name string, policies []string) appfile.WorkflowStep {

@@ -39,11 +39,14 @@ type Env struct {
 	Namespace string
 	// App is the Application's name.
 	App string
+	// Clusters lists the joined member clusters for topology policies and
+	// list-clusters (nil: there are none, only "local").
+	Clusters func(ctx context.Context) ([]ClusterInfo, error)
 }
 
 // NewHandlers returns the Go side of the vela/op actions for env: kube
 // (apply, read, list, delete), http (do), oam (load, component-apply, ...),
-// multicluster (deploy, list-clusters on the local cluster), query
+// multicluster (deploy, list-clusters), query
 // (collectServiceEndpoints) and email (send). The builtin flow-control actions are run by the
 // engine itself.
 func NewHandlers(env *Env) Handlers {
@@ -63,7 +66,7 @@ func NewHandlers(env *Env) Handlers {
 			"apply-application": o.applyAll, "apply-application-in-parallel": o.applyAll,
 			"apply-remaining": o.applyAll,
 		},
-		"multicluster": {"deploy": o.deploy, "list-clusters": listClusters},
+		"multicluster": {"deploy": o.deploy, "list-clusters": o.listClusters},
 		"query":        {"collectServiceEndpoints": k.collectServiceEndpoints},
 		"email":        {"send": sendEmail},
 	}
@@ -71,6 +74,17 @@ func NewHandlers(env *Env) Handlers {
 
 var _ provider.Handler = (&kubeActions{}).read
 
-func listClusters(context.Context, map[string]any) (map[string]any, error) {
-	return map[string]any{"outputs": map[string]any{"clusters": []any{"local"}}}, nil
+// listClusters returns "local" and the joined clusters.
+func (o *oamActions) listClusters(ctx context.Context, _ map[string]any) (map[string]any, error) {
+	names := []any{LocalCluster}
+	if o.env.Clusters != nil {
+		members, err := o.env.Clusters(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			names = append(names, m.Name)
+		}
+	}
+	return map[string]any{"outputs": map[string]any{"clusters": names}}, nil
 }

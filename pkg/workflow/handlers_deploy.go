@@ -2,150 +2,175 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sort"
+	"strings"
+	"sync"
 )
 
-// deploy implements multicluster #Deploy on the local cluster: override
-// policies patch the components, a topology policy may move them to another
-// namespace; then every component is applied in dependency order.
-// Topologies naming other clusters are refused until multi-cluster exists.
+// deploy implements multicluster #Deploy (KubeVela's deploy step): topology
+// policies choose the placements (clusters and namespaces), override
+// policies patch the components in the order listed, and every component is
+// applied to every placement, dependencies first, at most `parallelism` at a
+// time. The step waits until all are healthy.
 func (o *oamActions) deploy(ctx context.Context, in map[string]any) (map[string]any, error) {
+	policies, err := o.deployPolicies(in)
+	if err != nil {
+		return nil, err
+	}
+	parallelism := 5
+	switch p := in["parallelism"].(type) {
+	case int64:
+		parallelism = int(p)
+	case float64:
+		parallelism = int(p)
+	case int:
+		parallelism = p
+	}
+	if parallelism < 1 {
+		return nil, fmt.Errorf("deploy: parallelism must be at least 1, not %d", parallelism)
+	}
 	comps := o.env.Dispatcher.Components()
-	var policies []map[string]any
+	var topologies []namedPolicy
+	for _, p := range policies {
+		switch p.typ {
+		case "topology":
+			topologies = append(topologies, p)
+		case "override":
+			if comps, err = override(comps, p.props); err != nil {
+				return nil, fmt.Errorf("policy %q: %w", p.name, err)
+			}
+		}
+	}
+	placements, err := o.placements(ctx, topologies)
+	if err != nil {
+		return nil, fmt.Errorf("deploy: %w", err)
+	}
+	return nil, o.applyPlaced(ctx, comps, placements, parallelism)
+}
+
+// deployPolicies returns the policies a deploy step names, then its inline ones.
+func (o *oamActions) deployPolicies(in map[string]any) ([]namedPolicy, error) {
+	var out []namedPolicy
 	names, _ := in["policies"].([]any)
 	for _, n := range names {
 		typ, props, ok := o.env.Dispatcher.Policy(fmt.Sprint(n))
 		if !ok {
 			return nil, fmt.Errorf("deploy: policy %q is not declared in the application", n)
 		}
-		policies = append(policies, map[string]any{"type": typ, "properties": props})
+		out = append(out, namedPolicy{name: fmt.Sprint(n), typ: typ, props: props})
 	}
-	if inline, ok := in["inlinePolicies"].([]any); ok {
-		for _, p := range inline {
-			if m, ok := p.(map[string]any); ok {
-				policies = append(policies, m)
-			}
-		}
-	}
-	namespace := ""
-	for _, p := range policies {
-		props, _ := p["properties"].(map[string]any)
-		var err error
-		switch p["type"] {
-		case "override":
-			comps = override(comps, props)
-		case "topology":
-			namespace, err = localTopology(props)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return nil, o.applyComponents(ctx, comps, namespace, nil)
-}
-
-// localTopology returns a topology's namespace, refusing remote clusters.
-func localTopology(props map[string]any) (string, error) {
-	clusters, _ := props["clusters"].([]any)
-	for _, c := range clusters {
-		if s := fmt.Sprint(c); s != "local" {
-			return "", fmt.Errorf("deploy: topology selects cluster %q; velad delivers to the local cluster only", s)
-		}
-	}
-	for _, key := range []string{"clusterLabelSelector", "clusterSelector"} {
-		if sel, ok := props[key].(map[string]any); ok && len(sel) > 0 {
-			return "", fmt.Errorf("deploy: topology %s is not supported; velad delivers to the local cluster only", key)
-		}
-	}
-	ns, _ := props["namespace"].(string)
-	return ns, nil
-}
-
-// override applies an override policy (KubeVela semantics): for each entry
-// matching a component by name and type (empty matches all), properties are
-// JSON-merge-patched and traits merged by type (disable: true removes one);
-// selector keeps only the named components.
-func override(comps []map[string]any, props map[string]any) []map[string]any {
-	entries, _ := props["components"].([]any)
-	var selected map[string]bool
-	if sel, ok := props["selector"].([]any); ok {
-		selected = map[string]bool{}
-		for _, s := range sel {
-			selected[fmt.Sprint(s)] = true
-		}
-	}
-	var out []map[string]any
-	for _, c := range comps {
-		if selected != nil && !selected[fmt.Sprint(c["name"])] {
+	inline, _ := in["inlinePolicies"].([]any)
+	for i, p := range inline {
+		m, ok := p.(map[string]any)
+		if !ok {
 			continue
 		}
-		c, _ = normalize(c)
-		for _, e := range entries {
-			if m, ok := e.(map[string]any); ok && matches(c, m) {
-				patchComponent(c, m)
+		name, _ := m["name"].(string)
+		if name == "" {
+			name = fmt.Sprintf("inlinePolicies[%d]", i)
+		}
+		typ, _ := m["type"].(string)
+		props, _ := m["properties"].(map[string]any)
+		out = append(out, namedPolicy{name: name, typ: typ, props: props})
+	}
+	return out, nil
+}
+
+// placedTask is one component for one placement.
+type placedTask struct {
+	p    Placement
+	comp map[string]any
+	name string
+}
+
+// applyPlaced applies comps to every placement in waves: a component goes
+// once its dependsOn are healthy in the same placement; each wave runs at most
+// parallelism applies at once. Failures and waits of one placement do not stop
+// the others; errors (which name the cluster) win over waits.
+func (o *oamActions) applyPlaced(ctx context.Context, comps []map[string]any, placements []Placement, parallelism int) error {
+	healthy := map[Placement]map[string]bool{}
+	pending := make([]placedTask, 0, len(comps)*len(placements))
+	for _, p := range placements {
+		healthy[p] = map[string]bool{}
+		for _, c := range comps {
+			name, _ := c["name"].(string)
+			pending = append(pending, placedTask{p: p, comp: c, name: name})
+		}
+	}
+	var errs []error
+	waits := map[string]string{}
+	for len(pending) > 0 {
+		var ready, blocked []placedTask
+		for _, t := range pending {
+			if depsHealthy(t.comp, healthy[t.p]) {
+				ready = append(ready, t)
+			} else {
+				blocked = append(blocked, t)
 			}
 		}
-		out = append(out, c)
+		if len(ready) == 0 {
+			for _, t := range blocked {
+				waits[taskLabel(t)] = "waiting for its dependencies"
+			}
+			break
+		}
+		results := o.runTasks(ctx, ready, parallelism)
+		for i, t := range ready {
+			err := results[i]
+			if msg, ok := asWait(err); ok {
+				waits[taskLabel(t)] = msg
+				continue
+			}
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			healthy[t.p][t.name] = true
+		}
+		pending = blocked
 	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if len(waits) > 0 {
+		return Wait("%s", waitMessage(waits))
+	}
+	return nil
+}
+
+// runTasks applies tasks with at most n at once and returns their errors in order.
+func (o *oamActions) runTasks(ctx context.Context, tasks []placedTask, n int) []error {
+	out := make([]error, len(tasks))
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for i, t := range tasks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int, t placedTask) {
+			defer func() { <-sem; wg.Done() }()
+			_, _, out[i] = o.env.Dispatcher.ApplyComponent(ctx, t.comp, t.p.Cluster, t.p.Namespace)
+		}(i, t)
+	}
+	wg.Wait()
 	return out
 }
 
-func matches(c, entry map[string]any) bool {
-	for _, key := range []string{"name", "type"} {
-		if want, _ := entry[key].(string); want != "" && want != c[key] {
-			return false
-		}
-	}
-	return true
+func taskLabel(t placedTask) string {
+	return fmt.Sprintf("%s in %s", t.name, t.p)
 }
 
-func patchComponent(c, entry map[string]any) {
-	if p, ok := entry["properties"].(map[string]any); ok {
-		base, _ := c["properties"].(map[string]any)
-		c["properties"] = mergePatch(base, p)
+// waitMessage lists the waiting components and why, one clause each.
+func waitMessage(waits map[string]string) string {
+	keys := make([]string, 0, len(waits))
+	for k := range waits {
+		keys = append(keys, k)
 	}
-	ots, _ := entry["traits"].([]any)
-	traits, _ := c["traits"].([]any)
-	for _, x := range ots {
-		ot, _ := x.(map[string]any)
-		disable, _ := ot["disable"].(bool)
-		idx := -1
-		for i, t := range traits {
-			if tm, _ := t.(map[string]any); tm["type"] == ot["type"] {
-				idx = i
-			}
-		}
-		switch {
-		case idx >= 0 && disable:
-			traits = append(traits[:idx], traits[idx+1:]...)
-		case idx >= 0:
-			tm := traits[idx].(map[string]any)
-			base, _ := tm["properties"].(map[string]any)
-			patch, _ := ot["properties"].(map[string]any)
-			tm["properties"] = mergePatch(base, patch)
-		case !disable:
-			traits = append(traits, map[string]any{"type": ot["type"], "properties": ot["properties"]})
-		}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + waits[k]
 	}
-	c["traits"] = traits
-}
-
-// mergePatch is RFC 7386 JSON merge patch on decoded objects.
-func mergePatch(base, patch map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range patch {
-		switch pv := v.(type) {
-		case nil:
-			delete(out, k)
-		case map[string]any:
-			bv, _ := out[k].(map[string]any)
-			out[k] = mergePatch(bv, pv)
-		default:
-			out[k] = v
-		}
-	}
-	return out
+	return "waiting for components: " + strings.Join(parts, "; ")
 }
