@@ -89,7 +89,7 @@ type appState struct {
 	// freshRun says the workflow starts over in this reconcile (a new
 	// revision or a restart): the last status.services are not carried over.
 	freshRun bool
-	outcome workflow.Outcome
+	outcome  workflow.Outcome
 	// properties resolves a component's properties before it renders (ref-objects).
 	properties func(context.Context, *appfile.Component) (map[string]any, error)
 }
