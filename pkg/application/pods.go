@@ -28,11 +28,19 @@ type Pod struct {
 }
 
 // Pods lists the pods of app (labelled app.oam.dev/name) in the namespaces its components
-// were delivered to, optionally only those of component; sorted by component and name.
-func Pods(ctx context.Context, c client.Client, app *v1beta1.Application, component string) ([]Pod, error) {
+// were delivered to in cluster ("" or "local": the hub; c must be that cluster's client),
+// optionally only those of component; sorted by component and name.
+func Pods(ctx context.Context, c client.Client, app *v1beta1.Application, cluster, component string) ([]Pod, error) {
+	if cluster == "" {
+		cluster = LocalCluster
+	}
 	namespaces := map[string]bool{app.Namespace: true}
 	for _, s := range app.Status.Services {
-		if s.Namespace != "" && (s.Cluster == "" || s.Cluster == LocalCluster) {
+		sc := s.Cluster
+		if sc == "" {
+			sc = LocalCluster
+		}
+		if s.Namespace != "" && sc == cluster {
 			namespaces[s.Namespace] = true
 		}
 	}

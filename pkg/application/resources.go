@@ -55,6 +55,18 @@ type Resource struct {
 // status.appliedResources, else the common workload kinds labelled with its name; each
 // with its live state, sorted by cluster, namespace, kind and name.
 func Resources(ctx context.Context, c client.Client, app *v1beta1.Application) ([]Resource, error) {
+	return ResourcesIn(ctx, c, app, nil)
+}
+
+// ClusterClients gives the client of a joined member cluster by name
+// (pkg/multicluster.ClientCache implements it).
+type ClusterClients interface {
+	Client(ctx context.Context, cluster string) (client.Client, error)
+}
+
+// ResourcesIn is Resources reading the resources in member clusters through members (nil:
+// they are reported as ResourceRemote); a member that cannot be reached says why.
+func ResourcesIn(ctx context.Context, c client.Client, app *v1beta1.Application, members ClusterClients) ([]Resource, error) {
 	refs, err := trackedResources(ctx, c, app)
 	if err != nil {
 		return nil, err
@@ -69,7 +81,7 @@ func Resources(ctx context.Context, c client.Client, app *v1beta1.Application) (
 	}
 	out := make([]Resource, 0, len(refs))
 	for _, m := range refs {
-		out = append(out, inspect(ctx, c, m))
+		out = append(out, inspect(ctx, c, members, m))
 	}
 	sortResources(out)
 	return out, nil
@@ -110,7 +122,7 @@ func trackedResources(ctx context.Context, c client.Client, app *v1beta1.Applica
 }
 
 // inspect reads the live object a tracker entry refers to.
-func inspect(ctx context.Context, c client.Client, m v1beta1.ManagedResource) Resource {
+func inspect(ctx context.Context, c client.Client, members ClusterClients, m v1beta1.ManagedResource) Resource {
 	r := Resource{
 		Cluster: m.Cluster, Namespace: m.Namespace, APIVersion: m.APIVersion, Kind: m.Kind, Name: m.Name,
 		Component: m.Component, Trait: m.Trait,
@@ -122,9 +134,16 @@ func inspect(ctx context.Context, c client.Client, m v1beta1.ManagedResource) Re
 	case m.Deleted:
 		r.Status = ResourceDeleted
 		return r
-	case r.Cluster != LocalCluster:
+	case r.Cluster != LocalCluster && members == nil:
 		r.Status = ResourceRemote
 		return r
+	case r.Cluster != LocalCluster:
+		mc, err := members.Client(ctx, r.Cluster)
+		if err != nil {
+			r.Status = "unknown: " + err.Error()
+			return r
+		}
+		c = mc
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(schema.FromAPIVersionAndKind(m.APIVersion, m.Kind))

@@ -53,7 +53,7 @@ func (f *appStatusFlags) run(ctx context.Context, out io.Writer, name string) er
 		return err
 	}
 	if f.tree {
-		res, err := application.Resources(ctx, c, app)
+		res, err := application.ResourcesIn(ctx, c, app, memberClients(c))
 		if err != nil {
 			return err
 		}

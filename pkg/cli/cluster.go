@@ -13,7 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"velad.io/velad/pkg/application"
 	"velad.io/velad/pkg/multicluster"
 )
 
@@ -44,6 +46,16 @@ func connectRegistry() (*multicluster.Registry, error) {
 		return nil, fmt.Errorf("loading the hub kubeconfig: %w", err)
 	}
 	return multicluster.Connect(cfg)
+}
+
+// memberClients reaches the joined clusters through their credentials on the hub c (nil
+// when the hub kubeconfig cannot be loaded: member resources are then not read).
+func memberClients(c client.Client) application.ClusterClients {
+	cfg, err := kubeRESTConfig()
+	if err != nil {
+		return nil
+	}
+	return multicluster.NewClientCache(c, cfg)
 }
 
 type clusterJoinFlags struct {
