@@ -93,6 +93,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	}
 	writePhase(phaseFile, PhaseReady, "")
 	klog.InfoS("velad cluster is ready", "name", s.cfg.Name, "port", s.cfg.APIServer.Port)
+	go reclaimMemory(ctx)
 	return sup.block(ctx)
 }
 
