@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/application"
 )
 
 type lsFlags struct {
@@ -86,10 +87,7 @@ func printAppTable(w io.Writer, apps []v1beta1.Application, withNamespace bool) 
 	}
 	fmt.Fprintln(tw, header)
 	for _, app := range apps {
-		services := map[string]v1beta1.ApplicationComponentStatus{}
-		for _, s := range app.Status.Services {
-			services[s.Name] = s
-		}
+		services := aggregateServices(app.Status.Services)
 		rows := app.Spec.Components
 		if len(rows) == 0 {
 			rows = []v1beta1.ApplicationComponent{{}}
@@ -105,8 +103,8 @@ func printAppTable(w io.Writer, apps []v1beta1.Application, withNamespace bool) 
 			}
 			healthy, message := "", ""
 			if s, ok := services[comp.Name]; ok {
-				healthy, message = "unhealthy", s.Message
-				if s.Healthy {
+				healthy, message = "unhealthy", s.message
+				if s.healthy {
 					healthy = "healthy"
 				}
 			}
@@ -122,6 +120,43 @@ func printAppTable(w io.Writer, apps []v1beta1.Application, withNamespace bool) 
 		}
 	}
 	return tw.Flush()
+}
+
+// componentHealth is a component's health over every cluster and namespace it was delivered to.
+type componentHealth struct {
+	healthy bool
+	message string
+}
+
+// aggregateServices folds the status entries of each component (one per placement):
+// healthy when all are, with the messages of the unhealthy ones, prefixed by their
+// cluster when the component went to more than one.
+func aggregateServices(list []v1beta1.ApplicationComponentStatus) map[string]componentHealth {
+	count := map[string]int{}
+	for _, s := range list {
+		count[s.Name]++
+	}
+	out := map[string]componentHealth{}
+	for _, s := range list {
+		h, seen := out[s.Name]
+		if !seen {
+			h.healthy = true
+		}
+		h.healthy = h.healthy && s.Healthy
+		msg := s.Message
+		if count[s.Name] > 1 && !s.Healthy && msg != "" {
+			cluster := s.Cluster
+			if cluster == "" {
+				cluster = application.LocalCluster
+			}
+			msg = cluster + ": " + msg
+		}
+		if count[s.Name] == 1 || (!s.Healthy && msg != "") {
+			h.message = strings.TrimPrefix(h.message+"; "+msg, "; ")
+		}
+		out[s.Name] = h
+	}
+	return out
 }
 
 // failedCondition is "Type: message" of the Application's first false condition, if any.
