@@ -33,7 +33,7 @@ type dispatcher struct {
 var _ workflow.Dispatcher = (*dispatcher)(nil)
 
 func (r *Reconciler) newDispatcher(s *appState) *dispatcher {
-	return &dispatcher{r: r, s: s, tracker: &tracker{client: r.client, reader: r.reader, app: s.app}}
+	return &dispatcher{r: r, s: s, tracker: &tracker{client: r.client, reader: r.reader, app: s.app, rev: s.rev.Name}}
 }
 
 // Components implements workflow.Dispatcher.
@@ -94,17 +94,8 @@ func (d *dispatcher) ApplyComponent(ctx context.Context, comp map[string]any, cl
 			return nil, nil, fmt.Errorf("component %q: %w", name, err)
 		}
 	}
-	objs := m.Objects()
-	d.mu.Lock()
-	err = d.tracker.trackIn(ctx, cluster, name, objs...)
-	d.mu.Unlock()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, o := range objs {
-		if err := d.r.requestFailed(cluster, d.apply(ctx, cl, cluster, o)); err != nil {
-			return nil, nil, fmt.Errorf("component %q: %w", name, err)
-		}
+	if err := d.r.requestFailed(cluster, d.dispatch(ctx, cl, name, cluster, m.Objects())); err != nil {
+		return nil, nil, fmt.Errorf("component %q: %w", name, err)
 	}
 	st, live, liveOutputs, err := d.r.componentHealth(ctx, d.s, cl, cluster, c, m)
 	if err != nil {
@@ -255,13 +246,7 @@ func (d *dispatcher) Apply(ctx context.Context, obj *unstructured.Unstructured) 
 	labels[oam.LabelAppName] = d.s.app.Name
 	labels[oam.LabelAppNamespace] = d.s.app.Namespace
 	obj.SetLabels(labels)
-	d.mu.Lock()
-	err := d.tracker.track(ctx, "", obj)
-	d.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	return d.apply(ctx, d.r.client, "", obj)
+	return d.dispatch(ctx, d.r.client, "", "", []*unstructured.Unstructured{obj})
 }
 
 // defaultNamespace puts a namespaced object without a namespace into the

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -30,9 +28,11 @@ func (r *Reconciler) ensureFinalizer(ctx context.Context, app *v1beta1.Applicati
 	return nil
 }
 
-// finalize deletes every resource the Application's trackers record, then the
-// trackers, then removes the finalizer. Resources still terminating keep the
-// Application in `deleting` and are listed in its Ready condition.
+// finalize deletes every resource the Application's trackers record (as
+// its garbage-collect, read-only and shared-resource policies allow), then the
+// trackers, then removes the finalizer. A resource that does not go away (a
+// finalizer blocks it) does not stop the others from being deleted; it keeps
+// the Application in `deleting`, named in its Ready condition.
 func (r *Reconciler) finalize(ctx context.Context, app *v1beta1.Application) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(app, oam.FinalizerResourceTracker) {
 		return ctrl.Result{}, nil
@@ -41,19 +41,29 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1beta1.Application) (ct
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	var waiting []string
+	pol, err := parseResourcePolicies(app)
+	if err != nil {
+		pol = &resourcePolicies{} // a bad policy must not keep the app from being deleted
+	}
+	seen := map[string]bool{}
+	var mrs []v1beta1.ManagedResource
 	for _, rt := range rts {
 		for _, mr := range rt.Spec.ManagedResources {
-			gone, err := r.deleteResource(ctx, mr)
-			if err != nil {
-				return ctrl.Result{}, err
-			}
-			if !gone {
-				waiting = append(waiting, mr.Kind+" "+mr.Namespace+"/"+mr.Name)
+			if !seen[mrKey(mr)] {
+				seen[mrKey(mr)] = true
+				mrs = append(mrs, mr)
 			}
 		}
 	}
-	if len(waiting) > 0 {
+	left, err := r.deleteResources(ctx, app, pol, mrs)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if len(left) > 0 {
+		waiting := make([]string, 0, len(left))
+		for _, mr := range left {
+			waiting = append(waiting, mr.Kind+" "+objectName(manifestOf(mr)))
+		}
 		app.Status.Phase = v1beta1.ApplicationDeleting
 		app.Status.SetConditions(v1beta1.Condition{Type: v1beta1.TypeReady, Status: "False", Reason: v1beta1.ReasonDeleting,
 			Message: "waiting for deletion of " + strings.Join(waiting, ", ")})
@@ -73,38 +83,6 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1beta1.Application) (ct
 	}
 	r.metrics.setPhase(app.Namespace+"/"+app.Name, "")
 	return ctrl.Result{}, nil
-}
-
-// deleteResource deletes one tracked resource; it reports whether it is gone.
-func (r *Reconciler) deleteResource(ctx context.Context, mr v1beta1.ManagedResource) (bool, error) {
-	if mr.SkipGC {
-		return true, nil
-	}
-	gv, err := schema.ParseGroupVersion(mr.APIVersion)
-	if err != nil {
-		return true, nil
-	}
-	c, err := r.clientFor(ctx, mr.Cluster)
-	if err != nil {
-		return false, fmt.Errorf("deleting %s %s: %w", mr.Kind, mr.Name, err)
-	}
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(gv.WithKind(mr.Kind))
-	u.SetNamespace(mr.Namespace)
-	u.SetName(mr.Name)
-	err = c.Get(ctx, client.ObjectKeyFromObject(u), u)
-	switch {
-	case apierrors.IsNotFound(err) || isNoKind(err):
-		return true, nil
-	case err != nil:
-		return false, fmt.Errorf("reading %s %s: %w", mr.Kind, mr.Name, err)
-	}
-	if u.GetDeletionTimestamp() == nil {
-		if err := c.Delete(ctx, u, client.PropagationPolicy("Background")); client.IgnoreNotFound(err) != nil {
-			return false, fmt.Errorf("deleting %s %s: %w", mr.Kind, mr.Name, err)
-		}
-	}
-	return false, nil
 }
 
 // isNoKind reports a kind the cluster no longer serves (its CRD was removed).

@@ -92,6 +92,8 @@ type appState struct {
 	outcome  workflow.Outcome
 	// properties resolves a component's properties before it renders (ref-objects).
 	properties func(context.Context, *appfile.Component) (map[string]any, error)
+	// policies are the resource policies, read on first use (policy_rules.go).
+	policies *resourcePolicies
 }
 
 // Reconcile drives one Application: parse, revision, render, workflow,
@@ -121,7 +123,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err := r.render(ctx, s); err != nil {
 		return r.inputError(ctx, s, v1beta1.ConditionRender, err)
 	}
+	if _, err := s.resourcePolicies(); err != nil {
+		return r.inputError(ctx, s, v1beta1.ConditionPolicy, err)
+	}
 	if err := r.runWorkflow(ctx, s); err != nil {
+		return ctrl.Result{}, r.keepError(ctx, s, v1beta1.ConditionWorkflow, err)
+	}
+	if err := r.lifecycle(ctx, s); err != nil {
 		return ctrl.Result{}, r.keepError(ctx, s, v1beta1.ConditionWorkflow, err)
 	}
 	if err := r.health(ctx, s); err != nil {

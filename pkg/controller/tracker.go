@@ -1,23 +1,26 @@
 package controller
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
-	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/apis/oam"
 )
 
-// versionedTrackerName is `<app>-v<generation>-<namespace>`.
-func versionedTrackerName(app *v1beta1.Application) string {
-	return app.Name + "-v" + strconv.FormatInt(app.Generation, 10) + "-" + app.Namespace
+// versionedTrackerName is `<revision>-<namespace>`, that is
+// `<app>-v<N>-<namespace>` as in KubeVela: one tracker per workflow run.
+func versionedTrackerName(app *v1beta1.Application, rev string) string {
+	return rev + "-" + app.Namespace
 }
 
 // rootTrackerName is `<app>-<namespace>`.
@@ -27,83 +30,152 @@ func trackerLabels(app *v1beta1.Application) map[string]string {
 	return map[string]string{oam.LabelAppName: app.Name, oam.LabelAppNamespace: app.Namespace}
 }
 
-// tracker records the resources one generation of an Application applied,
-// in its versioned ResourceTracker, before they are applied.
+// tracker records the resources one revision of an Application applies, in
+// its versioned ResourceTracker, before they are applied; resources that
+// outlive revisions (garbage-collect onAppDelete) are recorded in the root
+// tracker too. The trackers are the journal GC and deletion work from.
 type tracker struct {
 	client client.Client
 	// reader reads trackers uncached: a stale one would make the update conflict.
 	reader client.Reader
 	app    *v1beta1.Application
-	rt     *v1beta1.ResourceTracker
-	known  map[string]bool
+	// rev is the ApplicationRevision the versioned tracker belongs to.
+	rev           string
+	root, current *v1beta1.ResourceTracker
+}
+
+// trackedObject is one object to record.
+type trackedObject struct {
+	obj                *unstructured.Unstructured
+	component, cluster string
+	// keep records it in the root tracker too: only deleting the app deletes it.
+	keep bool
+	// skipGC: never deleted by the application (gc strategy never, read-only).
+	skipGC bool
+	// noData: the manifest is not recorded, so state keeping never re-applies it.
+	noData bool
 }
 
 func refKey(cluster string, r corev1.ObjectReference) string {
 	return clusterKey(cluster) + "|" + r.APIVersion + "/" + r.Kind + "/" + r.Namespace + "/" + r.Name
 }
 
-// load reads (or creates) the versioned and root trackers.
+// mrKey identifies a managed resource across clusters.
+func mrKey(mr v1beta1.ManagedResource) string { return refKey(mr.Cluster, mr.ObjectReference) }
+
+// load reads (or creates) the root and versioned trackers.
 func (t *tracker) load(ctx context.Context) error {
-	if t.rt != nil {
+	if t.current != nil {
 		return nil
 	}
-	for _, spec := range []struct {
-		name string
-		typ  v1beta1.ResourceTrackerType
-	}{{rootTrackerName(t.app), v1beta1.ResourceTrackerTypeRoot}, {versionedTrackerName(t.app), v1beta1.ResourceTrackerTypeVersioned}} {
-		rt := &v1beta1.ResourceTracker{}
-		err := t.reader.Get(ctx, client.ObjectKey{Name: spec.name}, rt)
-		if apierrors.IsNotFound(err) {
-			rt = &v1beta1.ResourceTracker{
-				ObjectMeta: metav1.ObjectMeta{Name: spec.name, Labels: trackerLabels(t.app)},
-				Spec:       v1beta1.ResourceTrackerSpec{Type: spec.typ, ApplicationGeneration: t.app.Generation},
-			}
-			err = t.client.Create(ctx, rt)
-		}
-		if err != nil {
-			return fmt.Errorf("preparing ResourceTracker %s: %w", spec.name, err)
-		}
-		t.rt = rt
+	root, err := t.get(ctx, rootTrackerName(t.app), v1beta1.ResourceTrackerTypeRoot)
+	if err != nil {
+		return err
 	}
-	t.known = map[string]bool{}
-	for _, m := range t.rt.Spec.ManagedResources {
-		t.known[refKey(m.Cluster, m.ObjectReference)] = true
+	cur, err := t.get(ctx, versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
+	if err != nil {
+		return err
 	}
+	t.root, t.current = root, cur
 	return nil
 }
 
-// track adds objs in the hub (rendered for component, "" for workflow-created objects) to the tracker.
-func (t *tracker) track(ctx context.Context, component string, objs ...*unstructured.Unstructured) error {
-	return t.trackIn(ctx, "", component, objs...)
+func (t *tracker) get(ctx context.Context, name string, typ v1beta1.ResourceTrackerType) (*v1beta1.ResourceTracker, error) {
+	rt := &v1beta1.ResourceTracker{}
+	err := t.reader.Get(ctx, client.ObjectKey{Name: name}, rt)
+	if apierrors.IsNotFound(err) {
+		rt = &v1beta1.ResourceTracker{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: trackerLabels(t.app)},
+			Spec:       v1beta1.ResourceTrackerSpec{Type: typ, ApplicationGeneration: t.app.Generation},
+		}
+		err = t.client.Create(ctx, rt)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("preparing ResourceTracker %s: %w", name, err)
+	}
+	return rt, nil
 }
 
-// trackIn adds objs in cluster ("" or "local": the hub) to the tracker.
-func (t *tracker) trackIn(ctx context.Context, cluster, component string, objs ...*unstructured.Unstructured) error {
+// newManagedResource describes o for a tracker.
+func newManagedResource(e trackedObject) (v1beta1.ManagedResource, error) {
+	o := e.obj
+	mr := v1beta1.ManagedResource{ClusterObjectReference: v1beta1.ClusterObjectReference{
+		Cluster:         clusterKey(e.cluster),
+		ObjectReference: corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()},
+	}}
+	mr.Component = e.component
+	mr.Trait = o.GetLabels()[oam.TraitTypeLabel]
+	if e.component == "" {
+		mr.Creator = v1beta1.WorkflowResourceCreator
+	}
+	mr.SkipGC = e.skipGC
+	if !e.noData {
+		cp := o.DeepCopy()
+		cp.SetManagedFields(nil)
+		cp.SetResourceVersion("")
+		cp.SetUID("")
+		cp.SetCreationTimestamp(metav1.Time{})
+		unstructured.RemoveNestedField(cp.Object, "status")
+		raw, err := json.Marshal(cp.Object)
+		if err != nil {
+			return mr, fmt.Errorf("recording %s %s: %w", o.GetKind(), o.GetName(), err)
+		}
+		mr.Data = &runtime.RawExtension{Raw: raw}
+	}
+	return mr, nil
+}
+
+// upsert adds or refreshes mr in rt; it reports a change.
+func upsert(rt *v1beta1.ResourceTracker, mr v1beta1.ManagedResource) bool {
+	for i := range rt.Spec.ManagedResources {
+		old := &rt.Spec.ManagedResources[i]
+		if mrKey(*old) != mrKey(mr) {
+			continue
+		}
+		if old.SkipGC == mr.SkipGC && old.Component == mr.Component && !old.Deleted && sameData(old.Data, mr.Data) {
+			return false
+		}
+		*old = mr
+		return true
+	}
+	rt.Spec.ManagedResources = append(rt.Spec.ManagedResources, mr)
+	return true
+}
+
+func sameData(a, b *runtime.RawExtension) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return bytes.Equal(a.Raw, b.Raw)
+}
+
+// track records objs before they are applied.
+func (t *tracker) track(ctx context.Context, objs ...trackedObject) error {
 	if err := t.load(ctx); err != nil {
 		return err
 	}
-	changed := false
-	for _, o := range objs {
-		ref := corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}
-		if t.known[refKey(cluster, ref)] {
+	var rootChanged, curChanged bool
+	for _, e := range objs {
+		mr, err := newManagedResource(e)
+		if err != nil {
+			return err
+		}
+		curChanged = upsert(t.current, mr) || curChanged
+		if e.keep {
+			rootChanged = upsert(t.root, mr) || rootChanged
+		}
+	}
+	for _, w := range []struct {
+		rt      *v1beta1.ResourceTracker
+		changed bool
+	}{{t.root, rootChanged}, {t.current, curChanged}} {
+		if !w.changed {
 			continue
 		}
-		t.known[refKey(cluster, ref)] = true
-		mr := v1beta1.ManagedResource{ClusterObjectReference: v1beta1.ClusterObjectReference{Cluster: clusterKey(cluster), ObjectReference: ref}}
-		mr.Component = component
-		mr.Trait = o.GetLabels()[oam.TraitTypeLabel]
-		if component == "" {
-			mr.Creator = "workflow"
+		if err := t.client.Update(ctx, w.rt); err != nil {
+			t.current = nil // re-read on the next call
+			return fmt.Errorf("recording resources in ResourceTracker %s: %w", w.rt.Name, err)
 		}
-		t.rt.Spec.ManagedResources = append(t.rt.Spec.ManagedResources, mr)
-		changed = true
-	}
-	if !changed {
-		return nil
-	}
-	if err := t.client.Update(ctx, t.rt); err != nil {
-		t.rt = nil // re-read on the next call
-		return fmt.Errorf("recording resources in ResourceTracker: %w", err)
 	}
 	return nil
 }

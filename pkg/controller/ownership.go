@@ -1,0 +1,305 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/oam"
+	"velad.io/velad/pkg/workflow"
+)
+
+// applyAction is what dispatching does with one object.
+type applyAction int
+
+const (
+	// actApply server-side applies the object.
+	actApply applyAction = iota
+	// actRead only reads it (read-only policy).
+	actRead
+	// actShare adds the app to the sharers of an object another app owns.
+	actShare
+	// actKeep leaves an existing object as it is (apply-once "*" on update).
+	actKeep
+	// actRecreate deletes the object, then applies it (resource-update recreateFields).
+	actRecreate
+)
+
+// appKey is `<namespace>/<name>`, how apps are named in app.oam.dev/shared-by.
+func appKey(app *v1beta1.Application) string { return app.Namespace + "/" + app.Name }
+
+// ownerOf is the `<namespace>/<name>` of the application owning o ("" for none).
+func ownerOf(o *unstructured.Unstructured, app *v1beta1.Application) string {
+	l := o.GetLabels()
+	name, ns := l[oam.LabelAppName], l[oam.LabelAppNamespace]
+	if name == "" {
+		return ""
+	}
+	if ns == "" && name == app.Name {
+		ns = app.Namespace // objects labelled before the namespace label existed
+	}
+	return ns + "/" + name
+}
+
+// sharers are the apps in o's app.oam.dev/shared-by annotation, oldest first.
+func sharers(o *unstructured.Unstructured) []string {
+	var out []string
+	for _, s := range strings.Split(o.GetAnnotations()[oam.AnnotationAppSharedBy], ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func setAnnotation(o *unstructured.Unstructured, key, val string) {
+	a := o.GetAnnotations()
+	if a == nil {
+		a = map[string]string{}
+	}
+	if val == "" {
+		delete(a, key)
+	} else {
+		a[key] = val
+	}
+	o.SetAnnotations(a)
+}
+
+// plannedObject is one object of a dispatch and what to do with it.
+type plannedObject struct {
+	obj, live *unstructured.Unstructured
+	act       applyAction
+}
+
+// dispatch applies the objects of component ("" for objects a workflow step
+// applies) in cluster through its client c: it checks who owns each existing object and what the
+// resource policies say, records the objects in the ResourceTracker, then
+// applies them.
+func (d *dispatcher) dispatch(ctx context.Context, c client.Client, component, cluster string, objs []*unstructured.Unstructured) error {
+	pol, err := d.s.resourcePolicies()
+	if err != nil {
+		return err
+	}
+	plans := make([]plannedObject, 0, len(objs))
+	entries := make([]trackedObject, 0, len(objs))
+	for _, o := range objs {
+		p, err := d.plan(ctx, c, pol, o)
+		if err != nil {
+			return err
+		}
+		plans = append(plans, p)
+		strategy, _ := pol.gcStrategy(o)
+		entries = append(entries, trackedObject{
+			obj: o, component: component, cluster: cluster,
+			keep:   strategy == gcOnAppDelete || strategy == gcNever,
+			skipGC: strategy == gcNever || p.act == actRead,
+			noData: p.act == actRead,
+		})
+	}
+	d.mu.Lock()
+	err = d.tracker.track(ctx, entries...)
+	d.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for _, p := range plans {
+		if err := d.execute(ctx, c, cluster, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plan decides what to do with o from the live object and the policies.
+func (d *dispatcher) plan(ctx context.Context, c client.Client, pol *resourcePolicies, o *unstructured.Unstructured) (plannedObject, error) {
+	p := plannedObject{obj: o, act: actApply}
+	live, err := getLive(ctx, c, o)
+	if err != nil {
+		return p, err
+	}
+	p.live = live
+	what := fmt.Sprintf("%s %s", o.GetKind(), objectName(o))
+	me := appKey(d.s.app)
+	if pol.isReadOnly(o) {
+		if live == nil {
+			return p, fmt.Errorf("read-only %s does not exist: create it, or remove it from the rules of the read-only policy", what)
+		}
+		p.act = actRead
+		return p, nil
+	}
+	shared := pol.isShared(o)
+	if live != nil {
+		switch owner := ownerOf(live, d.s.app); {
+		case owner == me:
+		case owner == "":
+			if !pol.canTakeOver(o) {
+				return p, fmt.Errorf("%s exists but is not managed by any application: add a take-over policy selecting it to adopt it, or a read-only policy to only read it", what)
+			}
+		case shared && len(sharers(live)) > 0:
+			p.act = actShare
+			return p, nil
+		default:
+			hint := "use a shared-resource policy selecting it in both applications to share it"
+			if shared {
+				hint = "application " + owner + " does not share it: it needs a shared-resource policy selecting it too"
+			}
+			return p, fmt.Errorf("conflict: %s is managed by application %s; %s", what, owner, hint)
+		}
+	}
+	if shared {
+		list := []string{}
+		if live != nil {
+			list = sharers(live)
+		}
+		if !slices.Contains(list, me) {
+			list = append(list, me)
+		}
+		setAnnotation(o, oam.AnnotationAppSharedBy, strings.Join(list, ","))
+	}
+	if live == nil {
+		return p, nil
+	}
+	if s := pol.applyOnceFor(o); s != nil && s.covers(affectOnUpdate) {
+		if s.whole() {
+			p.act = actKeep
+			return p, nil
+		}
+		keepPaths(o, live, s.Path)
+	}
+	for _, f := range pol.recreateFields(o) {
+		path := fieldPath(f)
+		want, _, _ := unstructured.NestedFieldNoCopy(o.Object, path...)
+		have, _, _ := unstructured.NestedFieldNoCopy(live.Object, path...)
+		if !reflect.DeepEqual(want, have) {
+			p.act = actRecreate
+			break
+		}
+	}
+	return p, nil
+}
+
+// execute carries out one planned object; o ends holding the live object.
+func (d *dispatcher) execute(ctx context.Context, c client.Client, cluster string, p plannedObject) error {
+	o := p.obj
+	switch p.act {
+	case actRead, actKeep:
+		o.Object = p.live.Object
+	case actShare:
+		live := p.live
+		list := sharers(live)
+		if !slices.Contains(list, appKey(d.s.app)) {
+			setAnnotation(live, oam.AnnotationAppSharedBy, strings.Join(append(list, appKey(d.s.app)), ","))
+			if err := c.Update(ctx, live); err != nil {
+				return fmt.Errorf("sharing %s %s: %w", o.GetKind(), objectName(o), err)
+			}
+		}
+		o.Object = live.Object
+	case actRecreate:
+		if err := recreate(ctx, c, p.live); err != nil {
+			return err
+		}
+		return d.apply(ctx, c, cluster, o)
+	default:
+		return d.apply(ctx, c, cluster, o)
+	}
+	d.recordApplied(o, cluster)
+	return nil
+}
+
+// recreate deletes live and waits a little for it to be gone.
+func recreate(ctx context.Context, c client.Client, live *unstructured.Unstructured) error {
+	if err := c.Delete(ctx, live, client.PropagationPolicy("Background")); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("recreating %s %s: %w", live.GetKind(), objectName(live), err)
+	}
+	for i := 0; i < 50; i++ {
+		cur, err := getLive(ctx, c, live)
+		if err != nil {
+			return err
+		}
+		if cur == nil || cur.GetUID() != live.GetUID() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return workflow.Wait("%s %s is being deleted to be recreated", live.GetKind(), objectName(live))
+}
+
+// getLive reads the live version of o (nil when it does not exist, or its
+// kind is not served yet: applying it gives the clear error).
+func getLive(ctx context.Context, c client.Client, o *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	live := &unstructured.Unstructured{}
+	live.SetGroupVersionKind(o.GroupVersionKind())
+	err := c.Get(ctx, client.ObjectKey{Namespace: o.GetNamespace(), Name: o.GetName()}, live)
+	switch {
+	case apierrors.IsNotFound(err) || isNoKind(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading %s %s: %w", o.GetKind(), objectName(o), err)
+	}
+	return live, nil
+}
+
+func objectName(o interface {
+	GetNamespace() string
+	GetName() string
+}) string {
+	if o.GetNamespace() == "" {
+		return o.GetName()
+	}
+	return o.GetNamespace() + "/" + o.GetName()
+}
+
+// fieldPath splits "spec.template.spec" into its fields.
+func fieldPath(p string) []string {
+	return strings.Split(strings.TrimPrefix(p, "."), ".")
+}
+
+// keepPaths sets the value of each path in o to the live one, so the drift
+// an apply-once rule allows is not reverted.
+func keepPaths(o, live *unstructured.Unstructured, paths []string) {
+	for _, p := range paths {
+		path := fieldPath(p)
+		v, found, err := unstructured.NestedFieldCopy(live.Object, path...)
+		if err != nil {
+			continue
+		}
+		if !found {
+			unstructured.RemoveNestedField(o.Object, path...)
+			continue
+		}
+		_ = unstructured.SetNestedField(o.Object, v, path...)
+	}
+}
+
+// recordApplied lists o in status.appliedResources.
+func (d *dispatcher) recordApplied(o *unstructured.Unstructured, cluster string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.s.applied = append(d.s.applied, v1beta1.ClusterObjectReference{Cluster: clusterKey(cluster), ObjectReference: corev1.ObjectReference{
+		APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName(), UID: o.GetUID(),
+	}})
+}
+
+// applyObject server-side applies o with c, as the dispatcher does, and leaves the live object in o.
+func applyObject(ctx context.Context, c client.Client, o *unstructured.Unstructured) error {
+	o.SetManagedFields(nil)
+	o.SetResourceVersion("")
+	//nolint:staticcheck // Patch with client.Apply is the unstructured SSA form.
+	if err := c.Patch(ctx, o, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+	}
+	return nil
+}

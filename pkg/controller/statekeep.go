@@ -1,0 +1,96 @@
+package controller
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/oam"
+)
+
+// gcRequeue is how soon an Application whose garbage is still being deleted is looked at again.
+const gcRequeue = 2 * time.Second
+
+// lifecycle runs once the workflow of the current revision finished: it keeps
+// the state of the current resources and collects the garbage of older revisions.
+func (r *Reconciler) lifecycle(ctx context.Context, s *appState) error {
+	if err := r.keepState(ctx, s); err != nil {
+		return err
+	}
+	pending, err := r.collectGarbage(ctx, s)
+	if pending && s.outcome.RequeueAfter == 0 {
+		s.outcome.RequeueAfter = gcRequeue
+	}
+	return err
+}
+
+// keepState repairs drift: every reconcile of an Application whose workflow
+// succeeded (a re-sync every Options.ResyncPeriod, a change of a workload)
+// re-applies the resources of the current revision from the manifests the
+// versioned ResourceTracker recorded, so a changed field is set back and a
+// deleted resource comes back. apply-once (the whole app, or the paths of an
+// onStateKeep rule) and read-only resources are left as they are, and so are
+// objects another application owns now.
+func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
+	st := s.app.Status.Workflow
+	if st == nil || st.AppRevision != s.rev.Name || !st.Finished || st.Phase != v1beta1.WorkflowRunSucceeded {
+		return nil
+	}
+	pol, err := s.resourcePolicies()
+	if err != nil || pol.applyOnceAll() {
+		return err
+	}
+	rt := &v1beta1.ResourceTracker{}
+	if err := r.reader.Get(ctx, client.ObjectKey{Name: versionedTrackerName(s.app, s.rev.Name)}, rt); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	me := appKey(s.app)
+	for _, mr := range rt.Spec.ManagedResources {
+		if mr.Data == nil || mr.Deleted {
+			continue
+		}
+		m := manifestOf(mr)
+		if pol.isReadOnly(m) {
+			continue
+		}
+		strategy := pol.applyOnceFor(m)
+		if strategy != nil && strategy.covers(affectOnStateKeep) && strategy.whole() {
+			continue
+		}
+		c, err := r.clientFor(ctx, mr.Cluster)
+		if err != nil {
+			return err
+		}
+		live, err := getLive(ctx, c, m)
+		if err != nil {
+			return err
+		}
+		if live != nil {
+			if owner := ownerOf(live, s.app); owner != me {
+				continue
+			}
+			if strategy != nil && strategy.covers(affectOnStateKeep) {
+				keepPaths(m, live, strategy.Path)
+			}
+		}
+		if pol.isShared(m) {
+			// The sharers are live state: other apps add themselves.
+			var list []string
+			if live != nil {
+				list = sharers(live)
+			}
+			if !slices.Contains(list, me) {
+				list = append(list, me)
+			}
+			setAnnotation(m, oam.AnnotationAppSharedBy, strings.Join(list, ","))
+		}
+		if err := applyObject(ctx, c, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
