@@ -503,7 +503,16 @@ func TestIntegrationApplyOnce(t *testing.T) {
     properties: {image: nginx}
     traits: [{type: scaler, properties: {replicas: 1}}, {type: labels, properties: {tier: web}}]`, policy))
 	runningAt(t, "once-rule", "once-rule-v1")
-	scale(t, "once-rule-web", 4)
+	// A reconcile in flight when scaling may still set the replicas it read
+	// before; scale until the drift holds across a re-sync.
+	for i := 0; i < 5; i++ {
+		scale(t, "once-rule-web", 4)
+		touch(t, "once-rule")
+		time.Sleep(2 * time.Second)
+		if replicas(t, "once-rule-web") == 4 {
+			break
+		}
+	}
 	if err := c.Patch(context.Background(), &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "once-rule-web"}},
 		client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"labels":{"tier":"changed"}}}`)), client.FieldOwner("kubectl")); err != nil {
 		t.Fatal(err)
