@@ -6,10 +6,15 @@
 // Reconcile (reconciler.go) reads as a list of phases, each in its own file:
 // parse.go (definitions from the cluster through loader.go), revision.go
 // (ApplicationRevision <app>-v<N>), render.go, workflow.go (pkg/workflow, with
-// dispatch.go applying by server-side apply and tracker.go recording every
-// object in ResourceTrackers first), health.go, status.go, and finalize.go
-// (deleting what the Application created). watch.go re-queues an Application
-// when one of its workloads changes; metrics.go feeds /metrics.
+// dispatch.go applying by server-side apply after ownership.go checked who
+// owns each object and tracker.go recorded it in the ResourceTrackers),
+// statekeep.go (drift repair from the recorded manifests, and gc.go deleting
+// what older revisions created and the current one does not), health.go,
+// status.go, and finalize.go (deleting what the Application created).
+// policy_rules.go reads the resource policies those phases obey
+// (garbage-collect, apply-once, read-only, take-over, shared-resource,
+// resource-update). watch.go re-queues an Application when one of its
+// workloads changes; metrics.go feeds /metrics.
 //
 // controller must not import pkg/cli; the command layer wires it.
 package controller
