@@ -156,7 +156,8 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 }
 
 // memberBoot installs o.members --cluster-only velad clusters one after the other and
-// measures each install, the total, and the RSS of all of them once booted.
+// measures each install, the total, and the RSS of all of them once settled; then the
+// fan-out of one Application to all of them from a hub.
 func memberBoot(ctx context.Context, o options) (sample, error) {
 	s := sample{}
 	var members []*veladCluster
@@ -187,7 +188,8 @@ func memberBoot(ctx context.Context, o options) (sample, error) {
 		}
 	}
 	s[mMembersTotal] = time.Since(start).Seconds()
-	if err := sleepUntil(ctx, time.Now().Add(10*time.Second)); err != nil {
+	// Past the server's first return of start-up garbage to the OS (30 s after ready).
+	if err := sleepUntil(ctx, time.Now().Add(40*time.Second)); err != nil {
 		return nil, err
 	}
 	var pids []int
@@ -195,5 +197,8 @@ func memberBoot(ctx context.Context, o options) (sample, error) {
 		pids = append(pids, m.PIDs()...)
 	}
 	s[mMembersRSS], s[mMembersPSS] = proc.RSSMB(pids), proc.PSSMB(pids)
+	if err := fanout(members, s); err != nil {
+		return nil, fmt.Errorf("fan-out to %d members: %w", len(members), err)
+	}
 	return s, nil
 }
