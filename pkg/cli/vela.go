@@ -30,6 +30,7 @@ func velaCommands(streams genericiooptions.IOStreams) []*cobra.Command {
 		newLsCommand(streams),
 		newDeleteCommand(streams),
 		newWorkflowCommand(streams),
+		newLiveDiffCommand(streams),
 		newLogsCommand(streams),
 		newExecCommand(streams),
 		newPortForwardCommand(streams),
