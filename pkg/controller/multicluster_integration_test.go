@@ -11,7 +11,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -94,6 +96,34 @@ func TestIntegrationMultiClusterDeliveryAndFaults(t *testing.T) {
 		t.Error("the ResourceTracker does not record the Deployment in cluster member")
 	}
 
+	t.Run("templates see context.cluster", func(t *testing.T) {
+		def := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal([]byte(clusterNoteDef), &def.Object); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Create(ctx, def); err != nil {
+			t.Fatal(err)
+		}
+		create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: mc-note}
+spec:
+  components: [{name: mc-note, type: cluster-note}]
+  policies: [{name: everywhere, type: topology, properties: {clusters: [local, member]}}]
+`)
+		waitFor(t, "mc-note", 90*time.Second, "running", func(a *v1beta1.Application) bool { return a.Status.Phase == v1beta1.ApplicationRunning })
+		for cl, want := range map[client.Client]string{c: "local", mc: "member"} {
+			var cm corev1.ConfigMap
+			if err := cl.Get(ctx, client.ObjectKey{Namespace: "default", Name: "mc-note"}, &cm); err != nil {
+				t.Fatal(err)
+			}
+			if cm.Data["cluster"] != want {
+				t.Errorf("context.cluster rendered %q in cluster %s", cm.Data["cluster"], want)
+			}
+		}
+	})
+
 	t.Run("a member stopped during a deploy is waited for", func(t *testing.T) {
 		member.Stop()
 		setReplicas(t, app.Name, 2)
@@ -149,6 +179,25 @@ spec:
 		time.Sleep(300 * time.Millisecond)
 	}
 }
+
+// clusterNoteDef renders a ConfigMap recording context.cluster.
+const clusterNoteDef = `
+apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata: {name: cluster-note, namespace: vela-system}
+spec:
+  workload: {definition: {apiVersion: v1, kind: ConfigMap}}
+  schematic:
+    cue:
+      template: |
+        output: {
+        	apiVersion: "v1"
+        	kind:       "ConfigMap"
+        	metadata: name: context.name
+        	data: cluster: context.cluster
+        }
+        parameter: {}
+`
 
 func wantReplicas(t *testing.T, cl client.Client, ns string, n int32) {
 	t.Helper()
