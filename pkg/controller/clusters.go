@@ -86,15 +86,37 @@ func (r *Reconciler) requestFailed(cluster string, err error) error {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		if fr, ok := r.opts.Clusters.(failureReporter); ok {
-			fr.ReportFailure(cluster, err)
-		}
+		r.reportFailure(cluster, err)
 		return workflow.Wait("cluster %q unreachable: %v", cluster, ue.Err)
 	}
 	if apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) {
 		return fmt.Errorf("cluster %q refused the request: %w (the stored credential is wrong, expired or lacks access; re-join the cluster with vela cluster join)", cluster, err)
 	}
 	return fmt.Errorf("cluster %q: %w", cluster, err)
+}
+
+// reportFailure starts the back-off of a member whose request failed in transport.
+func (r *Reconciler) reportFailure(cluster string, err error) {
+	if fr, ok := r.opts.Clusters.(failureReporter); ok {
+		fr.ReportFailure(cluster, err)
+	}
+}
+
+// memberDown reports an error of a request to cluster that says the member
+// does not answer (now, or still in its back-off), as opposed to a refusal.
+func (r *Reconciler) memberDown(cluster string, err error) bool {
+	if err == nil || isLocal(cluster) {
+		return false
+	}
+	if unreachable(err) {
+		return true
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		r.reportFailure(cluster, err)
+		return true
+	}
+	return false
 }
 
 // members lists the joined clusters and their labels for topology policies.

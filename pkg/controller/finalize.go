@@ -61,8 +61,22 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1beta1.Application) (ct
 	}
 	if len(left) > 0 {
 		waiting := make([]string, 0, len(left))
+		down := map[string]string{}
 		for _, mr := range left {
-			waiting = append(waiting, mr.Kind+" "+objectName(manifestOf(mr)))
+			what := mr.Kind + " " + objectName(manifestOf(mr))
+			if !isLocal(mr.Cluster) {
+				what += " in cluster " + mr.Cluster
+				if _, checked := down[mr.Cluster]; !checked {
+					down[mr.Cluster] = ""
+					if _, err := r.clientFor(ctx, mr.Cluster); err != nil {
+						down[mr.Cluster] = err.Error()
+					}
+				}
+				if why := down[mr.Cluster]; why != "" {
+					what += " (" + why + ")"
+				}
+			}
+			waiting = append(waiting, what)
 		}
 		app.Status.Phase = v1beta1.ApplicationDeleting
 		app.Status.SetConditions(v1beta1.Condition{Type: v1beta1.TypeReady, Status: "False", Reason: v1beta1.ReasonDeleting,

@@ -168,7 +168,7 @@ func (r *Reconciler) deleteResources(ctx context.Context, app *v1beta1.Applicati
 	if pol.gc.Order != gcOrderDependency {
 		for _, mr := range mrs {
 			gone, err := r.deleteResource(ctx, app, pol, mr)
-			if err != nil {
+			if err != nil && !r.memberDown(mr.Cluster, err) {
 				return nil, err
 			}
 			if !gone {
@@ -194,7 +194,7 @@ func (r *Reconciler) deleteResources(ctx context.Context, app *v1beta1.Applicati
 				continue
 			}
 			gone, err := r.deleteResource(ctx, app, pol, mr)
-			if err != nil {
+			if err != nil && !r.memberDown(mr.Cluster, err) {
 				return nil, err
 			}
 			if !gone {

@@ -163,10 +163,23 @@ spec:
 		})
 	})
 
+	// Deleting while the member is down waits for it, saying so, and finishes once it is back.
+	member.Stop()
 	if err := c.Delete(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(time.Minute)
+	waitFor(t, "mc", 90*time.Second, "waiting to delete in the member", func(a *v1beta1.Application) bool {
+		for _, cond := range a.Status.Conditions {
+			if strings.Contains(cond.Message, "in cluster member") && strings.Contains(cond.Message, "unreachable") {
+				return a.Status.Phase == v1beta1.ApplicationDeleting
+			}
+		}
+		return false
+	})
+	if member, err = testenv.StartChild(dir, port); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		errHub := c.Get(ctx, client.ObjectKey{Namespace: "default", Name: "mc-web"}, &appsv1.Deployment{})
 		errMember := mc.Get(ctx, client.ObjectKey{Namespace: "edge", Name: "mc-web"}, &appsv1.Deployment{})
