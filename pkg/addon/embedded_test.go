@@ -59,7 +59,7 @@ func TestEmbeddedRegistryLists(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	if got := names(addons); got != "helm,velad-hello,velad-ownership" {
+	if got := names(addons); got != "helm,rollout,velad-hello,velad-ownership" {
 		t.Fatalf("embedded addons = %s", got)
 	}
 	for _, a := range addons {
@@ -166,5 +166,36 @@ func TestEmbeddedHelmComponentEmitsFluxObjects(t *testing.T) {
 	if chart["chart"] != "podinfo" || chart["version"] != "6.x" || chart["sourceRef"].(map[string]any)["name"] != "podinfo" ||
 		spec["targetNamespace"] != "apps" || spec["releaseName"] != "pi" || len(spec["valuesFrom"].([]any)) != 1 {
 		t.Errorf("HelmRelease spec = %v", spec)
+	}
+}
+
+func TestEmbeddedRolloutDefinitions(t *testing.T) {
+	a, err := EmbeddedRegistry().Get("rollout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Render(a, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, d := range out.Definitions {
+		kinds[d.GetName()] = d.GetKind()
+	}
+	if kinds["canary"] != "TraitDefinition" || kinds["canary-rollout"] != "WorkflowStepDefinition" {
+		t.Fatalf("definitions = %v", kinds)
+	}
+	app := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "core.oam.dev/v1beta1", "kind": "Application",
+		"metadata": map[string]any{"name": "web", "namespace": "default"},
+		"spec": map[string]any{"components": []any{map[string]any{
+			"name": "web", "type": "webservice", "properties": map[string]any{"image": "web:2"},
+			"traits": []any{map[string]any{"type": "canary", "properties": map[string]any{
+				"batches": []any{map[string]any{"weight": 20, "pause": true}, map[string]any{"weight": 100}}}}},
+		}}},
+	}}
+	d := find(dryRun(t, app, out.Definitions), "Deployment", "web")
+	if d == nil || d.GetAnnotations()["rollout.velad.io/batches"] != "2" {
+		t.Fatalf("Deployment web = %v", d)
 	}
 }

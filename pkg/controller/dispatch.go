@@ -117,6 +117,31 @@ func (d *dispatcher) ApplyComponent(ctx context.Context, comp map[string]any, cl
 	return live, liveOutputs, nil
 }
 
+// RenderComponent implements workflow.Renderer: the component's objects as ApplyComponent
+// would apply them to the local cluster, without applying them.
+func (d *dispatcher) RenderComponent(ctx context.Context, comp map[string]any) (map[string]any, map[string]any, error) {
+	name, _ := comp["name"].(string)
+	_, m, err := d.manifest(ctx, name, comp, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	var out map[string]any
+	if m.Workload != nil {
+		w := m.Workload.DeepCopy()
+		d.defaultNamespace(d.r.client, w)
+		out = w.Object
+	}
+	outs := map[string]any{}
+	for _, t := range m.Traits {
+		o := t.Object.DeepCopy()
+		d.defaultNamespace(d.r.client, o)
+		outs[t.Resource] = o.Object
+	}
+	return out, outs, nil
+}
+
+var _ workflow.Renderer = (*dispatcher)(nil)
+
 // placed is a copy of m whose objects edit has adjusted for one placement;
 // m itself is shared by the placements and left alone.
 func placed(m *appfile.ComponentManifest, edit func(*unstructured.Unstructured)) *appfile.ComponentManifest {

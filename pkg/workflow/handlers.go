@@ -27,6 +27,14 @@ type Dispatcher interface {
 	Apply(ctx context.Context, obj *unstructured.Unstructured) error
 }
 
+// Renderer is implemented by a Dispatcher that can render a component without applying it
+// (vela/op #RenderComponent).
+type Renderer interface {
+	// RenderComponent renders the component value (name, type, properties, traits) and
+	// returns its workload and its auxiliary and trait objects by output name.
+	RenderComponent(ctx context.Context, comp map[string]any) (output map[string]any, outputs map[string]any, err error)
+}
+
 // Env is what the action handlers of one workflow run work with.
 type Env struct {
 	// Client reads, lists and deletes objects.
@@ -62,7 +70,7 @@ func NewHandlers(env *Env) Handlers {
 		},
 		"http": {"do": (&httpActions{client: env.HTTP}).do},
 		"oam": {
-			"load": o.load, "load-comps-in-order": o.loadInOrder, "component-apply": o.applyComponent,
+			"load": o.load, "load-comps-in-order": o.loadInOrder, "component-apply": o.applyComponent, "component-render": o.renderComponent,
 			"apply-application": o.applyAll, "apply-application-in-parallel": o.applyAll,
 			"apply-remaining": o.applyAll,
 		},

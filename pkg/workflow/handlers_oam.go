@@ -70,6 +70,27 @@ func (o *oamActions) applyComponent(ctx context.Context, in map[string]any) (map
 	return res, err
 }
 
+// renderComponent serves #RenderComponent when the Dispatcher can render.
+func (o *oamActions) renderComponent(ctx context.Context, in map[string]any) (map[string]any, error) {
+	comp, ok := in["value"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("value must be a component")
+	}
+	r, ok := o.env.Dispatcher.(Renderer)
+	if !ok {
+		return nil, fmt.Errorf("#RenderComponent is not supported here")
+	}
+	out, outs, err := r.RenderComponent(ctx, comp)
+	res := map[string]any{}
+	if out != nil {
+		res["output"] = out
+	}
+	if outs != nil {
+		res["outputs"] = outs
+	}
+	return res, err
+}
+
 // applyAll applies every component (except `exceptions`) in dependency
 // order and waits until all are healthy; it serves the apply-application family.
 func (o *oamActions) applyAll(ctx context.Context, in map[string]any) (map[string]any, error) {
