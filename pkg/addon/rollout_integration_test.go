@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -85,9 +86,13 @@ func (h *harness) deployment(ns, name string) (string, int32) {
 func (h *harness) waitApp(ns string, what string, cond func(*v1beta1.Application) bool) *v1beta1.Application {
 	h.t.Helper()
 	app := &v1beta1.Application{}
-	h.eventually(what, func() bool {
-		return h.exists(app, ns, "canary") && cond(app)
-	})
+	deadline := time.Now().Add(90 * time.Second)
+	for !(h.exists(app, ns, "canary") && cond(app)) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting: %s: phase %q conditions %+v steps %s", what, app.Status.Phase, app.Status.Conditions, stepsOf(app))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	return app
 }
 
