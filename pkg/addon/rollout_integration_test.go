@@ -154,13 +154,11 @@ func TestIntegrationCanaryRollout(t *testing.T) {
 	if ok, err := application.Resume(h.ctx, h.c, app); err != nil || !ok {
 		t.Fatalf("resume: %v %v", ok, err)
 	}
-	app = h.waitApp(ns, "v2 promoted", func(a *v1beta1.Application) bool {
+	h.waitApp(ns, "v2 promoted", func(a *v1beta1.Application) bool {
 		img, n := h.deployment(ns, "web")
 		return a.Status.Phase == v1beta1.ApplicationRunning && img == "web:v2" && n == 4
 	})
-	if _, n := h.deployment(ns, "web-canary"); n != -1 {
-		t.Fatalf("canary left after promotion (%s)", stepsOf(app))
-	}
+	h.eventually("canary deleted after promotion", func() bool { _, n := h.deployment(ns, "web-canary"); return n == -1 })
 
 	// v3 cannot be scheduled: the first batch fails after its deadline and rolls back.
 	h.updateApp(ns, canaryApp(ns, "web:v3", "100000", 3))
@@ -173,7 +171,5 @@ func TestIntegrationCanaryRollout(t *testing.T) {
 	if img, n := h.deployment(ns, "web"); img != "web:v2" || n != 4 {
 		t.Fatalf("stable after rollback = %s x%d", img, n)
 	}
-	if _, n := h.deployment(ns, "web-canary"); n != -1 {
-		t.Fatal("canary left after rollback")
-	}
+	h.eventually("canary deleted after rollback", func() bool { _, n := h.deployment(ns, "web-canary"); return n == -1 })
 }

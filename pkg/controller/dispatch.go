@@ -274,6 +274,17 @@ func (d *dispatcher) Apply(ctx context.Context, obj *unstructured.Unstructured) 
 	return d.dispatch(ctx, d.r.client, "", "", []*unstructured.Unstructured{obj})
 }
 
+// Forget implements workflow.Forgetter: an object a step deleted is marked deleted in the
+// ResourceTracker, so state keeping does not apply it again.
+func (d *dispatcher) Forget(ctx context.Context, obj *unstructured.Unstructured) error {
+	d.defaultNamespace(d.r.client, obj)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.tracker.forget(ctx, "", obj)
+}
+
+var _ workflow.Forgetter = (*dispatcher)(nil)
+
 // defaultNamespace puts a namespaced object without a namespace into the
 // Application's; c says which kinds are namespaced.
 func (d *dispatcher) defaultNamespace(c client.Client, o *unstructured.Unstructured) {

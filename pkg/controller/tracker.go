@@ -180,6 +180,27 @@ func (t *tracker) track(ctx context.Context, objs ...trackedObject) error {
 	return nil
 }
 
+// forget marks o in the versioned tracker as deleted (a workflow step deleted it), so state
+// keeping does not bring it back; an object the tracker does not hold is ignored.
+func (t *tracker) forget(ctx context.Context, cluster string, o *unstructured.Unstructured) error {
+	if err := t.load(ctx); err != nil {
+		return err
+	}
+	key := refKey(clusterKey(cluster), corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()})
+	for i := range t.current.Spec.ManagedResources {
+		mr := &t.current.Spec.ManagedResources[i]
+		if mrKey(*mr) != key || mr.Deleted {
+			continue
+		}
+		mr.Deleted = true
+		if err := t.client.Update(ctx, t.current); err != nil {
+			t.current = nil
+			return fmt.Errorf("recording the deletion of %s %s in ResourceTracker: %w", o.GetKind(), o.GetName(), err)
+		}
+	}
+	return nil
+}
+
 // trackers lists every ResourceTracker of app.
 func (r *Reconciler) trackers(ctx context.Context, app *v1beta1.Application) ([]v1beta1.ResourceTracker, error) {
 	var l v1beta1.ResourceTrackerList

@@ -35,6 +35,13 @@ type Renderer interface {
 	RenderComponent(ctx context.Context, comp map[string]any) (output map[string]any, outputs map[string]any, err error)
 }
 
+// Forgetter is implemented by a Dispatcher that records what steps apply: Forget is told of
+// an object a step deleted, so it is not applied again (state keeping).
+type Forgetter interface {
+	// Forget marks obj as deleted.
+	Forget(ctx context.Context, obj *unstructured.Unstructured) error
+}
+
 // Env is what the action handlers of one workflow run work with.
 type Env struct {
 	// Client reads, lists and deletes objects.

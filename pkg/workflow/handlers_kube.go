@@ -112,6 +112,9 @@ func (k *kubeActions) delete(ctx context.Context, in map[string]any) (map[string
 		if err := k.env.Client.Delete(ctx, u); client.IgnoreNotFound(err) != nil {
 			return nil, fmt.Errorf("deleting %s %s: %w", u.GetKind(), u.GetName(), err)
 		}
+		if f, ok := k.env.Dispatcher.(Forgetter); ok {
+			return nil, f.Forget(ctx, u)
+		}
 		return nil, nil
 	}
 	var opts []client.DeleteAllOfOption
