@@ -9,10 +9,12 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"velad.io/velad/pkg/agent/containerd"
 	"velad.io/velad/pkg/cli"
 )
 
 func main() {
+	containerd.MaybeRunShim() // a runc shim of a real node never returns from here
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	if err := cli.Run(context.Background(), streams, os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)

@@ -47,6 +47,9 @@ func newStatusCommand(streams genericiooptions.IOStreams) *cobra.Command {
 				return err
 			}
 			for _, s := range list {
+				if s.NodeMode != "" {
+					fmt.Fprintf(streams.Out, "\n%s node mode: %s\n", s.Name, s.NodeMode)
+				}
 				if s.Error != "" {
 					fmt.Fprintf(streams.Out, "\n%s failed: %s\n", s.Name, s.Error)
 				}

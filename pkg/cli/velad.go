@@ -38,6 +38,7 @@ OAM application delivery controller and its addons, all offline.
 		newVersionCommand(streams),
 		newKubectlCommand(streams),
 		newVelaPassthroughCommand(streams),
+		newContainerdCommand(streams),
 	)
 	return cmd
 }

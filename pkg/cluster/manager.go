@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"velad.io/velad/pkg/agent"
 	"velad.io/velad/pkg/cluster/internal/driver"
 	"velad.io/velad/pkg/cluster/internal/driver/process"
 	"velad.io/velad/pkg/cluster/internal/driver/systemd"
@@ -169,6 +170,9 @@ func (m *Manager) Uninstall(cfg *config.Config) error {
 	}
 	if err := m.driver.Remove(cfg); err != nil {
 		return err
+	}
+	if err := agent.Cleanup(agent.PathsFor(cfg)); err != nil {
+		return fmt.Errorf("removing the real node's containers, mounts and network: %w", err)
 	}
 	if err := os.RemoveAll(cfg.DataDir); err != nil {
 		return fmt.Errorf("removing data dir %s: %w", cfg.DataDir, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,6 +33,8 @@ type Status struct {
 	Datastore string `json:"datastore"`
 	// Node is the node's name, mode and readiness.
 	Node string `json:"node"`
+	// NodeMode is the node mode the server chose and why ("real: asked for (--node real)").
+	NodeMode string `json:"nodeMode,omitempty"`
 	// Uptime of the server process.
 	Uptime string `json:"uptime"`
 	// Driver that runs the server (process or systemd).
@@ -66,6 +69,9 @@ func (m *Manager) Status(ctx context.Context, cfg *config.Config) Status {
 		return st
 	}
 	st.Uptime = uptime(cfg.PIDFile()).String()
+	if b, err := os.ReadFile(cfg.NodeModeFile()); err == nil {
+		st.NodeMode = strings.TrimSpace(string(b))
+	}
 	st.State = "starting (" + string(phase) + ")"
 	if phase == server.PhaseReady {
 		st.State = "running"

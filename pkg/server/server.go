@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 
+	"velad.io/velad/pkg/agent"
 	"velad.io/velad/pkg/server/certs"
 	"velad.io/velad/pkg/server/component"
 	"velad.io/velad/pkg/server/config"
@@ -82,8 +83,9 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	writePhase(phaseFile, PhaseNode, "")
 	sup.goRun("kube-controller-manager", func() error { return s.executor.ControllerManager(ctx, controllerManagerArgs(s.cfg)) })
 	sup.goRun("kube-scheduler", func() error { return s.executor.Scheduler(ctx, schedulerArgs(s.cfg)) })
-	n := &node.Simulated{Name: s.nodeName, IP: s.nodeIP, PodCIDR: s.cfg.Network.ClusterCIDR, Kubeconfig: s.cfg.ComponentKubeconfig(certs.Node)}
-	sup.goRun("node", func() error { return n.Run(ctx) })
+	if err := s.startNode(ctx, sup); err != nil {
+		return err
+	}
 	if err := waitNodeReady(ctx, admin, s.nodeName, sup); err != nil {
 		return err
 	}
@@ -95,6 +97,24 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	klog.InfoS("velad cluster is ready", "name", s.cfg.Name, "port", s.cfg.APIServer.Port)
 	go reclaimMemory(ctx)
 	return sup.block(ctx)
+}
+
+// startNode starts the node the configured mode resolves to, and records the choice.
+func (s *Server) startNode(ctx context.Context, sup *supervisor) error {
+	d, err := agent.Resolve(s.cfg.Node.Mode)
+	if err != nil {
+		return err
+	}
+	_ = os.WriteFile(s.cfg.NodeModeFile(), []byte(d.String()+"\n"), 0o600)
+	klog.InfoS("node mode", "mode", d.String())
+	if d.Real {
+		n := &agent.Node{Config: s.cfg, Name: s.nodeName, IP: s.nodeIP}
+		sup.goRun("node", func() error { return n.Run(ctx) })
+		return nil
+	}
+	n := &node.Simulated{Name: s.nodeName, IP: s.nodeIP, PodCIDR: s.cfg.Network.ClusterCIDR, Kubeconfig: s.cfg.ComponentKubeconfig(certs.Node)}
+	sup.goRun("node", func() error { return n.Run(ctx) })
+	return nil
 }
 
 // prepare validates, resolves node identity, checks the port and writes PKI and kubeconfigs.

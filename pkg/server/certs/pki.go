@@ -25,6 +25,7 @@ const (
 	ControllerMgr   = "kube-controller-manager"
 	Scheduler       = "kube-scheduler"
 	Node            = "node"
+	Kubelet         = "kubelet"
 	ServiceAccount  = "service-account"
 	mastersGroup    = "system:masters"
 	defaultCANameCP = "velad-ca"
@@ -131,4 +132,23 @@ func ensureServiceAccountKey(dir string) error {
 		return err
 	}
 	return writeFile(filepath.Join(dir, ServiceAccount+".pub"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+}
+
+// EnsureKubelet issues the real node's kubelet client certificate (system:node:<nodeName> in
+// system:nodes, as the Node authorizer and NodeRestriction expect), again when the node was
+// renamed.
+func EnsureKubelet(dir, nodeName string) error {
+	cn := "system:node:" + nodeName
+	if kp, err := Load(dir, Kubelet); err == nil && kp.Cert.Subject.CommonName == cn {
+		return nil
+	}
+	ca, err := Load(dir, CA)
+	if err != nil {
+		return fmt.Errorf("loading the cluster CA for the kubelet certificate: %w", err)
+	}
+	kp, err := ca.Issue(Request{CommonName: cn, Organization: []string{"system:nodes"}, Client: true})
+	if err != nil {
+		return err
+	}
+	return kp.Write(dir, Kubelet)
 }

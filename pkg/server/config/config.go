@@ -55,7 +55,20 @@ type Node struct {
 	Name string `json:"name,omitempty"`
 	// IP is the address the node and API server advertise; defaults to the host's interface.
 	IP string `json:"ip,omitempty"`
+	// Mode is how pods run: NodeReal (kubelet + containerd), NodeSimulated (kwok) or NodeAuto
+	// (real where the host can run containers). Empty means simulated.
+	Mode string `json:"mode,omitempty"`
 }
+
+// Node modes.
+const (
+	// NodeReal runs pods in containers: an embedded kubelet over a containerd sub-process.
+	NodeReal = "real"
+	// NodeSimulated simulates pods with kwok: nothing runs, everything reports Running.
+	NodeSimulated = "simulated"
+	// NodeAuto picks real where the host can run containers, else simulated.
+	NodeAuto = "auto"
+)
 
 // Network holds address ranges for pods and services.
 type Network struct {
@@ -84,6 +97,7 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.APIServer.TLSSANs, "tls-san", c.APIServer.TLSSANs, "(networking) extra host names or IPs for the API server certificate")
 	fs.StringVar(&c.Node.IP, "node-ip", c.Node.IP, "(networking) IP address the node advertises (default: the host's main interface)")
 	fs.StringVar(&c.Node.Name, "node-name", c.Node.Name, "(node) name of the node (default: the host name)")
+	fs.StringVar(&c.Node.Mode, "node", c.Node.Mode, "(node) how pods run: real (kubelet + containerd; Linux, root), simulated (kwok, nothing runs) or auto (real where the host can run containers)")
 	fs.StringSliceVar(&c.APIServer.ExtraArgs, "kube-apiserver-arg", c.APIServer.ExtraArgs, "(flags) extra --flag=value for kube-apiserver")
 	fs.BoolVar(&c.ClusterOnly, "cluster-only", c.ClusterOnly, "(components) run only Kubernetes, without the application delivery controller")
 }
@@ -101,6 +115,11 @@ func (c *Config) Validate() error {
 	}
 	if net.ParseIP(c.APIServer.BindIP) == nil {
 		return fmt.Errorf("--bind-ip %q is not an IP address", c.APIServer.BindIP)
+	}
+	switch c.Node.Mode {
+	case "", NodeReal, NodeSimulated, NodeAuto:
+	default:
+		return fmt.Errorf("--node %q is not a node mode: use real, simulated or auto", c.Node.Mode)
 	}
 	if c.Node.IP != "" && net.ParseIP(c.Node.IP) == nil {
 		return fmt.Errorf("--node-ip %q is not an IP address", c.Node.IP)

@@ -1,6 +1,10 @@
 package config
 
-import "path/filepath"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"path/filepath"
+)
 
 // CertDir is where the cluster's PKI lives.
 func (c *Config) CertDir() string { return filepath.Join(c.DataDir, "tls") }
@@ -41,3 +45,16 @@ func (c *Config) PhaseFile() string { return filepath.Join(c.RunDir(), "phase") 
 
 // TokenFile holds the cluster join token (mode 0600).
 func (c *Config) TokenFile() string { return filepath.Join(c.DataDir, "token") }
+
+// AgentDir holds the real node's state: containerd's root, kubelet's root, CNI config.
+func (c *Config) AgentDir() string { return filepath.Join(c.DataDir, "agent") }
+
+// AgentRunDir holds the real node's sockets and runtime state, under /run so that unix
+// socket paths stay short and a reboot clears it; named by a hash of the data dir.
+func (c *Config) AgentRunDir() string {
+	sum := sha256.Sum256([]byte(c.DataDir))
+	return filepath.Join("/run/velad", hex.EncodeToString(sum[:])[:12])
+}
+
+// NodeModeFile records which node mode the running server chose, and why.
+func (c *Config) NodeModeFile() string { return filepath.Join(c.RunDir(), "node-mode") }

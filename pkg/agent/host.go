@@ -1,0 +1,111 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"velad.io/velad/pkg/server/config"
+)
+
+// CNIBinDirs are searched, in order, for the CNI plugins.
+var CNIBinDirs = []string{"/usr/lib/cni", "/opt/cni/bin"}
+
+// cniPlugins are the CNI plugins the node's network uses.
+var cniPlugins = []string{"bridge", "host-local", "portmap", "loopback"}
+
+// installHint tells how to get the host packages a real node uses.
+const installHint = "install them with hack/install-deps.sh (Debian: apt-get install runc containernetworking-plugins iptables conntrack)"
+
+// Decision is the node mode a server runs with and why.
+type Decision struct {
+	// Real is true for a kubelet + containerd node, false for a simulated one.
+	Real bool
+	// Reason explains the choice in a few words, for `velad status`.
+	Reason string
+}
+
+// String renders the decision as "real: reason" or "simulated: reason".
+func (d Decision) String() string {
+	if d.Real {
+		return config.NodeReal + ": " + d.Reason
+	}
+	return config.NodeSimulated + ": " + d.Reason
+}
+
+// Resolve decides the node mode for the configured one. A real node on a host that cannot
+// run containers is an error that names what is missing.
+func Resolve(mode string) (Decision, error) {
+	switch mode {
+	case "", config.NodeSimulated:
+		return Decision{Reason: "asked for (--node simulated)"}, nil
+	case config.NodeReal:
+		if missing := CheckHost(); missing != "" {
+			return Decision{}, fmt.Errorf("--node real: this host cannot run containers: %s; or install with --node simulated", missing)
+		}
+		return Decision{Real: true, Reason: "asked for (--node real)"}, nil
+	case config.NodeAuto:
+		if missing := CheckHost(); missing != "" {
+			return Decision{Reason: "auto: host cannot run containers (" + missing + ")"}, nil
+		}
+		return Decision{Real: true, Reason: "auto: host can run containers"}, nil
+	}
+	return Decision{}, fmt.Errorf("unknown node mode %q: use real, simulated or auto", mode)
+}
+
+// CheckHost returns what keeps this host from running a real node, or "" when nothing does.
+func CheckHost() string {
+	if runtime.GOOS != "linux" {
+		return "containers need Linux, this is " + runtime.GOOS
+	}
+	if os.Geteuid() != 0 {
+		return "a real node needs root (run velad with sudo)"
+	}
+	if !cgroupsMounted() {
+		return "no cgroup file system under /sys/fs/cgroup"
+	}
+	var missing []string
+	if _, err := exec.LookPath("runc"); err != nil {
+		missing = append(missing, "runc")
+	}
+	if _, err := exec.LookPath("iptables"); err != nil {
+		missing = append(missing, "iptables")
+	}
+	for _, p := range cniPlugins {
+		if CNIPlugin(p) == "" {
+			missing = append(missing, "CNI plugin "+p)
+		}
+	}
+	if len(missing) > 0 {
+		return "missing " + strings.Join(missing, ", ") + ": " + installHint
+	}
+	return ""
+}
+
+// CNIPlugin returns the path of a CNI plugin binary, or "".
+func CNIPlugin(name string) string {
+	for _, d := range CNIBinDirs {
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+// CgroupV2 reports whether the host uses the unified cgroup hierarchy.
+func CgroupV2() bool {
+	_, err := os.Stat("/sys/fs/cgroup/cgroup.controllers")
+	return err == nil
+}
+
+func cgroupsMounted() bool {
+	if CgroupV2() {
+		return true
+	}
+	_, err := os.Stat("/sys/fs/cgroup/memory")
+	return err == nil
+}
