@@ -55,7 +55,7 @@ func (n *Node) Run(ctx context.Context) error {
 		return err
 	}
 	defer cd.stop()
-	if err := ImportBuiltinImages(ctx, p.ContainerdSocket(), velad); err != nil {
+	if err := ImportBuiltinImages(ctx, p, velad); err != nil {
 		return err
 	}
 	errc := make(chan error, 1)

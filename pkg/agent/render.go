@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"velad.io/velad/pkg/agent/images"
 )
 
 // BridgeName is the Linux bridge the node's pods attach to.
@@ -16,7 +18,7 @@ const BridgeName = "velad0"
 const CNINetworkName = "velad"
 
 // PauseImage is the sandbox image; velad generates it (see the images package).
-const PauseImage = "velad.local/pause:v1"
+const PauseImage = images.Pause
 
 // renderContainerdConfig returns containerd's config.toml for the node.
 func renderContainerdConfig(p Paths, runc string) string {

@@ -39,6 +39,9 @@ OAM application delivery controller and its addons, all offline.
 		newKubectlCommand(streams),
 		newVelaPassthroughCommand(streams),
 		newContainerdCommand(streams),
+		newPauseCommand(streams),
+		newHelloCommand(streams),
+		newImageCommand(streams),
 	)
 	return cmd
 }

@@ -1,0 +1,5 @@
+package images
+
+import "runtime"
+
+func goArch() string { return runtime.GOARCH }
