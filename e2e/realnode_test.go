@@ -17,17 +17,25 @@ import (
 
 const helloPod = `apiVersion: v1
 kind: Pod
-metadata: {name: hello}
+metadata: {name: hello, labels: {app: hello}}
 spec:
   containers:
   - name: hello
     image: velad.local/hello:v1
     ports: [{containerPort: 8080}]
     readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: hello}
+spec:
+  selector: {app: hello}
+  ports: [{port: 80, targetPort: 8080}]
 `
 
 // TestRealNode installs a cluster with a real node (kubelet + containerd), runs the built-in
-// hello image, gets its HTTP answer on the pod IP, and uninstalls, leaving no processes,
+// hello image, gets its HTTP answer on the pod IP and through its Service's cluster IP
+// (kube-proxy), and uninstalls, leaving no processes,
 // mounts, interfaces or iptables rules. Where the host cannot run containers it says so
 // loudly and skips: it never passes without running a container.
 func TestRealNode(t *testing.T) {
@@ -81,6 +89,13 @@ func TestRealNode(t *testing.T) {
 	if !strings.Contains(body, "Hello from velad!") || !strings.Contains(body, "path /e2e") {
 		t.Fatalf("hello answered %q", body)
 	}
+	clusterIP, err := kubectl("get", "service", "hello", "-o", "jsonpath={.spec.clusterIP}")
+	if err != nil {
+		t.Fatalf("service: %v\n%s", err, clusterIP)
+	}
+	if body := httpGet(t, "http://"+strings.TrimSpace(clusterIP)+"/svc"); !strings.Contains(body, "path /svc") {
+		t.Fatalf("hello through its Service (kube-proxy) answered %q", body)
+	}
 
 	if out, err := h.run("uninstall", "--name", "e2e"); err != nil {
 		t.Fatalf("uninstall: %v\n%s", err, out)
@@ -121,8 +136,8 @@ func assertNoRealNodeLeft(t *testing.T, dataDir, runDir string) {
 	if err := exec.Command("ip", "link", "show", "velad0").Run(); err == nil {
 		t.Errorf("bridge velad0 left after uninstall")
 	}
-	if out, err := exec.Command("iptables-save").Output(); err == nil && strings.Contains(string(out), "CNI-") {
-		t.Errorf("CNI iptables rules left after uninstall")
+	if out, err := exec.Command("iptables-save").Output(); err == nil && (strings.Contains(string(out), "CNI-") || strings.Contains(string(out), "KUBE-")) {
+		t.Errorf("CNI or kube-proxy iptables rules left after uninstall")
 	}
 	for _, d := range []string{dataDir, runDir} {
 		if _, err := os.Stat(d); err == nil {

@@ -58,7 +58,14 @@ func (n *Node) Run(ctx context.Context) error {
 	if err := ImportBuiltinImages(ctx, p, velad); err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
+	proxyKubeconfig, err := n.writeKubeconfig(certs.KubeProxy)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 2)
+	go func() {
+		errc <- runKubeProxy(ctx, proxyConfig{nodeName: n.Name, kubeconfig: proxyKubeconfig, clusterCIDR: n.Config.Network.ClusterCIDR})
+	}()
 	go func() {
 		errc <- runKubelet(ctx, kubeletConfig{
 			nodeName: n.Name, nodeIP: n.IP, kubeconfig: kcfg,
@@ -70,7 +77,7 @@ func (n *Node) Run(ctx context.Context) error {
 	select {
 	case err := <-errc:
 		if err == nil && ctx.Err() == nil {
-			err = errors.New("kubelet stopped")
+			err = errors.New("kubelet or kube-proxy stopped")
 		}
 		return err
 	case err := <-cd.exited:
@@ -85,9 +92,14 @@ func (n *Node) writeKubeletKubeconfig() (string, error) {
 	if err := certs.EnsureKubelet(dir, n.Name); err != nil {
 		return "", err
 	}
-	path := n.Config.ComponentKubeconfig(certs.Kubelet)
+	return n.writeKubeconfig(certs.Kubelet)
+}
+
+// writeKubeconfig writes the kubeconfig of a node component from its client certificate.
+func (n *Node) writeKubeconfig(base string) (string, error) {
+	path := n.Config.ComponentKubeconfig(base)
 	server := "https://127.0.0.1:" + strconv.Itoa(n.Config.APIServer.Port)
-	return path, kubeconfig.Write(path, server, "velad-"+n.Config.Name, dir, certs.Kubelet)
+	return path, kubeconfig.Write(path, server, "velad-"+n.Config.Name, n.Config.CertDir(), base)
 }
 
 // ClusterDNSIP is the cluster DNS Service address: the tenth of the service range.

@@ -26,6 +26,7 @@ const (
 	Scheduler       = "kube-scheduler"
 	Node            = "node"
 	Kubelet         = "kubelet"
+	KubeProxy       = "kube-proxy"
 	ServiceAccount  = "service-account"
 	mastersGroup    = "system:masters"
 	defaultCANameCP = "velad-ca"
@@ -47,6 +48,7 @@ var clientCerts = []struct {
 	{Scheduler, "system:kube-scheduler", nil},
 	{Node, "velad-node", []string{mastersGroup}},
 	{KubeletClient, "kube-apiserver-kubelet-client", []string{mastersGroup}},
+	{KubeProxy, "system:kube-proxy", nil},
 }
 
 // Ensure creates every missing file of the PKI under dir. CAs and keys that already exist are
