@@ -3,11 +3,14 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
+	"velad.io/velad/pkg/addon"
 	"velad.io/velad/pkg/cluster"
 	"velad.io/velad/pkg/controller"
 	"velad.io/velad/pkg/server/config"
@@ -18,6 +21,8 @@ type installFlags struct {
 	dataDir string
 	dryRun  bool
 	token   string
+	addons  []string
+	sets    []string
 }
 
 func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -30,7 +35,8 @@ func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Short: "Install and start a cluster, then wait until it is ready",
 		Example: `  velad install                                # the default cluster on port 6443
   velad install --name sub --cluster-only      # a second, Kubernetes-only member cluster
-  velad install --concurrent-reconciles 8      # server tuning flags are kept for every start`,
+  velad install --concurrent-reconciles 8      # server tuning flags are kept for every start
+  velad install --addons helm,velad-hello --set velad-hello.replicas=2   # enable addons once ready`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := managerFor(streams)
@@ -53,18 +59,43 @@ func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
+			addons, err := planInstallAddons(f.addons, f.sets)
+			if err != nil {
+				return err
+			}
+			if len(addons) > 0 && cfg.ClusterOnly {
+				return fmt.Errorf("--addons needs the delivery system, which --cluster-only leaves out")
+			}
 			if f.dryRun {
 				out, _ := yaml.Marshal(cfg)
 				fmt.Fprintf(streams.Out, "# would write %s/config.yaml and start `velad server --data-dir %s`\n%s", cfg.DataDir, cfg.DataDir, out)
+				if len(addons) > 0 {
+					fmt.Fprintf(streams.Out, "# then enable addons: %s\n", strings.Join(addonNames(addons), ", "))
+				}
 				return nil
 			}
 			err = m.Install(cmd.Context(), cfg, f.token, newPhasePrinter(streams.ErrOut).print)
-			if errors.Is(err, cluster.ErrAlreadyRunning) {
+			running := errors.Is(err, cluster.ErrAlreadyRunning)
+			if running {
 				fmt.Fprintf(streams.Out, "cluster %q is already installed and running\n", cfg.Name)
-				return nil
-			}
-			if err != nil {
+			} else if err != nil {
 				return err
+			}
+			if len(addons) > 0 {
+				installed, err := m.Config(cfg.Name)
+				if err != nil {
+					return err
+				}
+				rc, err := clientcmd.BuildConfigFromFlags("", installed.AdminKubeconfig())
+				if err != nil {
+					return fmt.Errorf("loading the cluster's kubeconfig: %w", err)
+				}
+				if err := enableInstallAddons(cmd.Context(), streams.ErrOut, rc, addons, addon.EnableOptions{}); err != nil {
+					return fmt.Errorf("%w (the cluster is installed; retry with vela addon enable)", err)
+				}
+			}
+			if running {
+				return nil
 			}
 			return printNextSteps(streams, m, cfg.Name)
 		},
@@ -73,6 +104,8 @@ func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "(data) directory for the cluster's data (default /var/lib/velad/<name> as root, ~/.velad/<name> otherwise)")
 	cmd.Flags().StringVar(&f.token, "token", "", "(cluster) join token (default: generated); read it later with `velad token`")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print the configuration that would be installed, change nothing")
+	cmd.Flags().StringSliceVar(&f.addons, "addons", nil, "(addons) enable these addons once the cluster is ready: embedded addon names or local addon directories, in order")
+	cmd.Flags().StringArrayVar(&f.sets, "set", nil, "(addons) a parameter of an addon in --addons, <addon>.<key>=<value> (repeatable; values as in vela addon enable)")
 	cfg.AddFlags(cmd.Flags())
 	cmd.Flags().AddFlagSet(tuning)
 	return cmd
