@@ -2,10 +2,12 @@ package application
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -62,24 +64,29 @@ func PublishRevision(ctx context.Context, c client.Client, app *v1beta1.Applicat
 	if publishVersion == "" {
 		publishVersion = rev.Name
 	}
-	return restoreSpec(ctx, c, app, rev, publishVersion)
+	return restoreSpec(ctx, c, app, rev, map[string]*string{oam.AnnotationPublishVersion: &publishVersion})
 }
 
-func restoreSpec(ctx context.Context, c client.Client, app *v1beta1.Application, rev *v1beta1.ApplicationRevision, publishVersion string) error {
+// restoreSpec patches app with rev's spec and sets (or, for nil, removes) annotations.
+func restoreSpec(ctx context.Context, c client.Client, app *v1beta1.Application, rev *v1beta1.ApplicationRevision, annotations map[string]*string) error {
 	cur, err := Get(ctx, c, app.Namespace, app.Name)
 	if err != nil {
 		return err
 	}
 	next := cur.DeepCopy()
 	next.Spec = *rev.Spec.Application.Spec.DeepCopy()
-	if publishVersion != "" {
-		ann := next.GetAnnotations()
-		if ann == nil {
-			ann = map[string]string{}
-		}
-		ann[oam.AnnotationPublishVersion] = publishVersion
-		next.SetAnnotations(ann)
+	ann := next.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
 	}
+	for k, v := range annotations {
+		if v == nil {
+			delete(ann, k)
+		} else {
+			ann[k] = *v
+		}
+	}
+	next.SetAnnotations(ann)
 	patch := client.MergeFromWithOptions(cur, client.MergeFromWithOptimisticLock{})
 	if err := c.Patch(ctx, next, patch); err != nil {
 		return fmt.Errorf("restoring the spec of %s on application %s/%s: %w", rev.Name, app.Namespace, app.Name, err)
@@ -88,10 +95,12 @@ func restoreSpec(ctx context.Context, c client.Client, app *v1beta1.Application,
 	return nil
 }
 
-// Rollback restores the newest successful ApplicationRevision other than the current one:
-// its spec (and publishVersion, when it had one), then its workflow status and latest
-// revision in the status, as `vela workflow rollback` does. It refuses a workflow that is
-// still running, and returns the revision rolled back to.
+// Rollback returns app to its newest successful ApplicationRevision other than the current
+// one, as `vela workflow rollback` does: in one update it restores that revision's spec and
+// publishVersion and asks the controller (oam.AnnotationRollbackTo) to make it the latest
+// revision and deliver it again; then it deletes the revisions newer than it, which never
+// succeeded or were superseded. It refuses a workflow that is still running, and returns
+// the revision rolled back to.
 func Rollback(ctx context.Context, c client.Client, app *v1beta1.Application) (*v1beta1.ApplicationRevision, error) {
 	if Running(app) {
 		return nil, fmt.Errorf("the workflow of application %q is still running: suspend or terminate it first (vela workflow suspend %s)", app.Name, app.Name)
@@ -112,23 +121,77 @@ func Rollback(ctx context.Context, c client.Client, app *v1beta1.Application) (*
 		}
 	}
 	if target == nil {
-		return nil, fmt.Errorf("application %s/%s has no earlier successful revision to roll back to", app.Namespace, app.Name)
+		return nil, fmt.Errorf("application %s/%s has no earlier successful revision to roll back to: see them with vela revision list %s", app.Namespace, app.Name, app.Name)
 	}
-	if err := restoreSpec(ctx, c, app, target, target.Annotations[oam.AnnotationPublishVersion]); err != nil {
+	var pv *string
+	if v := target.Annotations[oam.AnnotationPublishVersion]; v != "" {
+		pv = &v
+	}
+	to := target.Name
+	if err := restoreSpec(ctx, c, app, target, map[string]*string{oam.AnnotationPublishVersion: pv, oam.AnnotationRollbackTo: &to}); err != nil {
 		return nil, err
 	}
-	err = patchStatus(ctx, c, app, func(a *v1beta1.Application) error {
-		a.Status.Workflow = target.Status.Workflow.DeepCopy()
-		a.Status.Services = nil
-		a.Status.LatestRevision = &v1beta1.Revision{
-			Name:         target.Name,
-			Revision:     RevisionNumber(target.Name),
-			RevisionHash: target.Labels[oam.LabelAppRevisionHash],
+	for i := range revs {
+		if RevisionNumber(revs[i].Name) <= RevisionNumber(target.Name) {
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("rolling back the status of application %s/%s to %s: %w", app.Namespace, app.Name, target.Name, err)
+		if err := c.Delete(ctx, &revs[i]); client.IgnoreNotFound(err) != nil {
+			return target, fmt.Errorf("rolled back to %s, but deleting the newer revision %s failed: %w", target.Name, revs[i].Name, err)
+		}
 	}
 	return target, nil
+}
+
+// RevisionInfo is one row of `vela revision list`.
+type RevisionInfo struct {
+	// Name is <app>-v<N>.
+	Name string `json:"name"`
+	// PublishVersion is its app.oam.dev/publishVersion.
+	PublishVersion string `json:"publishVersion,omitempty"`
+	// Succeeded is true once the revision's workflow succeeded.
+	Succeeded bool `json:"succeeded"`
+	// Hash is the revision's spec hash.
+	Hash string `json:"hash"`
+	// BeginTime is when the revision was created.
+	BeginTime time.Time `json:"beginTime"`
+	// Status is the phase of the revision's workflow: the recorded one, the running one
+	// for the current revision, else NotStarted.
+	Status string `json:"status"`
+	// Size is the size of the stored snapshot in bytes.
+	Size int `json:"size"`
+}
+
+// DescribeRevisions summarises the ApplicationRevisions of app, oldest first.
+func DescribeRevisions(ctx context.Context, c client.Client, app *v1beta1.Application) ([]RevisionInfo, error) {
+	revs, err := Revisions(ctx, c, app)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RevisionInfo, 0, len(revs))
+	for _, r := range revs {
+		info := RevisionInfo{
+			Name: r.Name, PublishVersion: r.Annotations[oam.AnnotationPublishVersion], Succeeded: r.Status.Succeeded,
+			Hash: r.Labels[oam.LabelAppRevisionHash], BeginTime: r.CreationTimestamp.Time, Status: "NotStarted",
+		}
+		if b, err := json.Marshal(r.Spec); err == nil {
+			info.Size = len(b)
+		}
+		switch {
+		case r.Status.Workflow != nil:
+			info.Status = phaseName(r.Status.Workflow.Phase)
+		case app.Status.LatestRevision != nil && app.Status.LatestRevision.Name == r.Name && app.Status.Workflow != nil:
+			info.Status = phaseName(app.Status.Workflow.Phase)
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// phaseName is a workflow phase as `vela revision list` shows it (Succeeded, Executing, ...).
+func phaseName(p v1beta1.WorkflowRunPhase) string {
+	if p == "" {
+		return "NotStarted"
+	}
+	s := string(p)
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -19,6 +19,7 @@ func addControllerFlags(fs *pflag.FlagSet, o *controller.Options) {
 	fs.Float32Var(&o.QPS, "kube-api-qps", 100, "(controller) client QPS towards the API server")
 	fs.IntVar(&o.Burst, "kube-api-burst", 200, "(controller) client burst towards the API server")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", 5*time.Minute, "(controller) re-reconcile every Application this often (drift repair)")
+	fs.IntVar(&o.RevisionLimit, "application-revision-limit", 10, "(controller) ApplicationRevisions kept per Application (the current and last successful ones always are)")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", "", "(controller) serve Prometheus /metrics on this address (e.g. :8080; empty: off)")
 }
 

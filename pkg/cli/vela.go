@@ -31,6 +31,7 @@ func velaCommands(streams genericiooptions.IOStreams) []*cobra.Command {
 		newDeleteCommand(streams),
 		newWorkflowCommand(streams),
 		newLiveDiffCommand(streams),
+		newRevisionCommand(streams),
 		newLogsCommand(streams),
 		newExecCommand(streams),
 		newPortForwardCommand(streams),

@@ -113,28 +113,33 @@ func TestIntegrationRollbackAndPublishRevision(t *testing.T) {
 	app := getApp(t, c, "default", "rb")
 	revision(t, c, app, "rb-v1", "nginx:1", true, "1.0")
 	revision(t, c, app, "rb-v2", "nginx:2", false, "")
+	revision(t, c, app, "rb-v3", "nginx:3", false, "3.0")
 	setStatus(t, c, "default", "rb", func(s *v1beta1.AppStatus) {
 		s.Phase = v1beta1.ApplicationWorkflowFailed
-		s.LatestRevision = &v1beta1.Revision{Name: "rb-v2", Revision: 2}
+		s.LatestRevision = &v1beta1.Revision{Name: "rb-v3", Revision: 3}
 		s.Workflow = &v1beta1.WorkflowStatus{Mode: "StepByStep", Phase: v1beta1.WorkflowRunFailed, Finished: true,
 			Steps: []v1beta1.WorkflowStepStatus{step("x", "deploy", "deploy", v1beta1.WorkflowStepPhaseFailed, "FailedAfterRetries")}}
 	})
+	out := mustVela(t, "revision", "list", "rb")
+	contains(t, out, "NAME", "PUBLISH_VERSION", "rb-v1", "1.0", "true", "Succeeded", "rb-v3")
+	contains(t, mustVela(t, "revision", "get", "rb", "v1"), "Name:            rb-v1", "Succeeded:       true", "nginx:1")
 
 	contains(t, mustVela(t, "workflow", "rollback", "rb"), "rolled back to revision rb-v1")
 	app = getApp(t, c, "default", "rb")
 	if img := string(app.Spec.Components[0].Properties.Raw); !strings.Contains(img, "nginx:1") {
 		t.Fatalf("rollback: want the spec of rb-v1, got %s", img)
 	}
-	if app.Annotations[oam.AnnotationPublishVersion] != "1.0" {
-		t.Fatalf("rollback: want publishVersion 1.0 from rb-v1, got %q", app.Annotations[oam.AnnotationPublishVersion])
+	if app.Annotations[oam.AnnotationPublishVersion] != "1.0" || app.Annotations[oam.AnnotationRollbackTo] != "rb-v1" {
+		t.Fatalf("rollback: want publishVersion 1.0 from rb-v1 and the controller asked to roll back to it, got %v", app.Annotations)
 	}
-	if app.Status.LatestRevision == nil || app.Status.LatestRevision.Name != "rb-v1" || app.Status.LatestRevision.Revision != 1 ||
-		app.Status.Workflow == nil || !app.Status.Workflow.Finished || phases(app) != "deploy=succeeded" {
-		t.Fatalf("rollback: want the status of rb-v1, got %+v %+v", app.Status.LatestRevision, app.Status.Workflow)
+	var revs v1beta1.ApplicationRevisionList
+	if err := c.List(context.Background(), &revs, client.InNamespace("default"), client.MatchingLabels{oam.LabelAppName: "rb"}); err != nil || len(revs.Items) != 1 {
+		t.Fatalf("rollback: want the revisions newer than rb-v1 deleted, got %d (%v)", len(revs.Items), err)
 	}
+	revision(t, c, app, "rb-v2", "nginx:2", false, "")
 
 	mustVela(t, "up", "rb", "--type", "webservice", "--image", "nginx:3")
-	out := mustVela(t, "up", "rb", "--revision", "v2", "--publish-version", "2.1")
+	out = mustVela(t, "up", "rb", "--revision", "v2", "--publish-version", "2.1")
 	contains(t, out, "publishing revision v2")
 	app = getApp(t, c, "default", "rb")
 	if !strings.Contains(string(app.Spec.Components[0].Properties.Raw), "nginx:2") || app.Annotations[oam.AnnotationPublishVersion] != "2.1" {

@@ -21,6 +21,9 @@ type Options struct {
 	Burst int
 	// ResyncPeriod re-reconciles every Application this often (default 5m).
 	ResyncPeriod time.Duration
+	// RevisionLimit is how many ApplicationRevisions each Application keeps
+	// (default 10; the current and the last successful one are always kept).
+	RevisionLimit int
 	// DefinitionNamespace holds the shared X-Definitions (default vela-system).
 	DefinitionNamespace string
 	// MetricsAddr serves /metrics ("" or "0": off).
@@ -54,6 +57,9 @@ func (o *Options) defaults() {
 	}
 	if o.ResyncPeriod == 0 {
 		o.ResyncPeriod = 5 * time.Minute
+	}
+	if o.RevisionLimit <= 0 {
+		o.RevisionLimit = 10
 	}
 	if o.DefinitionNamespace == "" {
 		o.DefinitionNamespace = "vela-system"

@@ -33,14 +33,14 @@ func (l *recordingLoader) Load(ctx context.Context, kind, name, ns string) (*app
 // parse converts the Application, resolves every type it uses from the
 // cluster and plans its workflow (spec.workflow or the default steps).
 func (r *Reconciler) parse(ctx context.Context, s *appState) error {
-	app, err := appfile.ApplicationFrom(s.app)
+	app, err := appfile.ApplicationFrom(s.source())
 	if err != nil {
 		return err
 	}
 	if app.Namespace == "" {
 		app.Namespace = "default"
 	}
-	rl := &recordingLoader{Loader: r.loader, used: map[string]map[string]*appfile.Definition{}}
+	rl := &recordingLoader{Loader: r.loaderFor(s), used: map[string]map[string]*appfile.Definition{}}
 	af, err := appfile.NewParser(rl).Parse(ctx, app)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -74,12 +75,18 @@ func Setup(mgr manager.Manager, opts Options) error {
 
 // appState is what one reconcile learns about an Application, phase by phase.
 type appState struct {
+	// mu guards services, applied and app.Status while workflow steps run
+	// concurrently (DAG mode): the dispatcher writes them, checkpoints read them.
+	mu   sync.Mutex
 	app  *v1beta1.Application
 	af   *appfile.Appfile
 	plan *workflow.Plan
 	// used are the definitions the Application uses, by kind and name.
 	used map[string]map[string]*appfile.Definition
 	rev  v1beta1.Revision
+	// pinned is the revision delivered instead of the live spec while
+	// app.oam.dev/publishVersion is unchanged (see pinRevision).
+	pinned *v1beta1.ApplicationRevision
 	// manifests are the rendered components by name.
 	manifests map[string]*appfile.ComponentManifest
 	// services are component statuses found while applying, by name.
@@ -114,6 +121,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{}, err
 	}
 	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}, properties: r.componentProperties(app.Namespace)}
+	if err := r.publishing(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
 	if err := r.parse(ctx, s); err != nil {
 		return r.inputError(ctx, s, v1beta1.ConditionParsed, err)
 	}

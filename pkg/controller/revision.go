@@ -21,14 +21,20 @@ import (
 )
 
 // revision finds or creates the ApplicationRevision `<app>-v<N>` for the
-// current spec and definitions: a new one only when their hash changed.
+// current spec (and, with app.oam.dev/autoUpdate, the definitions it uses): a
+// new one only when their hash changed, or when app.oam.dev/publishVersion
+// names a version the latest revision was not published as.
 func (r *Reconciler) revision(ctx context.Context, s *appState) error {
+	latest := s.app.Status.LatestRevision
+	if s.pinned != nil {
+		s.rev = *latest
+		return nil
+	}
 	hash, err := revisionHash(s)
 	if err != nil {
 		return err
 	}
-	latest := s.app.Status.LatestRevision
-	if latest != nil && latest.RevisionHash == hash {
+	if latest != nil && latest.RevisionHash == hash && publishVersion(s.app) == "" {
 		s.rev = *latest
 		return nil
 	}
@@ -48,7 +54,7 @@ func (r *Reconciler) revision(ctx context.Context, s *appState) error {
 			if err := r.client.Get(ctx, client.ObjectKeyFromObject(ar), existing); err != nil {
 				return fmt.Errorf("reading ApplicationRevision %s: %w", name, err)
 			}
-			if existing.Labels[oam.LabelAppRevisionHash] != hash {
+			if existing.Labels[oam.LabelAppRevisionHash] != hash || publishVersion(existing) != publishVersion(s.app) {
 				continue
 			}
 		} else if err != nil {
@@ -56,11 +62,15 @@ func (r *Reconciler) revision(ctx context.Context, s *appState) error {
 		}
 		s.rev = v1beta1.Revision{Name: name, Revision: n, RevisionHash: hash}
 		s.app.Status.LatestRevision = &s.rev
+		r.limitRevisions(ctx, s)
 		return nil
 	}
 }
 
-// revisionHash hashes the spec and the spec of every definition it uses.
+// revisionHash hashes the spec and, when the Application has
+// app.oam.dev/autoUpdate, the spec of every definition it uses. Without it a
+// changed definition makes no new revision (KubeVela pins definitions until the
+// spec changes).
 func revisionHash(s *appState) (string, error) {
 	type def struct {
 		Kind, Name string
@@ -68,6 +78,9 @@ func revisionHash(s *appState) (string, error) {
 	}
 	var defs []def
 	for kind, byName := range s.used {
+		if !autoUpdate(s.app) {
+			break
+		}
 		for name, d := range byName {
 			var spec any
 			if d.Object != nil {
@@ -105,6 +118,9 @@ func (r *Reconciler) newRevision(s *appState, name, hash string) (*v1beta1.Appli
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.app.Namespace, Labels: map[string]string{
 			oam.LabelAppName: s.app.Name, oam.LabelAppRevisionHash: hash,
 		}},
+	}
+	if pv := publishVersion(s.app); pv != "" {
+		ar.Annotations = map[string]string{oam.AnnotationPublishVersion: pv}
 	}
 	ar.Spec.Application = app
 	fields := &ar.Spec.ApplicationRevisionCompressibleFields

@@ -26,7 +26,7 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 	env := &workflow.Env{Client: r.client, Dispatcher: d, HTTP: r.opts.HTTPClient, Namespace: app.Namespace, App: app.Name, Clusters: r.members}
 	t := true
 	in := &workflow.Instance{
-		App: app.Name, Namespace: app.Namespace, Revision: s.rev.Name,
+		App: app.Name, Namespace: app.Namespace, Revision: workflowRevision(s),
 		Steps: s.plan.Steps, Mode: s.plan.Mode, Status: app.Status.Workflow,
 		Store: &workflow.ConfigMapStore{Client: r.client, Reader: r.reader, Namespace: app.Namespace, App: app.Name, Owner: &metav1.OwnerReference{
 			APIVersion: v1beta1.GroupVersion.String(), Kind: v1beta1.ApplicationKind, Name: app.Name, UID: app.UID, Controller: &t,
@@ -35,23 +35,31 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 		Context: cue.Context{
 			Name: app.Name, AppName: app.Name, Namespace: app.Namespace, WorkflowName: app.Name,
 			AppRevision: s.rev.Name, AppRevisionNum: s.rev.Revision, AppLabels: app.Labels, AppAnnotations: app.Annotations,
+			PublishVersion: publishVersion(app),
 		},
 		Checkpoint: func(ctx context.Context) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
 			app.Status.Phase = appPhase(s.af != nil, app.Status.Workflow.Phase, true)
 			app.Status.SetConditions(v1beta1.ReadyCondition(v1beta1.ConditionParsed), v1beta1.ReadyCondition(v1beta1.ConditionRevision), v1beta1.ReadyCondition(v1beta1.ConditionRender))
 			r.setServices(s)
-			// Update decodes the answer into app; keep the engine's status pointer.
-			wf := app.Status.Workflow
-			err := r.client.Status().Update(ctx, app)
-			app.Status.Workflow = wf
+			// Update a copy: steps still running read app, and the engine keeps
+			// its status pointer.
+			cp := app.DeepCopy()
+			err := r.client.Status().Update(ctx, cp)
+			app.ResourceVersion = cp.ResourceVersion
 			return err
 		},
 	}
+	wasFinished := app.Status.Workflow.Finished && app.Status.Workflow.AppRevision == in.Revision
 	out, err := r.workflow.Run(ctx, in)
 	if err != nil {
 		return err
 	}
 	s.outcome = out
+	if !wasFinished {
+		return r.recordRevision(ctx, s)
+	}
 	return nil
 }
 

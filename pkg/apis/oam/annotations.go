@@ -5,6 +5,9 @@ const (
 	// AnnotationPublishVersion pins the Application's published version: a new workflow run
 	// starts only when it changes.
 	AnnotationPublishVersion = "app.oam.dev/publishVersion"
+	// AnnotationRollbackTo names the ApplicationRevision `vela workflow rollback` returns to
+	// (velad): the controller makes it the latest revision, delivers it again and removes it.
+	AnnotationRollbackTo = "app.oam.dev/rollback-to"
 	// AnnotationAutoUpdate makes the Application pick up new definition revisions automatically.
 	AnnotationAutoUpdate = "app.oam.dev/autoUpdate"
 	// AnnotationAppSharedBy lists the Applications sharing a resource (shared-resource policy).

@@ -1,0 +1,214 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/oam"
+	"velad.io/velad/pkg/application"
+)
+
+// revisions lists app's ApplicationRevisions by name.
+func revisions(t *testing.T, app string) map[string]v1beta1.ApplicationRevision {
+	t.Helper()
+	var l v1beta1.ApplicationRevisionList
+	if err := c.List(context.Background(), &l, client.InNamespace("default"), client.MatchingLabels{oam.LabelAppName: app}); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]v1beta1.ApplicationRevision{}
+	for _, r := range l.Items {
+		out[r.Name] = r
+	}
+	return out
+}
+
+func image(t *testing.T, name string) string {
+	t.Helper()
+	var d appsv1.Deployment
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: name}, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Spec.Template.Spec.Containers[0].Image
+}
+
+// update re-reads the Application, changes it and writes it back.
+func update(t *testing.T, name string, change func(*v1beta1.Application)) {
+	t.Helper()
+	for i := 0; ; i++ {
+		app := &v1beta1.Application{}
+		if err := c.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: name}, app); err != nil {
+			t.Fatal(err)
+		}
+		change(app)
+		err := c.Update(context.Background(), app)
+		if err == nil {
+			return
+		}
+		if i > 10 {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func setImage(img string) func(*v1beta1.Application) {
+	return func(a *v1beta1.Application) {
+		a.Spec.Components[0].Properties = &runtime.RawExtension{Raw: []byte(`{"image":"` + img + `"}`)}
+	}
+}
+
+func setPublish(v string) func(*v1beta1.Application) {
+	return func(a *v1beta1.Application) { a.Annotations[oam.AnnotationPublishVersion] = v }
+}
+
+// runningAt waits until app runs its current generation at revision rev.
+func runningAt(t *testing.T, name, rev string) *v1beta1.Application {
+	t.Helper()
+	return waitFor(t, name, 90*time.Second, "running at "+rev, func(a *v1beta1.Application) bool {
+		return a.Status.Phase == v1beta1.ApplicationRunning && a.Status.LatestRevision != nil &&
+			a.Status.LatestRevision.Name == rev && a.Status.ObservedGeneration == a.Generation
+	})
+}
+
+// TestIntegrationPublishVersionAndRollback: with app.oam.dev/publishVersion a spec edit
+// waits for a new publishVersion; a succeeded revision records its workflow; rollback
+// returns to the last successful revision and re-applies its resources.
+func TestIntegrationPublishVersionAndRollback(t *testing.T) {
+	setup(t)
+	create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: pub, annotations: {app.oam.dev/publishVersion: alpha1}}
+spec:
+  components: [{name: pub-web, type: webservice, properties: {image: "nginx:1"}}]
+`)
+	app := runningAt(t, "pub", "pub-v1")
+	if app.Status.Workflow.AppRevision != "alpha1" {
+		t.Errorf("status.workflow.appRevision %q, want the publishVersion alpha1", app.Status.Workflow.AppRevision)
+	}
+	v1 := revisions(t, "pub")["pub-v1"]
+	if !v1.Status.Succeeded || v1.Status.Workflow == nil || !v1.Status.Workflow.Finished || v1.Annotations[oam.AnnotationPublishVersion] != "alpha1" {
+		t.Fatalf("pub-v1 after success: succeeded %v, workflow %+v, annotations %v", v1.Status.Succeeded, v1.Status.Workflow, v1.Annotations)
+	}
+
+	// A spec edit under the same publishVersion is not delivered.
+	update(t, "pub", setImage("nginx:2"))
+	runningAt(t, "pub", "pub-v1")
+	time.Sleep(time.Second)
+	if img := image(t, "pub-web"); img != "nginx:1" || len(revisions(t, "pub")) != 1 {
+		t.Fatalf("same publishVersion: image %s, %d revisions; want nginx:1 and 1", img, len(revisions(t, "pub")))
+	}
+
+	// A new publishVersion delivers it as a new revision.
+	update(t, "pub", setPublish("alpha2"))
+	app = runningAt(t, "pub", "pub-v2")
+	if img := image(t, "pub-web"); img != "nginx:2" || app.Status.Workflow.AppRevision != "alpha2" {
+		t.Fatalf("alpha2: image %s, workflow appRevision %s", img, app.Status.Workflow.AppRevision)
+	}
+
+	// Rollback returns to pub-v1 (spec, publishVersion, resources) and drops pub-v2.
+	target, err := application.Rollback(context.Background(), c, app)
+	if err != nil || target.Name != "pub-v1" {
+		t.Fatalf("rollback: %v, target %v", err, target)
+	}
+	app = waitFor(t, "pub", 90*time.Second, "rolled back", func(a *v1beta1.Application) bool {
+		return a.Status.Phase == v1beta1.ApplicationRunning && a.Status.LatestRevision != nil && a.Status.LatestRevision.Name == "pub-v1" &&
+			a.Annotations[oam.AnnotationRollbackTo] == "" && a.Status.ObservedGeneration == a.Generation
+	})
+	revs := revisions(t, "pub")
+	if img := image(t, "pub-web"); img != "nginx:1" || len(revs) != 1 || app.Annotations[oam.AnnotationPublishVersion] != "alpha1" {
+		t.Fatalf("after rollback: image %s, revisions %d, annotations %v", img, len(revs), app.Annotations)
+	}
+}
+
+// TestIntegrationRevisionLimit: at most 10 revisions are kept, never the current or the
+// last successful one.
+func TestIntegrationRevisionLimit(t *testing.T) {
+	setup(t)
+	create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: many-revs}
+spec:
+  components: [{name: many-revs, type: webservice, properties: {image: "nginx:0"}}]
+`)
+	runningAt(t, "many-revs", "many-revs-v1")
+	for i := 1; i <= 12; i++ {
+		update(t, "many-revs", setImage(fmt.Sprintf("nginx:%d", i)))
+		runningAt(t, "many-revs", fmt.Sprintf("many-revs-v%d", i+1))
+	}
+	revs := revisions(t, "many-revs")
+	if len(revs) != 10 {
+		t.Errorf("%d revisions kept, want 10", len(revs))
+	}
+	if _, ok := revs["many-revs-v13"]; !ok {
+		t.Error("the current revision was deleted")
+	}
+	for _, old := range []string{"many-revs-v1", "many-revs-v2", "many-revs-v3"} {
+		if _, ok := revs[old]; ok {
+			t.Errorf("%s was kept; the oldest unused revisions go first", old)
+		}
+	}
+}
+
+// TestIntegrationAutoUpdate: a changed definition makes a new revision only for an
+// Application with app.oam.dev/autoUpdate.
+func TestIntegrationAutoUpdate(t *testing.T) {
+	setup(t)
+	ctx := context.Background()
+	def := func(value string) *v1beta1.ComponentDefinition {
+		d := &v1beta1.ComponentDefinition{}
+		d.Name, d.Namespace = "au-config", "default"
+		d.Spec.Workload.Definition.APIVersion, d.Spec.Workload.Definition.Kind = "v1", "ConfigMap"
+		d.Spec.Schematic = &v1beta1.Schematic{CUE: &v1beta1.CUE{Template: `output: {apiVersion: "v1", kind: "ConfigMap", data: {v: "` + value + `"}}
+parameter: {}
+`}}
+		return d
+	}
+	if err := c.Create(ctx, def("one")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"au-on", "au-off"} {
+		ann := ""
+		if name == "au-on" {
+			ann = `, annotations: {app.oam.dev/autoUpdate: "true"}`
+		}
+		create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: `+name+ann+`}
+spec:
+  components: [{name: `+name+`, type: au-config}]
+`)
+		runningAt(t, name, name+"-v1")
+	}
+	cur := &v1beta1.ComponentDefinition{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "default", Name: "au-config"}, cur); err != nil {
+		t.Fatal(err)
+	}
+	cur.Spec.Schematic = def("two").Spec.Schematic
+	if err := c.Update(ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"au-on", "au-off"} {
+		update(t, name, func(a *v1beta1.Application) { a.Labels = map[string]string{"touched": "yes"} })
+	}
+	runningAt(t, "au-on", "au-on-v2")
+	var cm corev1.ConfigMap
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "default", Name: "au-on"}, &cm); err != nil || cm.Data["v"] != "two" {
+		t.Errorf("au-on: configmap %v (%v), want v=two", cm.Data, err)
+	}
+	app := runningAt(t, "au-off", "au-off-v1")
+	if app.Status.Workflow == nil || !strings.HasPrefix(app.Status.Workflow.AppRevision, "au-off-v1") {
+		t.Errorf("au-off: workflow %+v", app.Status.Workflow)
+	}
+}

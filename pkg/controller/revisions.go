@@ -1,0 +1,79 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-logr/logr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/oam"
+)
+
+// revisionNumber is N of a revision named <app>-v<N> (0 when it has no such suffix).
+func revisionNumber(name string) int64 {
+	i := strings.LastIndex(name, "-v")
+	if i < 0 {
+		return 0
+	}
+	n, _ := strconv.ParseInt(name[i+2:], 10, 64)
+	return n
+}
+
+// recordRevision stores a workflow that just finished in the revision it
+// delivered: status.workflow, and status.succeeded when it succeeded.
+func (r *Reconciler) recordRevision(ctx context.Context, s *appState) error {
+	wf := s.app.Status.Workflow
+	if wf == nil || !wf.Finished || s.rev.Name == "" {
+		return nil
+	}
+	ar := &v1beta1.ApplicationRevision{}
+	if err := r.reader.Get(ctx, client.ObjectKey{Namespace: s.app.Namespace, Name: s.rev.Name}, ar); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	ar.Status.Succeeded = wf.Phase == v1beta1.WorkflowRunSucceeded
+	ar.Status.Workflow = wf.DeepCopy()
+	if err := r.client.Status().Update(ctx, ar); err != nil {
+		return fmt.Errorf("recording the workflow in ApplicationRevision %s: %w", ar.Name, err)
+	}
+	return nil
+}
+
+// limitRevisions deletes the oldest revisions of the Application beyond
+// Options.RevisionLimit, never the current one or the last successful one
+// (what `vela workflow rollback` returns to). Failures are only logged: an
+// extra revision does no harm and the next new revision tries again.
+func (r *Reconciler) limitRevisions(ctx context.Context, s *appState) {
+	log := logr.FromContextOrDiscard(ctx)
+	var list v1beta1.ApplicationRevisionList
+	if err := r.reader.List(ctx, &list, client.InNamespace(s.app.Namespace), client.MatchingLabels{oam.LabelAppName: s.app.Name}); err != nil {
+		log.Error(err, "listing revisions to keep at most the limit")
+		return
+	}
+	revs := list.Items
+	excess := len(revs) - r.opts.RevisionLimit
+	if excess <= 0 {
+		return
+	}
+	sort.Slice(revs, func(i, j int) bool { return revisionNumber(revs[i].Name) < revisionNumber(revs[j].Name) })
+	lastGood := ""
+	for _, rev := range revs {
+		if rev.Status.Succeeded {
+			lastGood = rev.Name
+		}
+	}
+	for i := 0; i < len(revs) && excess > 0; i++ {
+		if revs[i].Name == s.rev.Name || revs[i].Name == lastGood {
+			continue
+		}
+		if err := r.client.Delete(ctx, &revs[i]); client.IgnoreNotFound(err) != nil {
+			log.Error(err, "deleting an old revision", "revision", revs[i].Name)
+			continue
+		}
+		excess--
+	}
+}
