@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -75,9 +74,6 @@ func Setup(mgr manager.Manager, opts Options) error {
 
 // appState is what one reconcile learns about an Application, phase by phase.
 type appState struct {
-	// mu guards services, applied and app.Status while workflow steps run
-	// concurrently (DAG mode): the dispatcher writes them, checkpoints read them.
-	mu   sync.Mutex
 	app  *v1beta1.Application
 	af   *appfile.Appfile
 	plan *workflow.Plan

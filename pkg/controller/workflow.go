@@ -21,7 +21,7 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 	if app.Status.Workflow == nil {
 		app.Status.Workflow = &v1beta1.WorkflowStatus{}
 	}
-	s.freshRun = app.Status.Workflow.AppRevision != s.rev.Name || app.Status.Workflow.Phase == ""
+	s.freshRun = app.Status.Workflow.AppRevision != workflowRevision(s) || app.Status.Workflow.Phase == ""
 	d := r.newDispatcher(s)
 	env := &workflow.Env{Client: r.client, Dispatcher: d, HTTP: r.opts.HTTPClient, Namespace: app.Namespace, App: app.Name, Clusters: r.members}
 	t := true
@@ -38,8 +38,9 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 			PublishVersion: publishVersion(app),
 		},
 		Checkpoint: func(ctx context.Context) error {
-			s.mu.Lock()
-			defer s.mu.Unlock()
+			// Steps may still run (DAG): their dispatcher writes what setServices reads.
+			d.mu.Lock()
+			defer d.mu.Unlock()
 			app.Status.Phase = appPhase(s.af != nil, app.Status.Workflow.Phase, true)
 			app.Status.SetConditions(v1beta1.ReadyCondition(v1beta1.ConditionParsed), v1beta1.ReadyCondition(v1beta1.ConditionRevision), v1beta1.ReadyCondition(v1beta1.ConditionRender))
 			r.setServices(s)

@@ -201,8 +201,12 @@ func (r *actionRun) builtin(do string, in map[string]any) (control, error) {
 	case "break":
 		return control{kind: controlBreak, message: msg}, nil
 	case "log":
-		b, _ := json.Marshal(in["data"])
-		r.logs = append(r.logs, string(b))
+		if text, ok := in["data"].(string); ok {
+			r.logs = append(r.logs, text)
+		} else if in["data"] != nil {
+			b, _ := json.Marshal(in["data"])
+			r.logs = append(r.logs, string(b))
+		}
 	case "message", "var":
 	default:
 		return control{}, fmt.Errorf("unknown builtin action %q", do)

@@ -21,6 +21,9 @@ type Data struct {
 	Retries map[string]int `json:"retries,omitempty"`
 	// SuspendUntil is when a suspend with a duration resumes, by step ID.
 	SuspendUntil map[string]time.Time `json:"suspendUntil,omitempty"`
+	// Logs are the lines the #Log actions of each step's last execution wrote, by
+	// step name (what `vela workflow logs` shows).
+	Logs map[string][]string `json:"logs,omitempty"`
 }
 
 func (d *Data) init() {
@@ -32,6 +35,9 @@ func (d *Data) init() {
 	}
 	if d.SuspendUntil == nil {
 		d.SuspendUntil = map[string]time.Time{}
+	}
+	if d.Logs == nil {
+		d.Logs = map[string][]string{}
 	}
 }
 

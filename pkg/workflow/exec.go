@@ -17,15 +17,14 @@ type execResult struct {
 	ctl     control
 	message string
 	outputs map[string]any
+	// logs are what the step's #Log actions wrote.
+	logs []string
 }
 
 // exec fills the step's template with its properties (plus inputs) and the
 // context, runs its actions and evaluates its outputs.
-func (r *run) exec(ctx context.Context, s *appfile.Step, resumed bool) (*execResult, error) {
-	params, err := r.parameter(s)
-	if err != nil {
-		return nil, err
-	}
+// It reads nothing of the run but its immutable inputs, so steps execute concurrently.
+func (r *run) exec(ctx context.Context, s *appfile.Step, params map[string]any, resumed bool) (*execResult, error) {
 	if s.Template == nil || s.Template.Source == "" {
 		return r.nativeStep(s, params, resumed)
 	}
@@ -47,7 +46,7 @@ func (r *run) exec(ctx context.Context, s *appfile.Step, resumed bool) (*execRes
 			return nil, fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)
 		}
 		if ctl.kind != controlNone {
-			return &execResult{ctl: ctl, message: ar.message}, nil
+			return &execResult{ctl: ctl, message: ar.message, logs: ar.logs}, nil
 		}
 	}
 }
@@ -71,7 +70,7 @@ func (r *run) round(ctx context.Context, s *appfile.Step, params map[string]any,
 			next = c
 			return nil
 		}
-		res = &execResult{ctl: ctl, message: ar.message}
+		res = &execResult{ctl: ctl, message: ar.message, logs: ar.logs}
 		if ctl.kind == controlNone || ctl.kind == controlBreak {
 			res.outputs, err = outputs(w.Context(), v.FillPath(cue.ParsePath("context"), cctx.Map()), s)
 		}

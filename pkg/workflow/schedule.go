@@ -31,7 +31,8 @@ func (r *run) wantRequeue(d time.Duration) {
 
 // schedule runs the ready steps of one level (the workflow's steps, or a
 // group's sub-steps) until none can make progress. In StepByStep mode a step
-// waits for every earlier step; in DAG mode only for its dependsOn.
+// waits for every earlier step; in DAG mode only for its dependsOn, and the
+// ready steps of a round execute concurrently.
 func (r *run) schedule(ctx context.Context, steps []*appfile.Step, statuses []*v1beta1.StepStatus, mode v1beta1.WorkflowMode, group *v1beta1.StepStatus) error {
 	byName := map[string]*v1beta1.StepStatus{}
 	for i, s := range steps {
@@ -39,6 +40,7 @@ func (r *run) schedule(ctx context.Context, steps []*appfile.Step, statuses []*v
 	}
 	for progress := true; progress && !r.suspended; {
 		progress = false
+		var jobs []*stepJob
 		for i, s := range steps {
 			ss := statuses[i]
 			if terminal(ss) {
@@ -51,24 +53,91 @@ func (r *run) schedule(ctx context.Context, steps []*appfile.Step, statuses []*v
 				}
 				continue
 			}
-			if err := r.step(ctx, s, ss, failedDep(deps, byName)); err != nil {
-				return err
-			}
-			if terminal(ss) {
-				progress = true
-				if err := r.checkpoint(ctx); err != nil {
+			if mode == v1beta1.WorkflowModeDAG {
+				j, err := r.prepare(ctx, s, ss, failedDep(deps, byName))
+				if err != nil {
 					return err
 				}
-			} else if ss.Phase == v1beta1.WorkflowStepPhaseSuspending {
-				r.suspended = true
-				return r.checkpoint(ctx)
+				if j != nil {
+					jobs = append(jobs, j)
+					continue
+				}
+			} else if err := r.step(ctx, s, ss, failedDep(deps, byName)); err != nil {
+				return err
 			}
-			if !terminal(ss) && mode == v1beta1.WorkflowModeStep {
+			done, err := r.settled(ctx, ss)
+			if err != nil || r.suspended {
+				return err
+			}
+			progress = progress || done
+			if !done && mode == v1beta1.WorkflowModeStep {
 				break
 			}
 		}
+		done, err := r.runConcurrently(ctx, jobs)
+		if err != nil {
+			return err
+		}
+		progress = progress || done
 	}
 	return nil
+}
+
+// settled checkpoints a step that finished (reporting true) or suspended
+// the workflow.
+func (r *run) settled(ctx context.Context, ss *v1beta1.StepStatus) (bool, error) {
+	if terminal(ss) {
+		return true, r.checkpoint(ctx)
+	}
+	if ss.Phase == v1beta1.WorkflowStepPhaseSuspending {
+		r.suspended = true
+		return false, r.checkpoint(ctx)
+	}
+	return false, nil
+}
+
+// maxConcurrentSteps bounds the steps of one DAG level executing at once.
+const maxConcurrentSteps = 8
+
+// runConcurrently executes jobs in parallel and records each as it ends, on
+// this goroutine, so a finished step is checkpointed at once while the
+// others still run. It reports whether any step finished.
+func (r *run) runConcurrently(ctx context.Context, jobs []*stepJob) (bool, error) {
+	if len(jobs) == 0 {
+		return false, nil
+	}
+	ended := make(chan *stepJob)
+	slots := make(chan struct{}, maxConcurrentSteps)
+	for _, j := range jobs {
+		go func(j *stepJob) {
+			slots <- struct{}{}
+			r.runJob(ctx, j)
+			<-slots
+			ended <- j
+		}(j)
+	}
+	progress, suspended := false, false
+	var firstErr error
+	for range jobs {
+		j := <-ended
+		r.record(j)
+		switch {
+		case terminal(j.ss):
+			progress = true
+			if err := r.checkpoint(ctx); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		case j.ss.Phase == v1beta1.WorkflowStepPhaseSuspending:
+			suspended = true
+		}
+	}
+	if suspended {
+		r.suspended = true
+		if err := r.checkpoint(ctx); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return progress, firstErr
 }
 
 // deps are the names a step waits for.

@@ -15,40 +15,72 @@ import (
 // stepGroup is the step type that only runs its sub-steps.
 const stepGroup = "step-group"
 
-// step advances one step that is ready to run: it decides whether the step
-// runs at all (if), enforces its timeout and retry backoff, then executes it.
+// step advances one step that is ready to run, executing it in place.
 func (r *run) step(ctx context.Context, s *appfile.Step, ss *v1beta1.StepStatus, depFailed bool) error {
+	j, err := r.prepare(ctx, s, ss, depFailed)
+	if err != nil || j == nil {
+		return err
+	}
+	r.runJob(ctx, j)
+	r.record(j)
+	return nil
+}
+
+// stepJob is one execution of a step's template. prepare and record run on
+// the scheduling goroutine and own the run's state; runJob only evaluates the
+// template and calls handlers, so the jobs of a DAG level run concurrently.
+type stepJob struct {
+	s       *appfile.Step
+	ss      *v1beta1.StepStatus
+	params  map[string]any
+	resumed bool
+	took    time.Duration
+	res     *execResult
+	err     error
+}
+
+// prepare decides whether a ready step runs at all (if), enforces its
+// timeout and retry backoff, runs a step group, and returns the job that
+// executes the step (nil when there is nothing to execute now).
+func (r *run) prepare(ctx context.Context, s *appfile.Step, ss *v1beta1.StepStatus, depFailed bool) (*stepJob, error) {
 	if ss.Phase == v1beta1.WorkflowStepPhasePending || ss.Phase == "" {
 		ok, msg, err := r.condition(ctx, s, depFailed)
 		if err != nil {
 			r.setPhase(ss, v1beta1.WorkflowStepPhaseFailed, ReasonParameter, err.Error())
-			return nil
+			return nil, nil
 		}
 		if !ok {
 			r.setPhase(ss, v1beta1.WorkflowStepPhaseSkipped, ReasonSkip, msg)
-			return nil
+			return nil, nil
 		}
 		ss.FirstExecuteTime = metav1.NewTime(r.now)
 	}
 	if r.timedOut(s, ss) {
-		return nil
+		return nil, nil
 	}
 	if s.Type == stepGroup {
-		return r.group(ctx, s, ss)
+		return nil, r.group(ctx, s, ss)
 	}
 	if ss.Phase == v1beta1.WorkflowStepPhaseFailed && ss.Reason == ReasonExecute {
 		wait := backoff(r.data.Retries[ss.ID], r.e.opts.BackoffBase, r.e.opts.BackoffMax)
 		if left := ss.LastExecuteTime.Add(wait).Sub(r.now); left > 0 {
 			r.wantRequeue(left)
-			return nil
+			return nil, nil
 		}
 	}
-	start := time.Now()
-	r.execute(ctx, s, ss)
-	if f := r.e.opts.StepDuration; f != nil {
-		f(s.Type, string(ss.Phase), time.Since(start))
+	j := &stepJob{s: s, ss: ss}
+	j.resumed = (ss.Phase == v1beta1.WorkflowStepPhaseSuspending || ss.Reason == ReasonSuspend) && !r.in.Status.Suspend
+	j.params, j.err = r.parameter(s)
+	return j, nil
+}
+
+// runJob executes the step's template; it touches no state of the run.
+func (r *run) runJob(ctx context.Context, j *stepJob) {
+	if j.err == nil {
+		start := time.Now()
+		j.res, j.err = r.exec(ctx, j.s, j.params, j.resumed)
+		j.took = time.Since(start)
 	}
-	return nil
 }
 
 // timedOut fails a step that ran longer than its timeout.
@@ -112,12 +144,19 @@ func (r *run) subStatuses(name string) []*v1beta1.StepStatus {
 	return nil
 }
 
-// execute runs a step's template once and records the outcome.
-func (r *run) execute(ctx context.Context, s *appfile.Step, ss *v1beta1.StepStatus) {
-	st := r.in.Status
-	resumed := (ss.Phase == v1beta1.WorkflowStepPhaseSuspending || ss.Reason == ReasonSuspend) && !st.Suspend
-	res, err := r.exec(ctx, s, resumed)
+// record writes the outcome of an executed job into its status and the
+// workflow data.
+func (r *run) record(j *stepJob) {
+	defer func() {
+		if f := r.e.opts.StepDuration; f != nil {
+			f(j.s.Type, string(j.ss.Phase), j.took)
+		}
+	}()
+	st, s, ss, res, err := r.in.Status, j.s, j.ss, j.res, j.err
 	ss.LastExecuteTime = metav1.NewTime(r.now)
+	if res != nil && len(res.logs) > 0 {
+		r.data.Logs[s.Name] = res.logs
+	}
 	if msg, ok := asWait(err); ok {
 		r.setPhase(ss, v1beta1.WorkflowStepPhaseRunning, ReasonWait, msg)
 		r.wantRequeue(r.e.opts.WaitInterval)
