@@ -8,6 +8,7 @@ import (
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -30,6 +31,8 @@ type Reconciler struct {
 	workflow *workflow.Engine
 	metrics  *metrics
 	opts     Options
+	// self filters the watch events of the controller's own writes.
+	self *selfWrites
 }
 
 // NewReconciler returns a Reconciler writing with c (whose reads of
@@ -43,7 +46,10 @@ func NewReconciler(c client.Client, reader client.Reader, opts Options) (*Reconc
 	m := newMetrics()
 	wopts := opts.Workflow
 	wopts.StepDuration = m.observeStep
+	self := newSelfWrites()
+	c = &recordingClient{Client: c, self: self}
 	return &Reconciler{
+		self:     self,
 		client:   c,
 		reader:   reader,
 		loader:   newClusterLoader(c, opts.DefinitionNamespace),
@@ -63,11 +69,11 @@ func Setup(mgr manager.Manager, opts Options) error {
 	}
 	skip := true
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&v1beta1.Application{}).
+		For(&v1beta1.Application{}, builder.WithPredicates(r.self.predicate())).
 		Named("application").
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.ConcurrentReconciles, SkipNameValidation: &skip})
 	for _, o := range workloadKinds() {
-		b = b.Watches(o, enqueueOwnerApp())
+		b = b.Watches(o, enqueueOwnerApp(), builder.WithPredicates(readinessChanged()))
 	}
 	return b.Complete(r)
 }
@@ -107,6 +113,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	defer func() { r.metrics.observeReconcile(time.Since(start), err) }()
 	app := &v1beta1.Application{}
 	if err := r.reader.Get(ctx, req.NamespacedName, app); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.self.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	ctx = logr.NewContext(ctx, logr.FromContextOrDiscard(ctx).WithValues("application", req.NamespacedName))

@@ -9,7 +9,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"velad.io/velad/pkg/apis/oam"
@@ -49,4 +51,46 @@ func enqueueOwnerApp() handler.EventHandler {
 		}
 		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
 	})
+}
+
+// readinessChanged passes the workload events an Application's health can
+// depend on: a deletion, a spec change, or the workload becoming ready or
+// unready. Creations (the controller's own applies) and the intermediate
+// status updates of a rollout are dropped; a step still waiting for health
+// is retried every Workflow.WaitInterval anyway.
+func readinessChanged() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc: func(event.CreateEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() || workloadReady(e.ObjectOld) != workloadReady(e.ObjectNew)
+		},
+	}
+}
+
+// workloadReady reports whether a Deployment, StatefulSet or DaemonSet has
+// rolled out its current spec with every replica ready.
+func workloadReady(o client.Object) bool {
+	switch w := o.(type) {
+	case *appsv1.Deployment:
+		want := int32(1)
+		if w.Spec.Replicas != nil {
+			want = *w.Spec.Replicas
+		}
+		s := w.Status
+		return s.ObservedGeneration >= w.Generation && s.UpdatedReplicas == want && s.ReadyReplicas == want &&
+			s.AvailableReplicas == want && s.Replicas == want
+	case *appsv1.StatefulSet:
+		want := int32(1)
+		if w.Spec.Replicas != nil {
+			want = *w.Spec.Replicas
+		}
+		s := w.Status
+		return s.ObservedGeneration >= w.Generation && s.ReadyReplicas == want && s.UpdatedReplicas == want &&
+			s.CurrentRevision == s.UpdateRevision
+	case *appsv1.DaemonSet:
+		s := w.Status
+		return s.ObservedGeneration >= w.Generation && s.NumberReady == s.DesiredNumberScheduled &&
+			s.UpdatedNumberScheduled == s.DesiredNumberScheduled
+	}
+	return false
 }

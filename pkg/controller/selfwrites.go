@@ -1,0 +1,122 @@
+package controller
+
+import (
+	"context"
+	"strconv"
+	"sync"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+)
+
+// selfWrites remembers, per Application, the newest resourceVersion the
+// controller wrote (finalizer, checkpoints, status). The watch event echoing
+// such a write needs no reconcile: the reconcile that wrote it already acted
+// on everything up to it, since every Application write is optimistic (a
+// change by someone else in between makes the write conflict and retry).
+// Without this, each write cost one more reconcile.
+type selfWrites struct {
+	mu  sync.Mutex
+	rvs map[client.ObjectKey]uint64
+}
+
+func newSelfWrites() *selfWrites { return &selfWrites{rvs: map[client.ObjectKey]uint64{}} }
+
+// record notes a successful write of o (only Applications are tracked).
+func (w *selfWrites) record(o client.Object) {
+	if _, ok := o.(*v1beta1.Application); !ok {
+		return
+	}
+	rv, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if k := client.ObjectKeyFromObject(o); rv > w.rvs[k] {
+		w.rvs[k] = rv
+	}
+}
+
+// forget drops what is known about an Application (it is gone).
+func (w *selfWrites) forget(k client.ObjectKey) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.rvs, k)
+}
+
+// echo reports whether o is the controller's own write, or older than it.
+func (w *selfWrites) echo(o client.Object) bool {
+	rv, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
+	if err != nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	last, ok := w.rvs[client.ObjectKeyFromObject(o)]
+	return ok && rv <= last
+}
+
+// predicate drops Application update events that echo the controller's
+// writes. A spec change always passes (the controller never changes a spec;
+// a workflow step may change another Application's).
+func (w *selfWrites) predicate() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() || !w.echo(e.ObjectNew)
+	}}
+}
+
+// recordingClient is the Reconciler's client: it records the Applications it writes.
+type recordingClient struct {
+	client.Client
+	self *selfWrites
+}
+
+// Update implements client.Client.
+func (c *recordingClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
+	err := c.Client.Update(ctx, obj, opts...)
+	if err == nil {
+		c.self.record(obj)
+	}
+	return err
+}
+
+// Patch implements client.Client.
+func (c *recordingClient) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+	err := c.Client.Patch(ctx, obj, patch, opts...)
+	if err == nil {
+		c.self.record(obj)
+	}
+	return err
+}
+
+// Status implements client.Client.
+func (c *recordingClient) Status() client.SubResourceWriter {
+	return &recordingStatus{SubResourceWriter: c.Client.Status(), self: c.self}
+}
+
+type recordingStatus struct {
+	client.SubResourceWriter
+	self *selfWrites
+}
+
+// Update implements client.SubResourceWriter.
+func (s *recordingStatus) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+	err := s.SubResourceWriter.Update(ctx, obj, opts...)
+	if err == nil {
+		s.self.record(obj)
+	}
+	return err
+}
+
+// Patch implements client.SubResourceWriter.
+func (s *recordingStatus) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+	err := s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
+	if err == nil {
+		s.self.record(obj)
+	}
+	return err
+}
