@@ -128,6 +128,19 @@ spec:
 	if img := image(t, "pub-web"); img != "nginx:1" || len(revs) != 1 || app.Annotations[oam.AnnotationPublishVersion] != "alpha1" {
 		t.Fatalf("after rollback: image %s, revisions %d, annotations %v", img, len(revs), app.Annotations)
 	}
+
+	// vela up pub --revision pub-v1 --publish-version beta1: a new revision, the same snapshot.
+	v1 = revs["pub-v1"]
+	if err := application.PublishRevision(context.Background(), c, app, &v1, "beta1"); err != nil {
+		t.Fatal(err)
+	}
+	app = runningAt(t, "pub", "pub-v2")
+	v2 := revisions(t, "pub")["pub-v2"]
+	if app.Status.Workflow.AppRevision != "beta1" || v2.Annotations[oam.AnnotationPublishVersion] != "beta1" ||
+		v2.Labels[oam.LabelAppRevisionHash] != v1.Labels[oam.LabelAppRevisionHash] || !v2.Status.Succeeded {
+		t.Fatalf("republished: workflow %s, pub-v2 annotations %v labels %v (pub-v1 %v), succeeded %v",
+			app.Status.Workflow.AppRevision, v2.Annotations, v2.Labels, v1.Labels, v2.Status.Succeeded)
+	}
 }
 
 // TestIntegrationRevisionLimit: at most 10 revisions are kept, never the current or the
