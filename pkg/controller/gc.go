@@ -26,7 +26,7 @@ import (
 // It reports whether deletions are still in progress.
 func (r *Reconciler) collectGarbage(ctx context.Context, s *appState) (bool, error) {
 	st := s.app.Status.Workflow
-	if st == nil || st.AppRevision != s.rev.Name || !st.Finished || st.Terminated {
+	if st == nil || st.AppRevision != workflowRevision(s) || !st.Finished || st.Terminated {
 		return false, nil
 	}
 	pol, err := s.resourcePolicies()

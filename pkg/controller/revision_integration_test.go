@@ -40,26 +40,6 @@ func image(t *testing.T, name string) string {
 	return d.Spec.Template.Spec.Containers[0].Image
 }
 
-// update re-reads the Application, changes it and writes it back.
-func update(t *testing.T, name string, change func(*v1beta1.Application)) {
-	t.Helper()
-	for i := 0; ; i++ {
-		app := &v1beta1.Application{}
-		if err := c.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: name}, app); err != nil {
-			t.Fatal(err)
-		}
-		change(app)
-		err := c.Update(context.Background(), app)
-		if err == nil {
-			return
-		}
-		if i > 10 {
-			t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func setImage(img string) func(*v1beta1.Application) {
 	return func(a *v1beta1.Application) {
 		a.Spec.Components[0].Properties = &runtime.RawExtension{Raw: []byte(`{"image":"` + img + `"}`)}
@@ -68,15 +48,6 @@ func setImage(img string) func(*v1beta1.Application) {
 
 func setPublish(v string) func(*v1beta1.Application) {
 	return func(a *v1beta1.Application) { a.Annotations[oam.AnnotationPublishVersion] = v }
-}
-
-// runningAt waits until app runs its current generation at revision rev.
-func runningAt(t *testing.T, name, rev string) *v1beta1.Application {
-	t.Helper()
-	return waitFor(t, name, 90*time.Second, "running at "+rev, func(a *v1beta1.Application) bool {
-		return a.Status.Phase == v1beta1.ApplicationRunning && a.Status.LatestRevision != nil &&
-			a.Status.LatestRevision.Name == rev && a.Status.ObservedGeneration == a.Generation
-	})
 }
 
 // TestIntegrationPublishVersionAndRollback: with app.oam.dev/publishVersion a spec edit
@@ -101,7 +72,7 @@ spec:
 	}
 
 	// A spec edit under the same publishVersion is not delivered.
-	update(t, "pub", setImage("nginx:2"))
+	updateApp(t, "pub", setImage("nginx:2"))
 	runningAt(t, "pub", "pub-v1")
 	time.Sleep(time.Second)
 	if img := image(t, "pub-web"); img != "nginx:1" || len(revisions(t, "pub")) != 1 {
@@ -109,7 +80,7 @@ spec:
 	}
 
 	// A new publishVersion delivers it as a new revision.
-	update(t, "pub", setPublish("alpha2"))
+	updateApp(t, "pub", setPublish("alpha2"))
 	app = runningAt(t, "pub", "pub-v2")
 	if img := image(t, "pub-web"); img != "nginx:2" || app.Status.Workflow.AppRevision != "alpha2" {
 		t.Fatalf("alpha2: image %s, workflow appRevision %s", img, app.Status.Workflow.AppRevision)
@@ -156,7 +127,7 @@ spec:
 `)
 	runningAt(t, "many-revs", "many-revs-v1")
 	for i := 1; i <= 12; i++ {
-		update(t, "many-revs", setImage(fmt.Sprintf("nginx:%d", i)))
+		updateApp(t, "many-revs", setImage(fmt.Sprintf("nginx:%d", i)))
 		runningAt(t, "many-revs", fmt.Sprintf("many-revs-v%d", i+1))
 	}
 	revs := revisions(t, "many-revs")
@@ -213,7 +184,7 @@ spec:
 		t.Fatal(err)
 	}
 	for _, name := range []string{"au-on", "au-off"} {
-		update(t, name, func(a *v1beta1.Application) { a.Labels = map[string]string{"touched": "yes"} })
+		updateApp(t, name, func(a *v1beta1.Application) { a.Labels = map[string]string{"touched": "yes"} })
 	}
 	runningAt(t, "au-on", "au-on-v2")
 	var cm corev1.ConfigMap
