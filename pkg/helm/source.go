@@ -142,7 +142,10 @@ func fromPath(dir string, cs chartSpec) (*chart.Chart, error) {
 		versions = append(versions, v)
 	}
 	v, err := newest(versions, cs.Version)
-	if err != nil || v == "" {
+	if err != nil {
+		return nil, err
+	}
+	if v == "" {
 		return nil, fmt.Errorf("chart %q not found in %s: expected a chart directory %s, %s.tgz or %s-<version>.tgz", cs.Chart, dir, p, p, p)
 	}
 	ch, err := loader.Load(byVersion[v])

@@ -74,8 +74,7 @@ type remediation struct {
 
 // parseSpec decodes hr's spec, naming the release in errors.
 func parseSpec(hr *unstructured.Unstructured) (*spec, error) {
-	raw, _, _ := unstructured.NestedMap(hr.Object, "spec")
-	data, err := json.Marshal(raw)
+	data, err := json.Marshal(hr.Object["spec"])
 	if err != nil {
 		return nil, err
 	}
