@@ -55,28 +55,19 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1beta1.Application) (ct
 			}
 		}
 	}
-	left, err := r.deleteResources(ctx, app, pol, mrs)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	if len(left) > 0 {
+	if left := r.deleteResources(ctx, app, pol, mrs); len(left) > 0 {
 		waiting := make([]string, 0, len(left))
-		down := map[string]string{}
-		for _, mr := range left {
-			what := mr.Kind + " " + objectName(manifestOf(mr))
-			if !isLocal(mr.Cluster) {
-				what += " in cluster " + mr.Cluster
-				if _, checked := down[mr.Cluster]; !checked {
-					down[mr.Cluster] = ""
-					if _, err := r.clientFor(ctx, mr.Cluster); err != nil {
-						down[mr.Cluster] = err.Error()
-					}
+		down := map[string]error{} // why a member's resources wait: it does not answer
+		for _, p := range left {
+			if !isLocal(p.mr.Cluster) {
+				if _, checked := down[p.mr.Cluster]; !checked {
+					_, down[p.mr.Cluster] = r.clientFor(ctx, p.mr.Cluster)
 				}
-				if why := down[mr.Cluster]; why != "" {
-					what += " (" + why + ")"
+				if err := down[p.mr.Cluster]; err != nil {
+					p.err = err
 				}
 			}
-			waiting = append(waiting, what)
+			waiting = append(waiting, p.String())
 		}
 		app.Status.Phase = v1beta1.ApplicationDeleting
 		app.Status.SetConditions(v1beta1.Condition{Type: v1beta1.TypeReady, Status: "False", Reason: v1beta1.ReasonDeleting,

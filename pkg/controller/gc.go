@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -101,11 +102,7 @@ func (r *Reconciler) collectTracker(ctx context.Context, app *v1beta1.Applicatio
 			return false, err
 		}
 	}
-	waiting, err := r.deleteResources(ctx, app, pol, doomed)
-	if err != nil {
-		return false, err
-	}
-	if len(waiting) > 0 {
+	if waiting := r.deleteResources(ctx, app, pol, doomed); len(waiting) > 0 {
 		return true, nil
 	}
 	if err := r.client.Delete(ctx, rt); client.IgnoreNotFound(err) != nil {
@@ -161,21 +158,45 @@ func manifestOf(mr v1beta1.ManagedResource) *unstructured.Unstructured {
 	return u
 }
 
+// pendingDeletion is a resource that is not gone yet, with the error that
+// kept it when deleting it failed (a member that does not answer).
+type pendingDeletion struct {
+	mr  v1beta1.ManagedResource
+	err error
+}
+
+// String reads `ConfigMap default/x`, with the cluster and error when there are.
+func (p pendingDeletion) String() string {
+	s := p.mr.Kind + " " + objectName(manifestOf(p.mr))
+	if !isLocal(p.mr.Cluster) {
+		s += " in cluster " + p.mr.Cluster
+	}
+	if p.err != nil {
+		s += " (" + p.err.Error() + ")"
+	}
+	return s
+}
+
 // deleteResources deletes mrs, dependents first when the garbage-collect
-// policy asks for `order: dependency`; it returns the ones not gone yet.
-func (r *Reconciler) deleteResources(ctx context.Context, app *v1beta1.Application, pol *resourcePolicies, mrs []v1beta1.ManagedResource) ([]v1beta1.ManagedResource, error) {
-	var waiting []v1beta1.ManagedResource
+// policy asks for `order: dependency`; it returns the ones not gone yet. A
+// resource that cannot be deleted now waits; it does not stop the others.
+func (r *Reconciler) deleteResources(ctx context.Context, app *v1beta1.Application, pol *resourcePolicies, mrs []v1beta1.ManagedResource) []pendingDeletion {
+	var waiting []pendingDeletion
+	del := func(mr v1beta1.ManagedResource) {
+		gone, err := r.deleteResource(ctx, app, pol, mr)
+		if err != nil {
+			r.memberDown(mr.Cluster, err) // a member that does not answer starts its back-off
+			logr.FromContextOrDiscard(ctx).Info("deleting a tracked resource failed; retrying", "resource", mr.Kind+" "+mr.Namespace+"/"+mr.Name, "cluster", mr.Cluster, "error", err.Error())
+		}
+		if !gone || err != nil {
+			waiting = append(waiting, pendingDeletion{mr: mr, err: err})
+		}
+	}
 	if pol.gc.Order != gcOrderDependency {
 		for _, mr := range mrs {
-			gone, err := r.deleteResource(ctx, app, pol, mr)
-			if err != nil && !r.memberDown(mr.Cluster, err) {
-				return nil, err
-			}
-			if !gone {
-				waiting = append(waiting, mr)
-			}
+			del(mr)
 		}
-		return waiting, nil
+		return waiting
 	}
 	byComp := map[string][]v1beta1.ManagedResource{}
 	for _, mr := range mrs {
@@ -190,20 +211,14 @@ func (r *Reconciler) deleteResources(ctx context.Context, app *v1beta1.Applicati
 		}
 		for _, mr := range byComp[comp] {
 			if wait {
-				waiting = append(waiting, mr)
+				waiting = append(waiting, pendingDeletion{mr: mr})
 				continue
 			}
-			gone, err := r.deleteResource(ctx, app, pol, mr)
-			if err != nil && !r.memberDown(mr.Cluster, err) {
-				return nil, err
-			}
-			if !gone {
-				waiting = append(waiting, mr)
-			}
+			del(mr)
 		}
 		blocked[comp] = len(waiting) > before
 	}
-	return waiting, nil
+	return waiting
 }
 
 // dependentsOf are the components that depend on comp, directly or not.

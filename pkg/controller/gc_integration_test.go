@@ -3,6 +3,8 @@ package controller_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,12 +13,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/testenv"
 )
 
 // cmComponent is a k8s-objects component of one ConfigMap with data k: v.
@@ -545,4 +549,47 @@ func TestIntegrationResourceUpdateRecreate(t *testing.T) {
 	if err != nil || after.Data["k"] != "2" || after.UID == before.UID {
 		t.Errorf("not recreated: %v data %v same uid %v", err, after.Data, after.UID == before.UID)
 	}
+}
+
+// TestIntegrationConformanceGarbageCollectApp runs KubeVela's
+// app_garbage_collect example through an update and a deletion: the legacy
+// resources stay (keepLegacyResource), the exposed Service lives until the
+// app is deleted (onAppDelete), drift stays (apply-once), deletion cleans up.
+func TestIntegrationConformanceGarbageCollectApp(t *testing.T) {
+	setup(t)
+	mod, err := testenv.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(mod, "..", "shared", "conformance", "kubevela", "test", "e2e-test", "testdata", "app", "app_garbage_collect.yaml")
+	if _, err := os.Stat(f); err != nil {
+		t.Skipf("conformance example not present: %v", err)
+	}
+	o := decodeFile(t, f)[0]
+	o.SetNamespace("default")
+	if err := c.Create(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	runningAt(t, "garbage-collect-app", "garbage-collect-app-v1")
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "hello-world"}}
+	mustExist(t, svc)
+	scale(t, "hello-world", 2)
+	updateApp(t, "garbage-collect-app", func(a *v1beta1.Application) {
+		a.Spec.Components[0].Traits = nil
+		a.Spec.Components[0].Properties = &runtime.RawExtension{Raw: []byte(`{"image":"crccheck/hello-world:v2"}`)}
+	})
+	runningAt(t, "garbage-collect-app", "garbage-collect-app-v2")
+	touch(t, "garbage-collect-app")
+	time.Sleep(2 * time.Second)
+	mustExist(t, svc)
+	var d appsv1.Deployment
+	if err := c.Get(context.Background(), key("hello-world"), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Spec.Template.Spec.Containers[0].Image != "crccheck/hello-world:v2" {
+		t.Errorf("the update was not applied: image %s", d.Spec.Template.Spec.Containers[0].Image)
+	}
+	deleteApp(t, "garbage-collect-app")
+	waitGone(t, svc)
+	waitGone(t, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "hello-world"}})
 }

@@ -176,9 +176,9 @@ func (d *dispatcher) plan(ctx context.Context, c client.Client, pol *resourcePol
 		keepPaths(o, live, s.Path)
 	}
 	for _, f := range pol.recreateFields(o) {
-		path := fieldPath(f)
-		want, _, _ := unstructured.NestedFieldNoCopy(o.Object, path...)
-		have, _, _ := unstructured.NestedFieldNoCopy(live.Object, path...)
+		path := parsePath(f)
+		want, _ := getPath(o.Object, path)
+		have, _ := getPath(live.Object, path)
 		if !reflect.DeepEqual(want, have) {
 			p.act = actRecreate
 			break
@@ -262,25 +262,13 @@ func objectName(o interface {
 	return o.GetNamespace() + "/" + o.GetName()
 }
 
-// fieldPath splits "spec.template.spec" into its fields.
-func fieldPath(p string) []string {
-	return strings.Split(strings.TrimPrefix(p, "."), ".")
-}
-
 // keepPaths sets the value of each path in o to the live one, so the drift
 // an apply-once rule allows is not reverted.
 func keepPaths(o, live *unstructured.Unstructured, paths []string) {
 	for _, p := range paths {
-		path := fieldPath(p)
-		v, found, err := unstructured.NestedFieldCopy(live.Object, path...)
-		if err != nil {
-			continue
-		}
-		if !found {
-			unstructured.RemoveNestedField(o.Object, path...)
-			continue
-		}
-		_ = unstructured.SetNestedField(o.Object, v, path...)
+		path := parsePath(p)
+		v, found := getPath(live.Object, path)
+		setPath(o.Object, path, v, found)
 	}
 }
 

@@ -104,3 +104,21 @@ func TestKeepPaths(t *testing.T) {
 		t.Error("a path the live object lacks should be left to the live object")
 	}
 }
+
+func TestKeepPathsWithListIndex(t *testing.T) {
+	container := func(cpu string) map[string]any {
+		return map[string]any{"name": "web", "image": "nginx", "resources": map[string]any{"limits": map[string]any{"cpu": cpu}}}
+	}
+	want := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+		"containers": []any{container("1")}}}}}}
+	live := want.DeepCopy()
+	live.Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"] = []any{container("3")}
+	keepPaths(want, live, []string{"spec.template.spec.containers[0].resources"})
+	got, _ := getPath(want.Object, parsePath("spec.template.spec.containers[0].resources.limits.cpu"))
+	if got != "3" {
+		t.Errorf("cpu %v, want the live 3", got)
+	}
+	if segs := parsePath("a.b[2][0].c"); len(segs) != 5 || segs[2].index != 2 || segs[3].index != 0 || segs[4].key != "c" {
+		t.Errorf("parsePath: %+v", segs)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
@@ -63,10 +64,16 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 		}
 		c, err := r.clientFor(ctx, mr.Cluster)
 		if err != nil {
+			if skipMember(ctx, mr, err) {
+				continue
+			}
 			return err
 		}
 		live, err := getLive(ctx, c, m)
 		if err != nil {
+			if skipMember(ctx, mr, err) {
+				continue
+			}
 			return err
 		}
 		if live != nil {
@@ -88,9 +95,20 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 			}
 			setAnnotation(m, oam.AnnotationAppSharedBy, strings.Join(list, ","))
 		}
-		if err := applyObject(ctx, c, m); err != nil {
+		if err := applyObject(ctx, c, m); err != nil && !skipMember(ctx, mr, err) {
 			return err
 		}
 	}
 	return nil
+}
+
+// skipMember reports (and logs) a failure in a member cluster: state keeping
+// goes on with the other resources and tries that one again on the next re-sync.
+func skipMember(ctx context.Context, mr v1beta1.ManagedResource, err error) bool {
+	if isLocal(mr.Cluster) {
+		return false
+	}
+	logr.FromContextOrDiscard(ctx).Info("state keeping skipped a resource", "cluster", mr.Cluster,
+		"resource", mr.Kind+" "+mr.Namespace+"/"+mr.Name, "error", err.Error())
+	return true
 }
