@@ -38,7 +38,7 @@ func (r *Reconciler) lifecycle(ctx context.Context, s *appState) error {
 // objects another application owns now.
 func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 	st := s.app.Status.Workflow
-	if st == nil || st.AppRevision != s.rev.Name || !st.Finished || st.Phase != v1beta1.WorkflowRunSucceeded {
+	if st == nil || st.AppRevision != workflowRevision(s) || !st.Finished || st.Phase != v1beta1.WorkflowRunSucceeded {
 		return nil
 	}
 	pol, err := s.resourcePolicies()
