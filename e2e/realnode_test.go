@@ -27,7 +27,7 @@ spec:
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: hello}
+metadata: {name: hello-svc}
 spec:
   selector: {app: hello}
   ports: [{port: 80, targetPort: 8080}]
@@ -35,7 +35,7 @@ spec:
 
 // TestRealNode installs a cluster with a real node (kubelet + containerd), runs the built-in
 // hello image, gets its HTTP answer on the pod IP and through its Service's cluster IP
-// (kube-proxy), and uninstalls, leaving no processes,
+// (kube-proxy), resolves the Service's name in the pod (cluster DNS), and uninstalls, leaving no processes,
 // mounts, interfaces or iptables rules. Where the host cannot run containers it says so
 // loudly and skips: it never passes without running a container.
 func TestRealNode(t *testing.T) {
@@ -89,12 +89,17 @@ func TestRealNode(t *testing.T) {
 	if !strings.Contains(body, "Hello from velad!") || !strings.Contains(body, "path /e2e") {
 		t.Fatalf("hello answered %q", body)
 	}
-	clusterIP, err := kubectl("get", "service", "hello", "-o", "jsonpath={.spec.clusterIP}")
+	clusterIP, err := kubectl("get", "service", "hello-svc", "-o", "jsonpath={.spec.clusterIP}")
 	if err != nil {
 		t.Fatalf("service: %v\n%s", err, clusterIP)
 	}
 	if body := httpGet(t, "http://"+strings.TrimSpace(clusterIP)+"/svc"); !strings.Contains(body, "path /svc") {
 		t.Fatalf("hello through its Service (kube-proxy) answered %q", body)
+	}
+	for _, name := range []string{"hello-svc", "hello-svc.default.svc.cluster.local"} {
+		if got := httpGet(t, "http://"+podIP+":8080/lookup/"+name); strings.TrimSpace(got) != strings.TrimSpace(clusterIP) {
+			t.Fatalf("in the pod, %s resolved to %q, want the Service's cluster IP %s (cluster DNS)", name, got, clusterIP)
+		}
 	}
 
 	if out, err := h.run("uninstall", "--name", "e2e"); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"k8s.io/klog/v2"
 
+	"velad.io/velad/pkg/agent/dns"
 	"velad.io/velad/pkg/server/certs"
 	"velad.io/velad/pkg/server/config"
 	"velad.io/velad/pkg/server/kubeconfig"
@@ -62,7 +63,15 @@ func (n *Node) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
+	if n.IP != "" {
+		go func() {
+			errc <- dns.Run(ctx, dns.Config{
+				NodeIP: n.IP, ServiceIP: ClusterDNSIP(n.Config.Network.ServiceCIDR),
+				Kubeconfig: n.Config.ComponentKubeconfig(certs.Node), ResolvConf: hostResolvConf(),
+			})
+		}()
+	}
 	go func() {
 		errc <- runKubeProxy(ctx, proxyConfig{nodeName: n.Name, kubeconfig: proxyKubeconfig, clusterCIDR: n.Config.Network.ClusterCIDR})
 	}()
@@ -77,7 +86,7 @@ func (n *Node) Run(ctx context.Context) error {
 	select {
 	case err := <-errc:
 		if err == nil && ctx.Err() == nil {
-			err = errors.New("kubelet or kube-proxy stopped")
+			err = errors.New("kubelet, kube-proxy or cluster DNS stopped")
 		}
 		return err
 	case err := <-cd.exited:

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -80,6 +82,15 @@ func newHelloCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			}
 			mux := http.NewServeMux()
 			mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+			// /lookup/<name> resolves a name from inside the pod: a check of cluster DNS.
+			mux.HandleFunc("/lookup/", func(w http.ResponseWriter, r *http.Request) {
+				addrs, err := net.DefaultResolver.LookupHost(r.Context(), strings.TrimPrefix(r.URL.Path, "/lookup/"))
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusBadGateway)
+					return
+				}
+				fmt.Fprintln(w, strings.Join(addrs, " "))
+			})
 			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 				fmt.Fprintf(w, "%s (pod %s, path %s)\n", msg, host, r.URL.Path)
 			})

@@ -2,6 +2,7 @@ package containerd
 
 import (
 	"context"
+	"flag"
 	"os"
 
 	"github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2/manager"
@@ -31,6 +32,9 @@ func MaybeRunShim() {
 	// One binary links the daemon's plugins and the shim's: a shim loads every registered
 	// plugin, so it must see only its own (the daemon's content store would fail in it).
 	keepPlugins(isShimTask)
+	// Likewise its flags: other packages of velad register global flags the shim also
+	// defines (-version), so it parses a command line of its own.
+	flag.CommandLine = flag.NewFlagSet(agent.ShimName, flag.ExitOnError)
 	shim.RunShim(context.Background(), manager.NewShimManager("io.containerd.runc.v2"))
 	os.Exit(0)
 }

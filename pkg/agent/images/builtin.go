@@ -219,7 +219,7 @@ func WriteBuiltin(w io.Writer, velad string) error {
 		})
 		manDesc, manData := blobDesc("application/vnd.oci.image.manifest.v1+json", man)
 		manDesc.Annotations = map[string]string{
-			"io.containerd.image.name":         img.name,
+			"io.containerd.image.name":          img.name,
 			"org.opencontainers.image.ref.name": img.name[strings.LastIndex(img.name, ":")+1:],
 		}
 		for _, b := range []struct {
