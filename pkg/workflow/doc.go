@@ -8,9 +8,15 @@
 // with override and topology policies), query and email behind the
 // provider.Handler seam, for the schema-only providers of pkg/cue/provider.
 //
+// In DAG mode the ready steps of a level execute concurrently: only template
+// evaluation and handler calls run in parallel (the Dispatcher must be safe for
+// that); status, data and checkpoints stay on the scheduling goroutine.
+//
 // All workflow state lives in the caller's v1beta1.WorkflowStatus and in a
-// context ConfigMap (`workflow-<app>-context`, context.go), so a restarted
-// controller resumes where it stopped and a succeeded step never runs again.
+// context ConfigMap (`workflow-<app>-context`, context.go: step outputs,
+// retries, suspend deadlines and the op.#Log lines of each step), so a
+// restarted controller resumes where it stopped and a succeeded step never
+// runs again.
 //
 // Components are applied through the Dispatcher interface the caller
 // implements (pkg/controller). workflow must not import pkg/controller,
