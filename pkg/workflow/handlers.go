@@ -12,6 +12,7 @@ import (
 
 // Dispatcher applies objects and components for one Application; the
 // controller implements it so every apply is stamped and tracked the same way.
+// Its methods are called concurrently by the steps of a DAG level.
 type Dispatcher interface {
 	// Components returns the Application's components as written, in spec order.
 	Components() []map[string]any
