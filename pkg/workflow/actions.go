@@ -239,9 +239,11 @@ func normalize(x any) (map[string]any, error) {
 
 // fillResult unifies out into the action at p. A result that conflicts with
 // what the template declared (a live object the server normalised) is filled
-// without its value field rather than poisoning the step.
+// without its value field rather than poisoning the step. Results are encoded
+// first, so a nil (a live object's creationTimestamp: null) is CUE null, not
+// top as FillPath would make it.
 func fillResult(v cue.Value, p cue.Path, out map[string]any) cue.Value {
-	nv := v.FillPath(p, out)
+	nv := v.FillPath(p, v.Context().Encode(out))
 	if nv.LookupPath(p).Validate() == nil {
 		return nv
 	}
@@ -251,7 +253,7 @@ func fillResult(v cue.Value, p cue.Path, out map[string]any) cue.Value {
 			rest[k] = x
 		}
 	}
-	return v.FillPath(p, rest)
+	return v.FillPath(p, v.Context().Encode(rest))
 }
 
 func firstLine(err error) string {
