@@ -75,6 +75,9 @@ func Run(ctx context.Context, c Config) error {
 		return fmt.Errorf("starting CoreDNS on %s: %w", net.JoinHostPort(c.NodeIP, strconv.Itoa(Port)), err)
 	}
 	defer func() { _ = inst.Stop() }()
+	// The kubernetes plugin's setup routes klog, process-wide, through CoreDNS's logger;
+	// give the rest of velad its own log format back.
+	klog.ClearLogger()
 	if err := publish(ctx, c); err != nil {
 		return err
 	}
