@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"velad.io/velad/pkg/proc"
 	"velad.io/velad/pkg/server/config"
 )
 
@@ -35,7 +37,8 @@ spec:
 
 // TestRealNode installs a cluster with a real node (kubelet + containerd), runs the built-in
 // hello image, gets its HTTP answer on the pod IP and through its Service's cluster IP
-// (kube-proxy), resolves the Service's name in the pod (cluster DNS), and uninstalls, leaving no processes,
+// (kube-proxy), resolves the Service's name in the pod (cluster DNS), survives a kill -9 of
+// the server with its pod adopted, and uninstalls, leaving no processes,
 // mounts, interfaces or iptables rules. Where the host cannot run containers it says so
 // loudly and skips: it never passes without running a container.
 func TestRealNode(t *testing.T) {
@@ -102,6 +105,27 @@ func TestRealNode(t *testing.T) {
 		}
 	}
 
+	// kill -9 of the server (containerd dies with it; the supervisor restarts both): the
+	// running pod is adopted, not started again.
+	before, _ := kubectl("get", "pod", "hello", "-o", "jsonpath={.status.containerStatuses[0].containerID}")
+	if pid := serverPID(dataDir); pid == 0 {
+		t.Fatal("no velad server process found")
+	} else if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	h.waitReady("e2e", 2*time.Minute)
+	after, _ := kubectl("get", "pod", "hello", "-o", "jsonpath={.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount}")
+	if after != before+" 0" {
+		t.Fatalf("after kill -9 and restart the hello container is %q, want %q (adopted, not restarted)", after, before+" 0")
+	}
+	if n := len(proc.WithArg("hello")); n != 1 {
+		t.Errorf("after restart %d processes run `velad hello`, want 1", n)
+	}
+	if body := httpGet(t, "http://"+podIP+":8080/again"); !strings.Contains(body, "path /again") {
+		t.Fatalf("hello after restart answered %q", body)
+	}
+
 	if out, err := h.run("uninstall", "--name", "e2e"); err != nil {
 		t.Fatalf("uninstall: %v\n%s", err, out)
 	}
@@ -129,7 +153,9 @@ func httpGet(t *testing.T, url string) string {
 // assertNoRealNodeLeft checks that nothing of a real node outlives its uninstall.
 func assertNoRealNodeLeft(t *testing.T, dataDir, runDir string) {
 	t.Helper()
-	if p := append(pids(dataDir), pids(runDir)...); len(p) > 0 {
+	left := append(pids(dataDir), pids(filepath.Join(runDir, "containerd.sock"))...) // server, containerd, shims
+	left = append(left, proc.WithArg("hello")...)                                    // the pod's container
+	if p := left; len(p) > 0 {
 		t.Errorf("processes left after uninstall: %v", p)
 	}
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")

@@ -83,10 +83,18 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	writePhase(phaseFile, PhaseNode, "")
 	sup.goRun("kube-controller-manager", func() error { return s.executor.ControllerManager(ctx, controllerManagerArgs(s.cfg)) })
 	sup.goRun("kube-scheduler", func() error { return s.executor.Scheduler(ctx, schedulerArgs(s.cfg)) })
-	if err := s.startNode(ctx, sup); err != nil {
+	nodeStart := time.Now()
+	isReal, err := s.startNode(ctx, sup)
+	if err != nil {
 		return err
 	}
-	if err := waitNodeReady(ctx, admin, s.nodeName, sup); err != nil {
+	// A restarted real node still shows the Ready its kubelet last reported: wait for a
+	// report of this run's kubelet. (Heartbeats have one-second precision.)
+	var since time.Time
+	if isReal {
+		since = nodeStart.Truncate(time.Second)
+	}
+	if err := waitNodeReady(ctx, admin, s.nodeName, since, sup); err != nil {
 		return err
 	}
 	writePhase(phaseFile, PhaseControllers, "")
@@ -99,22 +107,23 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	return sup.block(ctx)
 }
 
-// startNode starts the node the configured mode resolves to, and records the choice.
-func (s *Server) startNode(ctx context.Context, sup *supervisor) error {
+// startNode starts the node the configured mode resolves to, records the choice, and
+// reports whether the node is real.
+func (s *Server) startNode(ctx context.Context, sup *supervisor) (bool, error) {
 	d, err := agent.Resolve(s.cfg.Node.Mode)
 	if err != nil {
-		return err
+		return false, err
 	}
 	_ = os.WriteFile(s.cfg.NodeModeFile(), []byte(d.String()+"\n"), 0o600)
 	klog.InfoS("node mode", "mode", d.String())
 	if d.Real {
 		n := &agent.Node{Config: s.cfg, Name: s.nodeName, IP: s.nodeIP}
 		sup.goRun("node", func() error { return n.Run(ctx) })
-		return nil
+		return true, nil
 	}
 	n := &node.Simulated{Name: s.nodeName, IP: s.nodeIP, PodCIDR: s.cfg.Network.ClusterCIDR, Kubeconfig: s.cfg.ComponentKubeconfig(certs.Node)}
 	sup.goRun("node", func() error { return n.Run(ctx) })
-	return nil
+	return false, nil
 }
 
 // prepare validates, resolves node identity, checks the port and writes PKI and kubeconfigs.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -26,15 +27,16 @@ func waitAPIReady(ctx context.Context, cfg *rest.Config, sup *supervisor) error 
 	})
 }
 
-// waitNodeReady polls until the node reports Ready.
-func waitNodeReady(ctx context.Context, cfg *rest.Config, name string, sup *supervisor) error {
+// waitNodeReady polls until the node reports Ready, with a heartbeat at or after since when
+// since is set.
+func waitNodeReady(ctx context.Context, cfg *rest.Config, name string, since time.Time, sup *supervisor) error {
 	cs, err := kubernetes.NewForConfig(withTimeout(cfg))
 	if err != nil {
 		return err
 	}
 	return poll(ctx, sup, "node "+name+" Ready", func() (bool, error) {
 		n, err := cs.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-		return err == nil && node.Ready(n), nil
+		return err == nil && node.Ready(n) && heartbeatSince(n, since), nil
 	})
 }
 
@@ -63,4 +65,17 @@ func withTimeout(cfg *rest.Config) *rest.Config {
 	c := rest.CopyConfig(cfg)
 	c.Timeout = 5 * time.Second
 	return c
+}
+
+// heartbeatSince reports whether the node's Ready condition was reported at or after since.
+func heartbeatSince(n *corev1.Node, since time.Time) bool {
+	if since.IsZero() {
+		return true
+	}
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return !c.LastHeartbeatTime.Time.Before(since)
+		}
+	}
+	return false
 }
