@@ -68,6 +68,8 @@ type RenderOptions struct {
 	Cluster string
 	// ClusterVersion is the target's Kubernetes version; nil means the version velad embeds.
 	ClusterVersion *cue.ClusterVersion
+	// ReplicaKey is the replica a replication policy renders ("" = not replicated).
+	ReplicaKey string
 	// Properties, when set, gives the properties a component is rendered with
 	// (the controller resolves the references of a ref-objects component into
 	// the objects they name); nil renders c.Properties as written.
@@ -158,6 +160,7 @@ func (af *Appfile) Context(c *Component, opts RenderOptions) *cue.Context {
 		AppAnnotations: app.Annotations,
 		PublishVersion: app.Annotations[PublishVersionAnnotation],
 		Cluster:        opts.Cluster,
+		ReplicaKey:     opts.ReplicaKey,
 		WorkflowName:   app.Name,
 		ClusterVersion: cv,
 		Components:     comps,
@@ -295,6 +298,9 @@ func (af *Appfile) stamp(m *ComponentManifest, opts RenderOptions) {
 	}
 	if af.Namespace != "" {
 		base[oam.LabelAppNamespace] = af.Namespace
+	}
+	if opts.ReplicaKey != "" {
+		base[oam.LabelReplicaKey] = opts.ReplicaKey
 	}
 	if m.Workload != nil {
 		if m.Workload.GetName() == "" {

@@ -64,8 +64,8 @@ func orEmpty(m map[string]any) map[string]any {
 }
 
 // ApplyComponent implements workflow.Dispatcher: it applies the component's
-// rendered objects (rendered again when the step changed its properties or
-// names a cluster, which templates see as context.cluster) through the client
+// rendered objects (rendered again when the step changed its properties, names
+// a cluster or a replica: context.cluster, context.replicaKey) through the client
 // of cluster, to namespace ("" = the Application's), and returns a wait while
 // the component is not healthy there or the cluster does not answer. It is
 // safe for concurrent use (a deploy step applies placements in parallel).
@@ -97,7 +97,8 @@ func (d *dispatcher) ApplyComponent(ctx context.Context, comp map[string]any, cl
 	if err := d.r.requestFailed(cluster, d.dispatch(ctx, cl, name, cluster, m.Objects())); err != nil {
 		return nil, nil, fmt.Errorf("component %q: %w", name, err)
 	}
-	st, live, liveOutputs, err := d.r.componentHealth(ctx, d.s, cl, cluster, c, m)
+	replica, _ := comp["replicaKey"].(string)
+	st, live, liveOutputs, err := d.r.componentHealth(ctx, d.s, cl, cluster, replica, c, m)
 	if err != nil {
 		return nil, nil, fmt.Errorf("component %q: %w", name, d.r.requestFailed(cluster, err))
 	}
@@ -212,7 +213,8 @@ func (d *dispatcher) manifest(ctx context.Context, name string, comp map[string]
 			spec = sc
 		}
 	}
-	if m != nil && cluster == "" && jsonEqual(comp["properties"], spec["properties"]) && jsonEqual(comp["traits"], spec["traits"]) {
+	replica, _ := comp["replicaKey"].(string)
+	if m != nil && cluster == "" && replica == "" && jsonEqual(comp["properties"], spec["properties"]) && jsonEqual(comp["traits"], spec["traits"]) {
 		return c, m, nil
 	}
 	cp, err := d.component(ctx, c, comp)
@@ -220,7 +222,7 @@ func (d *dispatcher) manifest(ctx context.Context, name string, comp map[string]
 		return nil, nil, err
 	}
 	opts := d.s.renderOptions()
-	opts.Cluster = cluster
+	opts.Cluster, opts.ReplicaKey = cluster, replica
 	m, err = d.s.af.RenderComponent(ctx, d.r.cue, cp, opts)
 	return cp, m, err
 }

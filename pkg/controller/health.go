@@ -30,7 +30,7 @@ func (r *Reconciler) health(ctx context.Context, s *appState) error {
 			places = old
 		}
 		for _, p := range places {
-			st, err := r.placedHealth(ctx, s, c, p.Cluster, p.Namespace)
+			st, err := r.placedHealth(ctx, s, c, p)
 			if err != nil {
 				return err
 			}
@@ -40,13 +40,29 @@ func (r *Reconciler) health(ctx context.Context, s *appState) error {
 	return nil
 }
 
-// placedHealth is the health of component c in cluster and namespace.
-func (r *Reconciler) placedHealth(ctx context.Context, s *appState, c *appfile.Component, cluster, ns string) (*v1beta1.ApplicationComponentStatus, error) {
+// placedHealth is the health of component c where (and as the replica) at says.
+func (r *Reconciler) placedHealth(ctx context.Context, s *appState, c *appfile.Component, at v1beta1.ApplicationComponentStatus) (*v1beta1.ApplicationComponentStatus, error) {
+	cluster, ns := at.Cluster, at.Namespace
 	cl, err := r.clientFor(ctx, cluster)
 	if err != nil {
-		return &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: ns, Cluster: clusterKey(cluster), Message: err.Error()}, nil
+		return &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: ns, Cluster: clusterKey(cluster), ReplicaKey: at.ReplicaKey, Message: err.Error()}, nil
 	}
 	m := s.manifests[c.Name]
+	if at.ReplicaKey != "" {
+		opts := s.renderOptions()
+		opts.Cluster, opts.ReplicaKey = cluster, at.ReplicaKey
+		if m, err = s.af.RenderComponent(ctx, r.cue, c, opts); err != nil {
+			return nil, err
+		}
+		m = placed(m, func(o *unstructured.Unstructured) {
+			if o.GetNamespace() != "" {
+				return
+			}
+			if namespaced, err := cl.IsObjectNamespaced(o); err != nil || namespaced {
+				o.SetNamespace(s.app.Namespace)
+			}
+		})
+	}
 	if ns != "" && ns != s.app.Namespace {
 		m = placed(m, func(o *unstructured.Unstructured) {
 			if o.GetNamespace() == s.app.Namespace {
@@ -54,10 +70,10 @@ func (r *Reconciler) placedHealth(ctx context.Context, s *appState, c *appfile.C
 			}
 		})
 	}
-	st, _, _, err := r.componentHealth(ctx, s, cl, cluster, c, m)
+	st, _, _, err := r.componentHealth(ctx, s, cl, cluster, at.ReplicaKey, c, m)
 	if err != nil && !isLocal(cluster) {
 		msg := fmt.Sprintf("cluster %q: %v", cluster, err)
-		return &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: ns, Cluster: clusterKey(cluster), Message: msg}, nil
+		return &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: ns, Cluster: clusterKey(cluster), ReplicaKey: at.ReplicaKey, Message: msg}, nil
 	}
 	return st, err
 }
@@ -73,9 +89,9 @@ func oldServices(s *appState, name string) []v1beta1.ApplicationComponentStatus 
 	return out
 }
 
-// serviceKey identifies a status.services entry: component, cluster, namespace.
+// serviceKey identifies a status.services entry: component, cluster, namespace, replica.
 func serviceKey(st *v1beta1.ApplicationComponentStatus) string {
-	return st.Name + "|" + clusterKey(st.Cluster) + "|" + st.Namespace
+	return st.Name + "|" + clusterKey(st.Cluster) + "|" + st.Namespace + "|" + st.ReplicaKey
 }
 
 // checked reports whether this reconcile already has a status of the component.
@@ -91,8 +107,8 @@ func (s *appState) checked(name string) bool {
 // componentHealth reads a component's live objects and evaluates its and its
 // traits' health policies and custom status.
 // cl is the client of cluster, where m's objects live.
-func (r *Reconciler) componentHealth(ctx context.Context, s *appState, cl client.Client, cluster string, c *appfile.Component, m *appfile.ComponentManifest) (*v1beta1.ApplicationComponentStatus, map[string]any, map[string]any, error) {
-	st := &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: s.app.Namespace, Cluster: clusterKey(cluster)}
+func (r *Reconciler) componentHealth(ctx context.Context, s *appState, cl client.Client, cluster, replica string, c *appfile.Component, m *appfile.ComponentManifest) (*v1beta1.ApplicationComponentStatus, map[string]any, map[string]any, error) {
+	st := &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: s.app.Namespace, Cluster: clusterKey(cluster), ReplicaKey: replica}
 	var live map[string]any
 	if m.Workload != nil {
 		st.Namespace = m.Workload.GetNamespace()
@@ -118,7 +134,7 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, cl client
 		}
 	}
 	opts := s.renderOptions()
-	opts.Cluster = cluster
+	opts.Cluster, opts.ReplicaKey = cluster, replica
 	cs, err := s.af.Status(ctx, r.cue, c, opts, live, outputs)
 	if err != nil {
 		st.Message = err.Error()

@@ -269,3 +269,96 @@ func tracked(t *testing.T, app, cluster, ns string) bool {
 	}
 	return false
 }
+
+// replicaNoteDef renders a ConfigMap per replica, as KubeVela's replica-webservice names its Deployment.
+const replicaNoteDef = `
+apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata: {name: replica-note, namespace: vela-system}
+spec:
+  workload: {definition: {apiVersion: v1, kind: ConfigMap}}
+  schematic:
+    cue:
+      template: |
+        output: {
+        	apiVersion: "v1"
+        	kind:       "ConfigMap"
+        	metadata: {
+        		if context.replicaKey != _|_ {
+        			name: context.name + "-" + context.replicaKey
+        		}
+        		if context.replicaKey == _|_ {
+        			name: context.name
+        		}
+        	}
+        	data: key: *"none" | string
+        	if context.replicaKey != _|_ {
+        		data: key: context.replicaKey
+        	}
+        }
+        parameter: {}
+`
+
+// TestIntegrationReplicationPolicy splits one component into a replica per key
+// (context.replicaKey), reports each in status.services, and stays running
+// when its health is read again on a later reconcile.
+func TestIntegrationReplicationPolicy(t *testing.T) {
+	setup(t)
+	ctx := context.Background()
+	def := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(replicaNoteDef), &def.Object); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Create(ctx, def); err != nil {
+		t.Fatal(err)
+	}
+	create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: rep}
+spec:
+  components:
+  - {name: rep-note, type: replica-note}
+  - {name: solo-note, type: replica-note}
+  policies:
+  - {name: here, type: topology, properties: {clusters: [local]}}
+  - {name: two, type: replication, properties: {keys: [beijing, hangzhou], selector: [rep-note]}}
+  workflow:
+    steps:
+    - {name: deploy-rep, type: deploy, properties: {policies: [here, two]}}
+`)
+	app := waitFor(t, "rep", 90*time.Second, "running", func(a *v1beta1.Application) bool { return a.Status.Phase == v1beta1.ApplicationRunning })
+	for name, key := range map[string]string{"rep-note-beijing": "beijing", "rep-note-hangzhou": "hangzhou", "solo-note": "none"} {
+		var cm corev1.ConfigMap
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "default", Name: name}, &cm); err != nil {
+			t.Fatalf("replica %s: %v", name, err)
+		}
+		if cm.Data["key"] != key {
+			t.Errorf("%s rendered replicaKey %q, want %q", name, cm.Data["key"], key)
+		}
+	}
+	var reps []string
+	for _, s := range app.Status.Services {
+		reps = append(reps, s.Name+"/"+s.ReplicaKey)
+	}
+	if got := strings.Join(reps, " "); got != "rep-note/beijing rep-note/hangzhou solo-note/" {
+		t.Errorf("status.services: %s", got)
+	}
+	// a later reconcile reads each replica's health again
+	app.Annotations = map[string]string{"touch": "1"}
+	if err := c.Update(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	waitFor(t, "rep", 30*time.Second, "still running", func(a *v1beta1.Application) bool {
+		if a.Status.Phase != v1beta1.ApplicationRunning {
+			return false
+		}
+		for _, s := range a.Status.Services {
+			if !s.Healthy {
+				return false
+			}
+		}
+		return len(a.Status.Services) == 3
+	})
+}

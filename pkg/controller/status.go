@@ -98,7 +98,10 @@ func (s *appState) servicesOf(name string) []v1beta1.ApplicationComponentStatus 
 		if out[i].Cluster != out[j].Cluster {
 			return out[i].Cluster < out[j].Cluster
 		}
-		return out[i].Namespace < out[j].Namespace
+		if out[i].Namespace != out[j].Namespace {
+			return out[i].Namespace < out[j].Namespace
+		}
+		return out[i].ReplicaKey < out[j].ReplicaKey
 	})
 	return out
 }

@@ -24,6 +24,9 @@ type Context struct {
 	PublishVersion string
 	// Cluster is the target cluster; "" or "local" means the hub (context.cluster).
 	Cluster string
+	// ReplicaKey is the replica a replication policy renders (context.replicaKey, left
+	// out when "": templates test it with `context.replicaKey != _|_`).
+	ReplicaKey string
 	// WorkflowName is the workflow (application) name (context.workflowName).
 	WorkflowName string
 	// ClusterVersion is the target cluster's Kubernetes version (context.clusterVersion); nil leaves it out.
@@ -56,6 +59,9 @@ func (c *Context) Map() map[string]any {
 		"publishVersion": c.PublishVersion,
 		"cluster":        c.Cluster,
 		"workflowName":   c.WorkflowName,
+	}
+	if c.ReplicaKey != "" {
+		m["replicaKey"] = c.ReplicaKey
 	}
 	if v := c.ClusterVersion; v != nil {
 		m["clusterVersion"] = map[string]any{"major": v.Major, "minor": v.Minor, "gitVersion": v.GitVersion, "platform": v.Platform}

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -90,5 +91,23 @@ func TestOverrideFollowsKubeVelaMatching(t *testing.T) {
 	}
 	if _, err := override(comps, decode(t, `{"components":[{"name":"nope"}]}`)); err == nil || !strings.Contains(err.Error(), "give its type") {
 		t.Fatalf("adding without type: %v", err)
+	}
+}
+
+func TestReplicateSplitsSelectedComponents(t *testing.T) {
+	comps := []map[string]any{decode(t, `{"name":"rep","type":"webservice"}`), decode(t, `{"name":"solo","type":"webservice"}`)}
+	out, err := replicate(comps, decode(t, `{"keys":["beijing","hangzhou"],"selector":["rep"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range out {
+		got = append(got, fmt.Sprintf("%v/%v", c["name"], c["replicaKey"]))
+	}
+	if s := strings.Join(got, " "); s != "rep/beijing rep/hangzhou solo/<nil>" {
+		t.Fatalf("replicas %s", s)
+	}
+	if _, err := replicate(comps, decode(t, `{"keys":[]}`)); err == nil {
+		t.Fatal("empty keys accepted")
 	}
 }

@@ -11,7 +11,8 @@ import (
 
 // deploy implements multicluster #Deploy (KubeVela's deploy step): topology
 // policies choose the placements (clusters and namespaces), override
-// policies patch the components in the order listed, and every component is
+// policies patch the components in the order listed, replication policies
+// split components into one replica per key, and every component is
 // applied to every placement, dependencies first, at most `parallelism` at a
 // time. The step waits until all are healthy.
 func (o *oamActions) deploy(ctx context.Context, in map[string]any) (map[string]any, error) {
@@ -32,7 +33,7 @@ func (o *oamActions) deploy(ctx context.Context, in map[string]any) (map[string]
 		return nil, fmt.Errorf("deploy: parallelism must be at least 1, not %d", parallelism)
 	}
 	comps := o.env.Dispatcher.Components()
-	var topologies []namedPolicy
+	var topologies, replications []namedPolicy
 	for _, p := range policies {
 		switch p.typ {
 		case "topology":
@@ -41,6 +42,13 @@ func (o *oamActions) deploy(ctx context.Context, in map[string]any) (map[string]
 			if comps, err = override(comps, p.props); err != nil {
 				return nil, fmt.Errorf("policy %q: %w", p.name, err)
 			}
+		case "replication":
+			replications = append(replications, p)
+		}
+	}
+	for _, p := range replications {
+		if comps, err = replicate(comps, p.props); err != nil {
+			return nil, fmt.Errorf("policy %q: %w", p.name, err)
 		}
 	}
 	placements, err := o.placements(ctx, topologies)
@@ -117,17 +125,26 @@ func (o *oamActions) applyPlaced(ctx context.Context, comps []map[string]any, pl
 			break
 		}
 		results := o.runTasks(ctx, ready, parallelism)
+		notOK := map[Placement]map[string]bool{}
 		for i, t := range ready {
 			err := results[i]
+			if err == nil {
+				continue
+			}
+			if notOK[t.p] == nil {
+				notOK[t.p] = map[string]bool{}
+			}
+			notOK[t.p][t.name] = true // every replica must be healthy
 			if msg, ok := asWait(err); ok {
 				waits[taskLabel(t)] = msg
-				continue
-			}
-			if err != nil {
+			} else {
 				errs = append(errs, err)
-				continue
 			}
-			healthy[t.p][t.name] = true
+		}
+		for _, t := range ready {
+			if !notOK[t.p][t.name] {
+				healthy[t.p][t.name] = true
+			}
 		}
 		pending = blocked
 	}
@@ -158,7 +175,43 @@ func (o *oamActions) runTasks(ctx context.Context, tasks []placedTask, n int) []
 }
 
 func taskLabel(t placedTask) string {
+	if key, _ := t.comp["replicaKey"].(string); key != "" {
+		return fmt.Sprintf("%s (replica %s) in %s", t.name, key, t.p)
+	}
 	return fmt.Sprintf("%s in %s", t.name, t.p)
+}
+
+// replicate applies a replication policy (KubeVela semantics): each
+// component named in `selector` (every one when it is empty) becomes one
+// replica per key, rendered with context.replicaKey set to the key.
+func replicate(comps []map[string]any, props map[string]any) ([]map[string]any, error) {
+	keys, _ := props["keys"].([]any)
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("replication: keys must list at least one key")
+	}
+	var selected map[string]bool
+	if sel, ok := props["selector"].([]any); ok && len(sel) > 0 {
+		selected = map[string]bool{}
+		for _, s := range sel {
+			selected[fmt.Sprint(s)] = true
+		}
+	}
+	var out []map[string]any
+	for _, c := range comps {
+		if selected != nil && !selected[fmt.Sprint(c["name"])] {
+			out = append(out, c)
+			continue
+		}
+		for _, k := range keys {
+			r := make(map[string]any, len(c)+1)
+			for f, v := range c {
+				r[f] = v
+			}
+			r["replicaKey"] = fmt.Sprint(k)
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // waitMessage lists the waiting components and why, one clause each.

@@ -174,6 +174,8 @@ type ApplicationComponentStatus struct {
 	Cluster string `json:"cluster,omitempty"`
 	// Env the component belongs to.
 	Env string `json:"env,omitempty"`
+	// ReplicaKey is the key of the replica (replication policy) this entry reports on.
+	ReplicaKey string `json:"replicaKey,omitempty"`
 	// WorkloadDefinition is the apiVersion and kind of the component's workload.
 	WorkloadDefinition WorkloadGVK `json:"workloadDefinition,omitempty"`
 	// Healthy is the result of the definition's health policy.
