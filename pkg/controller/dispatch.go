@@ -265,7 +265,19 @@ func jsonEqual(a, b any) bool {
 
 // Apply implements workflow.Dispatcher for objects a step applies itself.
 func (d *dispatcher) Apply(ctx context.Context, obj *unstructured.Unstructured) error {
-	d.defaultNamespace(d.r.client, obj)
+	return d.ApplyIn(ctx, "", obj)
+}
+
+var _ workflow.ClusterApplier = (*dispatcher)(nil)
+
+// ApplyIn implements workflow.ClusterApplier: Apply in cluster ("" or "local":
+// the hub); a member that does not answer makes the step wait.
+func (d *dispatcher) ApplyIn(ctx context.Context, cluster string, obj *unstructured.Unstructured) error {
+	cl, err := d.r.stepClient(ctx, cluster)
+	if err != nil {
+		return err
+	}
+	d.defaultNamespace(cl, obj)
 	labels := obj.GetLabels()
 	if labels == nil {
 		labels = map[string]string{}
@@ -273,16 +285,26 @@ func (d *dispatcher) Apply(ctx context.Context, obj *unstructured.Unstructured) 
 	labels[oam.LabelAppName] = d.s.app.Name
 	labels[oam.LabelAppNamespace] = d.s.app.Namespace
 	obj.SetLabels(labels)
-	return d.dispatch(ctx, d.r.client, "", "", []*unstructured.Unstructured{obj})
+	if !isLocal(cluster) && obj.GetNamespace() != "" {
+		if err := d.r.requestFailed(cluster, ensureNamespace(ctx, cl, obj.GetNamespace())); err != nil {
+			return err
+		}
+	}
+	return d.r.requestFailed(cluster, d.dispatch(ctx, cl, "", cluster, []*unstructured.Unstructured{obj}))
 }
 
 // Forget implements workflow.Forgetter: an object a step deleted is marked deleted in the
 // ResourceTracker, so state keeping does not apply it again.
 func (d *dispatcher) Forget(ctx context.Context, obj *unstructured.Unstructured) error {
+	return d.ForgetIn(ctx, "", obj)
+}
+
+// ForgetIn implements workflow.ClusterApplier: Forget for an object of cluster.
+func (d *dispatcher) ForgetIn(ctx context.Context, cluster string, obj *unstructured.Unstructured) error {
 	d.defaultNamespace(d.r.client, obj)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.tracker.forget(ctx, "", obj)
+	return d.tracker.forget(ctx, cluster, obj)
 }
 
 var _ workflow.Forgetter = (*dispatcher)(nil)

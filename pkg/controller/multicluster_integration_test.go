@@ -124,6 +124,34 @@ spec:
 		}
 	})
 
+	t.Run("apply-object and read-object reach the member", func(t *testing.T) {
+		create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: mc-object}
+spec:
+  components: []
+  workflow:
+    steps:
+    - name: put
+      type: apply-object
+      properties:
+        cluster: member
+        value: {apiVersion: v1, kind: ConfigMap, metadata: {name: mc-object, namespace: far}, data: {k: v}}
+    - name: get
+      type: read-object
+      properties: {cluster: member, apiVersion: v1, kind: ConfigMap, name: mc-object, namespace: far}
+`)
+		waitFor(t, "mc-object", 90*time.Second, "running", func(a *v1beta1.Application) bool { return a.Status.Phase == v1beta1.ApplicationRunning })
+		var cm corev1.ConfigMap
+		if err := mc.Get(ctx, client.ObjectKey{Namespace: "far", Name: "mc-object"}, &cm); err != nil || cm.Data["k"] != "v" {
+			t.Fatalf("ConfigMap in the member: %v %v", cm.Data, err)
+		}
+		if !tracked(t, "mc-object", "member", "far") {
+			t.Error("the ResourceTracker does not record the ConfigMap in cluster member")
+		}
+	})
+
 	t.Run("a member stopped during a deploy is waited for", func(t *testing.T) {
 		member.Stop()
 		setReplicas(t, app.Name, 2)
@@ -253,7 +281,7 @@ func services(a *v1beta1.Application) string {
 	return strings.Join(out, "; ")
 }
 
-// tracked reports whether app's trackers list its Deployment in cluster/ns.
+// tracked reports whether app's trackers list its Deployment or ConfigMap in cluster/ns.
 func tracked(t *testing.T, app, cluster, ns string) bool {
 	t.Helper()
 	var l v1beta1.ResourceTrackerList
@@ -262,7 +290,7 @@ func tracked(t *testing.T, app, cluster, ns string) bool {
 	}
 	for _, rt := range l.Items {
 		for _, m := range rt.Spec.ManagedResources {
-			if m.Cluster == cluster && m.Namespace == ns && m.Kind == "Deployment" {
+			if m.Cluster == cluster && m.Namespace == ns && (m.Kind == "Deployment" || m.Kind == "ConfigMap") {
 				return true
 			}
 		}

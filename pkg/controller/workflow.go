@@ -23,7 +23,7 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 	}
 	s.freshRun = app.Status.Workflow.AppRevision != workflowRevision(s) || app.Status.Workflow.Phase == ""
 	d := r.newDispatcher(s)
-	env := &workflow.Env{Client: r.client, Dispatcher: d, HTTP: r.opts.HTTPClient, Namespace: app.Namespace, App: app.Name, Clusters: r.members}
+	env := &workflow.Env{Client: r.client, Dispatcher: d, HTTP: r.opts.HTTPClient, Namespace: app.Namespace, App: app.Name, Clusters: r.members, ClientFor: r.clientFor}
 	t := true
 	in := &workflow.Instance{
 		App: app.Name, Namespace: app.Namespace, Revision: workflowRevision(s),

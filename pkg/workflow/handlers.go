@@ -43,6 +43,15 @@ type Forgetter interface {
 	Forget(ctx context.Context, obj *unstructured.Unstructured) error
 }
 
+// ClusterApplier is implemented by Dispatchers that also apply (and forget)
+// objects a step handles itself in a member cluster (vela/kube with `cluster`).
+type ClusterApplier interface {
+	// ApplyIn is Dispatcher.Apply in the named member cluster.
+	ApplyIn(ctx context.Context, cluster string, obj *unstructured.Unstructured) error
+	// ForgetIn is Forgetter.Forget for an object of the named member cluster.
+	ForgetIn(ctx context.Context, cluster string, obj *unstructured.Unstructured) error
+}
+
 // Env is what the action handlers of one workflow run work with.
 type Env struct {
 	// Client reads, lists and deletes objects.
@@ -58,6 +67,9 @@ type Env struct {
 	// Clusters lists the joined member clusters for topology policies and
 	// list-clusters (nil: there are none, only "local").
 	Clusters func(ctx context.Context) ([]ClusterInfo, error)
+	// ClientFor returns the client of a member cluster for vela/kube actions
+	// naming one (nil: the hub only).
+	ClientFor func(ctx context.Context, cluster string) (client.Client, error)
 }
 
 // NewHandlers returns the Go side of the vela/op actions for env: kube

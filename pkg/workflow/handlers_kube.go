@@ -11,8 +11,22 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// kubeActions implement vela/kube on the local cluster.
+// kubeActions implement vela/kube on the local cluster, or on the member an
+// action's `cluster` names.
 type kubeActions struct{ env *Env }
+
+// clientOf returns the client of the cluster an action names ("" or "local": the hub).
+func (k *kubeActions) clientOf(ctx context.Context, in map[string]any) (client.Client, string, error) {
+	cluster, _ := in["cluster"].(string)
+	if cluster == "" || cluster == LocalCluster {
+		return k.env.Client, "", nil
+	}
+	if k.env.ClientFor == nil {
+		return nil, "", fmt.Errorf("cluster %q: this workflow runs without member cluster clients", cluster)
+	}
+	c, err := k.env.ClientFor(ctx, cluster)
+	return c, cluster, err
+}
 
 func object(in map[string]any, key string) (*unstructured.Unstructured, error) {
 	m, ok := in[key].(map[string]any)
@@ -37,7 +51,16 @@ func (k *kubeActions) apply(ctx context.Context, in map[string]any) (map[string]
 		return nil, err
 	}
 	k.defaultNamespace(u)
-	if err := k.env.Dispatcher.Apply(ctx, u); err != nil {
+	if cluster, _ := in["cluster"].(string); cluster != "" && cluster != LocalCluster {
+		ca, ok := k.env.Dispatcher.(ClusterApplier)
+		if !ok {
+			return nil, fmt.Errorf("cluster %q: this workflow applies to the local cluster only", cluster)
+		}
+		err = ca.ApplyIn(ctx, cluster, u)
+	} else {
+		err = k.env.Dispatcher.Apply(ctx, u)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"value": u.Object}, nil
@@ -50,7 +73,7 @@ func (k *kubeActions) applyInParallel(ctx context.Context, in map[string]any) (m
 		if !ok {
 			return nil, fmt.Errorf("value[%d] must be an object", i)
 		}
-		if _, err := k.apply(ctx, map[string]any{"value": m}); err != nil {
+		if _, err := k.apply(ctx, map[string]any{"value": m, "cluster": in["cluster"]}); err != nil {
 			return nil, err
 		}
 	}
@@ -64,9 +87,13 @@ func (k *kubeActions) read(ctx context.Context, in map[string]any) (map[string]a
 		return nil, err
 	}
 	k.defaultNamespace(u)
+	c, _, err := k.clientOf(ctx, in)
+	if err != nil {
+		return nil, err
+	}
 	live := &unstructured.Unstructured{}
 	live.SetGroupVersionKind(u.GroupVersionKind())
-	if err := k.env.Client.Get(ctx, client.ObjectKeyFromObject(u), live); err != nil {
+	if err := c.Get(ctx, client.ObjectKeyFromObject(u), live); err != nil {
 		return map[string]any{"err": err.Error()}, nil
 	}
 	return map[string]any{"value": live.Object}, nil
@@ -92,7 +119,11 @@ func (k *kubeActions) list(ctx context.Context, in map[string]any) (map[string]a
 			opts = append(opts, labels)
 		}
 	}
-	if err := k.env.Client.List(ctx, l, opts...); err != nil {
+	c, _, err := k.clientOf(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.List(ctx, l, opts...); err != nil {
 		return map[string]any{"err": err.Error()}, nil
 	}
 	items := make([]any, len(l.Items))
@@ -108,9 +139,19 @@ func (k *kubeActions) delete(ctx context.Context, in map[string]any) (map[string
 		return nil, err
 	}
 	k.defaultNamespace(u)
+	c, cluster, err := k.clientOf(ctx, in)
+	if err != nil {
+		return nil, err
+	}
 	if u.GetName() != "" {
-		if err := k.env.Client.Delete(ctx, u); client.IgnoreNotFound(err) != nil {
+		if err := c.Delete(ctx, u); client.IgnoreNotFound(err) != nil {
 			return nil, fmt.Errorf("deleting %s %s: %w", u.GetKind(), u.GetName(), err)
+		}
+		if cluster != "" {
+			if ca, ok := k.env.Dispatcher.(ClusterApplier); ok {
+				return nil, ca.ForgetIn(ctx, cluster, u)
+			}
+			return nil, nil
 		}
 		if f, ok := k.env.Dispatcher.(Forgetter); ok {
 			return nil, f.Forget(ctx, u)
@@ -130,7 +171,7 @@ func (k *kubeActions) delete(ctx context.Context, in map[string]any) (map[string
 			opts = append(opts, labels)
 		}
 	}
-	if err := k.env.Client.DeleteAllOf(ctx, u, opts...); err != nil {
+	if err := c.DeleteAllOf(ctx, u, opts...); err != nil {
 		return nil, fmt.Errorf("deleting %s objects: %w", u.GetKind(), err)
 	}
 	return nil, nil
