@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -280,7 +281,10 @@ spec:
 			}
 			t.Errorf("%s: workflow %s, want succeeded", step, st.Phase)
 		}
-		if got := strings.Join(d.components, " "); got != want {
+		// Components without dependsOn between them are applied concurrently, in any order.
+		applied := append([]string(nil), d.components...)
+		sort.Strings(applied)
+		if got := strings.Join(applied, " "); got != want {
 			t.Errorf("%s applied components %q, want %q", step, got, want)
 		}
 	}
