@@ -32,7 +32,8 @@ import (
 type recordingDispatcher struct {
 	comps      []map[string]any
 	policies   []appfile.AppPolicy
-	components []string // components applied, in order
+	mu         sync.Mutex // steps call the dispatcher concurrently
+	components []string   // components applied, in order
 	applied    []*unstructured.Unstructured
 }
 
@@ -50,13 +51,17 @@ func (d *recordingDispatcher) Policy(name string) (string, map[string]any, bool)
 
 func (d *recordingDispatcher) ApplyComponent(_ context.Context, c map[string]any, _, _ string) (map[string]any, map[string]any, error) {
 	name, _ := c["name"].(string)
+	d.mu.Lock()
 	d.components = append(d.components, name)
+	d.mu.Unlock()
 	return map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": c["name"]},
 		"status": map[string]any{"conditions": []any{map[string]any{"message": "available"}}}}, map[string]any{}, nil
 }
 
 func (d *recordingDispatcher) Apply(_ context.Context, u *unstructured.Unstructured) error {
+	d.mu.Lock()
 	d.applied = append(d.applied, u)
+	d.mu.Unlock()
 	return nil
 }
 
