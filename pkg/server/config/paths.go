@@ -58,3 +58,6 @@ func (c *Config) AgentRunDir() string {
 
 // NodeModeFile records which node mode the running server chose, and why.
 func (c *Config) NodeModeFile() string { return filepath.Join(c.RunDir(), "node-mode") }
+
+// GatewayFile holds the address the built-in gateway (ingress proxy) listens on while it runs.
+func (c *Config) GatewayFile() string { return filepath.Join(c.RunDir(), "gateway") }
