@@ -23,6 +23,7 @@ import (
 
 	"velad.io/velad/pkg/controller"
 	"velad.io/velad/pkg/controller/bootstrap"
+	"velad.io/velad/pkg/gateway"
 	"velad.io/velad/pkg/helm"
 	"velad.io/velad/pkg/server"
 	"velad.io/velad/pkg/server/component"
@@ -121,7 +122,8 @@ func embeddedControllers(cfg *config.Config, opts controller.Options) []server.C
 	if cfg.ClusterOnly {
 		return nil
 	}
-	return []server.Controller{bootstrap.Controller(), controller.NewEmbedded(opts), helm.NewEmbedded()}
+	return []server.Controller{bootstrap.Controller(), controller.NewEmbedded(opts), helm.NewEmbedded(),
+		gateway.NewEmbedded(gateway.Options{AddrFile: cfg.GatewayFile()})}
 }
 
 // signalContext is cancelled on the first SIGINT/SIGTERM; a second one exits at once.

@@ -50,6 +50,9 @@ func newStatusCommand(streams genericiooptions.IOStreams) *cobra.Command {
 				if s.NodeMode != "" {
 					fmt.Fprintf(streams.Out, "\n%s node mode: %s\n", s.Name, s.NodeMode)
 				}
+				if s.Gateway != "" {
+					fmt.Fprintf(streams.Out, "%s gateway: http://%s (curl -H 'Host: <domain>' http://%s/)\n", s.Name, s.Gateway, s.Gateway)
+				}
 				if s.Error != "" {
 					fmt.Fprintf(streams.Out, "\n%s failed: %s\n", s.Name, s.Error)
 				}

@@ -35,6 +35,8 @@ type Status struct {
 	Node string `json:"node"`
 	// NodeMode is the node mode the server chose and why ("real: asked for (--node real)").
 	NodeMode string `json:"nodeMode,omitempty"`
+	// Gateway is the address of the built-in gateway (ingress proxy), when it runs.
+	Gateway string `json:"gateway,omitempty"`
 	// Uptime of the server process.
 	Uptime string `json:"uptime"`
 	// Driver that runs the server (process or systemd).
@@ -71,6 +73,9 @@ func (m *Manager) Status(ctx context.Context, cfg *config.Config) Status {
 	st.Uptime = uptime(cfg.PIDFile()).String()
 	if b, err := os.ReadFile(cfg.NodeModeFile()); err == nil {
 		st.NodeMode = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile(cfg.GatewayFile()); err == nil {
+		st.Gateway = strings.TrimSpace(string(b))
 	}
 	st.State = "starting (" + string(phase) + ")"
 	if phase == server.PhaseReady {
