@@ -2,11 +2,12 @@ package application
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
@@ -45,7 +46,7 @@ func WaitRunning(ctx context.Context, c client.Client, a Applied, progress Progr
 	var last *v1beta1.Application
 	for {
 		app, err := Get(ctx, c, namespace, name)
-		if err != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if err != nil && (permanent(err) || IsNotFound(err)) {
 			return nil, err
 		}
 		if app != nil {
@@ -109,7 +110,7 @@ func WaitDeleted(ctx context.Context, c client.Client, namespace, name string, p
 		if IsNotFound(err) {
 			return nil
 		}
-		if err != nil && ctx.Err() == nil {
+		if err != nil && permanent(err) {
 			return err
 		}
 		if app != nil && progress != nil {
@@ -121,6 +122,13 @@ func WaitDeleted(ctx context.Context, c client.Client, namespace, name string, p
 		case <-time.After(PollInterval):
 		}
 	}
+}
+
+// permanent reports a read error that waiting will not cure (no OAM CRDs, no
+// permission); others — a dropped connection, the client's rate limiter giving
+// up just before the deadline — are retried until ctx ends.
+func permanent(err error) bool {
+	return meta.IsNoMatchError(err) || apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err)
 }
 
 func finalizers(app *v1beta1.Application) []string {
