@@ -56,8 +56,9 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options, ready func()) erro
 		return fmt.Errorf("gateway: %w", err)
 	}
 	f := informers.NewSharedInformerFactory(cs, 0)
+	ingresses := f.Networking().V1().Ingresses()
 	r := &router{
-		ingresses: f.Networking().V1().Ingresses().Lister(),
+		ingresses: ingresses.Lister(),
 		services:  f.Core().V1().Services().Lister(),
 		slices:    f.Discovery().V1().EndpointSlices().Lister(),
 		nodes:     f.Core().V1().Nodes().Lister(),
@@ -74,6 +75,10 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options, ready func()) erro
 		return err
 	}
 	addr := ln.Addr().String()
+	if err := publishStatus(ctx, cs, ingresses, addr); err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("gateway: %w", err)
+	}
 	if opts.AddrFile != "" {
 		if err := os.MkdirAll(filepath.Dir(opts.AddrFile), 0o755); err != nil {
 			_ = ln.Close()

@@ -95,6 +95,19 @@ func TestGateway(t *testing.T) {
 		return nil
 	})
 
+	// The gateway publishes its address in the Ingress status (the gateway trait's message shows it).
+	eventually(t, func() error {
+		ing, err := cs.NetworkingV1().Ingresses("default").Get(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		lb := ing.Status.LoadBalancer.Ingress
+		if len(lb) != 1 || lb[0].IP != "127.0.0.1" || len(lb[0].Ports) != 1 || !strings.HasSuffix(base, ":"+strconv.Itoa(int(lb[0].Ports[0].Port))) {
+			return fmt.Errorf("Ingress status.loadBalancer = %+v, want 127.0.0.1 and the port of %s", lb, base)
+		}
+		return nil
+	})
+
 	// A Service whose only endpoint is a pod on the simulated node.
 	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: SimulatedNodeLabel + "=true"})
 	if err != nil || len(nodes.Items) == 0 {
