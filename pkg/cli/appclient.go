@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/application"
 )
 
@@ -42,6 +44,16 @@ func (t *appTarget) connect() (client.Client, string, error) {
 		}
 	}
 	return c, ns, nil
+}
+
+// get connects and reads the named Application in the target namespace.
+func (t *appTarget) get(ctx context.Context, name string) (client.Client, *v1beta1.Application, error) {
+	c, ns, err := t.connect()
+	if err != nil {
+		return nil, nil, err
+	}
+	app, err := application.Get(ctx, c, ns, name)
+	return c, app, err
 }
 
 // waitPrinter shows the progress of a wait: a spinner line redrawn on a terminal, and a

@@ -44,11 +44,7 @@ func newAppStatusCommand(streams genericiooptions.IOStreams) *cobra.Command {
 }
 
 func (f *appStatusFlags) run(ctx context.Context, out io.Writer, name string) error {
-	c, ns, err := f.target.connect()
-	if err != nil {
-		return err
-	}
-	app, err := application.Get(ctx, c, ns, name)
+	c, app, err := f.target.get(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -71,11 +71,7 @@ func (f *podFlags) cleanup() {
 // command` (which does verb). When there are none it says why: no pods, or pods that only
 // exist on velad's simulated node.
 func (f *podFlags) reachablePods(ctx context.Context, command, verb, app string) ([]application.Pod, string, error) {
-	c, ns, err := f.target.connect()
-	if err != nil {
-		return nil, "", err
-	}
-	a, err := application.Get(ctx, c, ns, app)
+	c, a, err := f.target.get(ctx, app)
 	if err != nil {
 		return nil, "", err
 	}
@@ -105,10 +101,10 @@ func (f *podFlags) reachablePods(ctx context.Context, command, verb, app string)
 		return reachable, reachable[0].Pod.Namespace, nil
 	case simulated > 0:
 		return nil, "", fmt.Errorf("cannot %s application %q: its %d pod(s) run on velad's simulated node (label %s=true), "+
-			"which runs no containers. vela %s needs pods on a real node: deliver the app to a cluster that has one (the docker driver, issue 8). "+
+			"which runs no containers. vela %s needs pods on a real node: deliver the app to a cluster that has one (velad install --node real). "+
 			"vela status %s --tree shows what was delivered", verb, app, simulated, application.SimulatedNodeLabel, command, app)
 	case f.pod != "":
-		return nil, "", fmt.Errorf("application %q has no pod %q: list its pods with kubectl get pods -n %s -l app.oam.dev/name=%s", app, f.pod, ns, app)
+		return nil, "", fmt.Errorf("application %q has no pod %q: list its pods with kubectl get pods -n %s -l app.oam.dev/name=%s", app, f.pod, a.Namespace, app)
 	}
 	if f.cluster != "" {
 		return nil, "", fmt.Errorf("application %q has no pods in cluster %q: vela status %s shows where it was delivered", app, f.cluster, app)

@@ -34,11 +34,7 @@ func newRevisionListCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, ns, err := target.connect()
-			if err != nil {
-				return err
-			}
-			app, err := application.Get(ctx, c, ns, args[0])
+			c, app, err := target.get(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -76,11 +72,7 @@ func newRevisionGetCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, ns, err := target.connect()
-			if err != nil {
-				return err
-			}
-			app, err := application.Get(ctx, c, ns, args[0])
+			c, app, err := target.get(ctx, args[0])
 			if err != nil {
 				return err
 			}

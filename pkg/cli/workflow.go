@@ -81,11 +81,7 @@ func newWorkflowOpCommand(streams genericiooptions.IOStreams, op workflowOp) *co
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, ns, err := target.connect()
-			if err != nil {
-				return err
-			}
-			app, err := application.Get(ctx, c, ns, args[0])
+			c, app, err := target.get(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -118,11 +114,7 @@ func newWorkflowLogsCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, ns, err := target.connect()
-			if err != nil {
-				return err
-			}
-			app, err := application.Get(ctx, c, ns, args[0])
+			c, app, err := target.get(ctx, args[0])
 			if err != nil {
 				return err
 			}
