@@ -3,11 +3,8 @@ package controller
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -23,55 +20,14 @@ import (
 const Name = "application-controller"
 
 // NewEmbedded returns the Application controller as a velad embedded
-// controller: Start builds a manager for the cluster, registers the
-// reconciler and calls ready once the caches have synced.
+// controller: once the core.oam.dev resources it watches or writes are served,
+// it builds a manager for the cluster, registers the reconciler and calls
+// ready once the caches have synced.
 func NewEmbedded(opts Options) server.Controller {
-	return server.ControllerFunc{ControllerName: Name, Run: func(ctx context.Context, cfg *rest.Config, ready func()) error {
-		if err := waitForAPI(ctx, cfg); err != nil {
-			return err
-		}
-		mgr, err := NewManager(ctx, cfg, opts)
-		if err != nil {
-			return err
-		}
-		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-			if mgr.GetCache().WaitForCacheSync(ctx) {
-				ready()
-			}
-			<-ctx.Done()
-			return nil
-		})); err != nil {
-			return err
-		}
-		return mgr.Start(ctx)
-	}}
-}
-
-// waitForAPI waits until the API server serves the core.oam.dev resources
-// (the bootstrap controller installs their CRDs as the server starts).
-func waitForAPI(ctx context.Context, cfg *rest.Config) error {
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	// The core.oam.dev resources the controller watches or writes.
 	needed := []string{"applications", "applicationrevisions", "resourcetrackers",
 		"componentdefinitions", "traitdefinitions", "policydefinitions", "workflowstepdefinitions"}
-	return wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(context.Context) (bool, error) {
-		list, err := dc.ServerResourcesForGroupVersion(v1beta1.GroupVersion.String())
-		if err != nil {
-			return false, nil
-		}
-		served := map[string]bool{}
-		for _, r := range list.APIResources {
-			served[r.Name] = true
-		}
-		for _, r := range needed {
-			if !served[r] {
-				return false, nil
-			}
-		}
-		return true, nil
+	return server.ManagerController(Name, v1beta1.GroupVersion.String(), needed, func(ctx context.Context, cfg *rest.Config) (manager.Manager, error) {
+		return NewManager(ctx, cfg, opts)
 	})
 }
 

@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -247,26 +246,3 @@ func (r *Reconciler) setStatus(ctx context.Context, hr *unstructured.Unstructure
 
 // Embedded is the embedded controller's name.
 const Embedded = "helm-controller"
-
-// waitServed polls until the API server serves HelmReleases (bootstrap installs the CRD).
-func waitServed(ctx context.Context, cfg *rest.Config) error {
-	dc, err := newCachedDiscovery(cfg)
-	if err != nil {
-		return err
-	}
-	for {
-		dc.Invalidate()
-		if list, err := dc.ServerResourcesForGroupVersion(ReleaseGVK.GroupVersion().String()); err == nil {
-			for _, res := range list.APIResources {
-				if res.Name == "helmreleases" {
-					return nil
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}

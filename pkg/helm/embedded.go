@@ -17,25 +17,7 @@ import (
 // NewEmbedded returns the HelmRelease controller as a velad embedded controller: it waits
 // until the HelmRelease API is served, then reconciles and calls ready once its cache synced.
 func NewEmbedded() server.Controller {
-	return server.ControllerFunc{ControllerName: Embedded, Run: func(ctx context.Context, cfg *rest.Config, ready func()) error {
-		if err := waitServed(ctx, cfg); err != nil {
-			return err
-		}
-		mgr, err := NewManager(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-			if mgr.GetCache().WaitForCacheSync(ctx) {
-				ready()
-			}
-			<-ctx.Done()
-			return nil
-		})); err != nil {
-			return err
-		}
-		return mgr.Start(ctx)
-	}}
+	return server.ManagerController(Embedded, ReleaseGVK.GroupVersion().String(), []string{"helmreleases"}, NewManager)
 }
 
 // NewManager returns a manager for cfg with the HelmRelease reconciler registered.
