@@ -168,23 +168,28 @@ func DescribeRevisions(ctx context.Context, c client.Client, app *v1beta1.Applic
 		return nil, err
 	}
 	out := make([]RevisionInfo, 0, len(revs))
-	for _, r := range revs {
-		info := RevisionInfo{
-			Name: r.Name, PublishVersion: r.Annotations[oam.AnnotationPublishVersion], Succeeded: r.Status.Succeeded,
-			Hash: r.Labels[oam.LabelAppRevisionHash], BeginTime: r.CreationTimestamp.Time, Status: "NotStarted",
-		}
-		if b, err := json.Marshal(r.Spec); err == nil {
-			info.Size = len(b)
-		}
-		switch {
-		case r.Status.Workflow != nil:
-			info.Status = phaseName(r.Status.Workflow.Phase)
-		case app.Status.LatestRevision != nil && app.Status.LatestRevision.Name == r.Name && app.Status.Workflow != nil:
-			info.Status = phaseName(app.Status.Workflow.Phase)
-		}
-		out = append(out, info)
+	for i := range revs {
+		out = append(out, DescribeRevision(app, &revs[i]))
 	}
 	return out, nil
+}
+
+// DescribeRevision summarises one revision of app as `vela revision list` shows it.
+func DescribeRevision(app *v1beta1.Application, r *v1beta1.ApplicationRevision) RevisionInfo {
+	info := RevisionInfo{
+		Name: r.Name, PublishVersion: r.Annotations[oam.AnnotationPublishVersion], Succeeded: r.Status.Succeeded,
+		Hash: r.Labels[oam.LabelAppRevisionHash], BeginTime: r.CreationTimestamp.Time, Status: "NotStarted",
+	}
+	if b, err := json.Marshal(r.Spec); err == nil {
+		info.Size = len(b)
+	}
+	switch {
+	case r.Status.Workflow != nil:
+		info.Status = phaseName(r.Status.Workflow.Phase)
+	case app.Status.LatestRevision != nil && app.Status.LatestRevision.Name == r.Name && app.Status.Workflow != nil:
+		info.Status = phaseName(app.Status.Workflow.Phase)
+	}
+	return info
 }
 
 // phaseName is a workflow phase as `vela revision list` shows it (Succeeded, Executing, ...).

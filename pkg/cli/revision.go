@@ -83,18 +83,10 @@ func newRevisionGetCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			if done, err := printData(streams.Out, output, rev); done {
 				return err
 			}
-			infos, err := application.DescribeRevisions(ctx, c, app)
-			if err != nil {
-				return err
-			}
-			for _, r := range infos {
-				if r.Name != rev.Name {
-					continue
-				}
-				fmt.Fprintf(streams.Out, "Name:            %s\nPublish version: %s\nSucceeded:       %t\nHash:            %s\nCreated:         %s (%s ago)\nWorkflow:        %s\n",
-					r.Name, orDash(r.PublishVersion), r.Succeeded, orDash(r.Hash), r.BeginTime.Local().Format(time.DateTime),
-					duration.HumanDuration(time.Since(r.BeginTime)), r.Status)
-			}
+			r := application.DescribeRevision(app, rev)
+			fmt.Fprintf(streams.Out, "Name:            %s\nPublish version: %s\nSucceeded:       %t\nHash:            %s\nCreated:         %s (%s ago)\nWorkflow:        %s\n",
+				r.Name, orDash(r.PublishVersion), r.Succeeded, orDash(r.Hash), r.BeginTime.Local().Format(time.DateTime),
+				duration.HumanDuration(time.Since(r.BeginTime)), r.Status)
 			spec, err := yaml.Marshal(rev.Spec.Application.Spec)
 			if err != nil {
 				return err
