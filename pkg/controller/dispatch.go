@@ -98,7 +98,7 @@ func (d *dispatcher) ApplyComponent(ctx context.Context, comp map[string]any, cl
 		return nil, nil, fmt.Errorf("component %q: %w", name, err)
 	}
 	replica, _ := comp["replicaKey"].(string)
-	st, live, liveOutputs, err := d.r.componentHealth(ctx, d.s, cl, cluster, replica, c, m)
+	st, live, liveOutputs, err := d.r.componentHealth(ctx, d.s, appliedState, cluster, replica, c, m)
 	if err != nil {
 		return nil, nil, fmt.Errorf("component %q: %w", name, d.r.requestFailed(cluster, err))
 	}

@@ -70,7 +70,7 @@ func (r *Reconciler) placedHealth(ctx context.Context, s *appState, c *appfile.C
 			}
 		})
 	}
-	st, _, _, err := r.componentHealth(ctx, s, cl, cluster, at.ReplicaKey, c, m)
+	st, _, _, err := r.componentHealth(ctx, s, r.readFrom(ctx, cl), cluster, at.ReplicaKey, c, m)
 	if err != nil && !isLocal(cluster) {
 		msg := fmt.Sprintf("cluster %q: %v", cluster, err)
 		return &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: ns, Cluster: clusterKey(cluster), ReplicaKey: at.ReplicaKey, Message: msg}, nil
@@ -104,16 +104,15 @@ func (s *appState) checked(name string) bool {
 	return false
 }
 
-// componentHealth reads a component's live objects and evaluates its and its
-// traits' health policies and custom status.
-// cl is the client of cluster, where m's objects live.
-func (r *Reconciler) componentHealth(ctx context.Context, s *appState, cl client.Client, cluster, replica string, c *appfile.Component, m *appfile.ComponentManifest) (*v1beta1.ApplicationComponentStatus, map[string]any, map[string]any, error) {
+// componentHealth gets a component's live objects with live and evaluates its
+// and its traits' health policies and custom status.
+func (r *Reconciler) componentHealth(ctx context.Context, s *appState, live liveReader, cluster, replica string, c *appfile.Component, m *appfile.ComponentManifest) (*v1beta1.ApplicationComponentStatus, map[string]any, map[string]any, error) {
 	st := &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: s.app.Namespace, Cluster: clusterKey(cluster), ReplicaKey: replica}
-	var live map[string]any
+	var workload map[string]any
 	if m.Workload != nil {
 		st.Namespace = m.Workload.GetNamespace()
 		st.WorkloadDefinition = v1beta1.WorkloadGVK{APIVersion: m.Workload.GetAPIVersion(), Kind: m.Workload.GetKind()}
-		obj, err := r.readLive(ctx, cl, m.Workload)
+		obj, err := live(m.Workload)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -121,11 +120,11 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, cl client
 			st.Message = fmt.Sprintf("%s %s not found", m.Workload.GetKind(), m.Workload.GetName())
 			return st, nil, nil, nil
 		}
-		live = obj.Object
+		workload = obj.Object
 	}
 	outputs := map[string]any{}
 	for _, t := range m.Traits {
-		obj, err := r.readLive(ctx, cl, t.Object)
+		obj, err := live(t.Object)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -135,17 +134,29 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, cl client
 	}
 	opts := s.renderOptions()
 	opts.Cluster, opts.ReplicaKey = cluster, replica
-	cs, err := s.af.Status(ctx, r.cue, c, opts, live, outputs)
+	cs, err := s.af.Status(ctx, r.cue, c, opts, workload, outputs)
 	if err != nil {
 		st.Message = err.Error()
-		return st, live, outputs, nil
+		return st, workload, outputs, nil
 	}
 	st.Healthy, st.Message, st.Details = cs.Healthy(), cs.Message, cs.Details
 	for _, t := range cs.Traits {
 		st.Traits = append(st.Traits, v1beta1.ApplicationTraitStatus{Type: t.Type, Healthy: t.Healthy, Message: t.Message, Details: t.Details})
 	}
-	return st, live, outputs, nil
+	return st, workload, outputs, nil
 }
+
+// liveReader returns the live version of a rendered object (nil when missing).
+type liveReader func(*unstructured.Unstructured) (*unstructured.Unstructured, error)
+
+// readFrom reads live objects through cl.
+func (r *Reconciler) readFrom(ctx context.Context, cl client.Client) liveReader {
+	return func(o *unstructured.Unstructured) (*unstructured.Unstructured, error) { return r.readLive(ctx, cl, o) }
+}
+
+// appliedState is the liveReader of objects just dispatched: applying them left
+// their live state (the API server's answer) in place, so they are not read again.
+func appliedState(o *unstructured.Unstructured) (*unstructured.Unstructured, error) { return o, nil }
 
 // readLive reads the live version of a rendered object through cl (nil when missing).
 func (r *Reconciler) readLive(ctx context.Context, cl client.Client, o *unstructured.Unstructured) (*unstructured.Unstructured, error) {
