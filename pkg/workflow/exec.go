@@ -72,7 +72,7 @@ func (r *run) round(ctx context.Context, s *appfile.Step, params map[string]any,
 		}
 		res = &execResult{ctl: ctl, message: ar.message, logs: ar.logs}
 		if ctl.kind == controlNone || ctl.kind == controlBreak {
-			res.outputs, err = outputs(w.Context(), v.FillPath(cue.ParsePath("context"), cctx.Map()), s)
+			res.outputs, err = outputs(w.Context(), v, cctx, s)
 		}
 		return err
 	})
@@ -133,10 +133,13 @@ func setPath(m map[string]any, path string, v any) {
 
 // outputs evaluates each `outputs[].valueFrom` expression in the scope of the
 // step's final value.
-func outputs(cctx *cue.Context, v cue.Value, s *appfile.Step) (map[string]any, error) {
+func outputs(rt *cue.Context, v cue.Value, cctx *vcue.Context, s *appfile.Step) (map[string]any, error) {
 	if s.Spec == nil || len(s.Spec.Outputs) == 0 {
 		return nil, nil
 	}
+	// The whole context, not only the keys the template reads: valueFrom may name others.
+	// Filled here, once outputs are declared, since every FillPath re-evaluates the step.
+	v = v.FillPath(cue.ParsePath("context"), cctx.Map())
 	out := map[string]any{}
 	for _, raw := range s.Spec.Outputs {
 		o, _ := raw.(map[string]any)
@@ -145,7 +148,7 @@ func outputs(cctx *cue.Context, v cue.Value, s *appfile.Step) (map[string]any, e
 		// KubeVela 1.9+ providers return results under `$returns`; velad's
 		// actions fill them in place, so `x.$returns.value` reads `x.value`.
 		from = strings.ReplaceAll(from, ".$returns", "")
-		x := cctx.CompileString(from, cue.Scope(v))
+		x := rt.CompileString(from, cue.Scope(v))
 		if err := x.Validate(cue.Concrete(true)); err != nil {
 			return nil, fmt.Errorf("output %q: valueFrom %q: %s", name, from, firstLine(err))
 		}

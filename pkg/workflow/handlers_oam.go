@@ -100,12 +100,13 @@ func (o *oamActions) applyAll(ctx context.Context, in map[string]any) (map[strin
 			except[fmt.Sprint(e)] = true
 		}
 	}
-	return nil, o.applyComponents(ctx, o.env.Dispatcher.Components(), "", except)
+	return nil, o.applyComponents(ctx, except)
 }
 
-// applyComponents applies each component whose dependsOn are healthy, in
-// order, to namespace ("" = the Application's), and waits until all are healthy.
-func (o *oamActions) applyComponents(ctx context.Context, comps []map[string]any, namespace string, except map[string]bool) error {
+// applyComponents applies each component but the excepted ones whose
+// dependsOn are healthy, in order, and waits until all are healthy.
+func (o *oamActions) applyComponents(ctx context.Context, except map[string]bool) error {
+	comps := o.env.Dispatcher.Components()
 	healthy := map[string]bool{}
 	for name := range except {
 		healthy[name] = true
@@ -120,7 +121,7 @@ func (o *oamActions) applyComponents(ctx context.Context, comps []map[string]any
 			waiting = append(waiting, name)
 			continue
 		}
-		_, _, err := o.env.Dispatcher.ApplyComponent(ctx, c, "", namespace)
+		_, _, err := o.env.Dispatcher.ApplyComponent(ctx, c, "", "")
 		if _, ok := asWait(err); ok {
 			waiting = append(waiting, name)
 			continue
