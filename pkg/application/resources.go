@@ -51,20 +51,16 @@ type Resource struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// Resources lists what app owns: the managed resources of its ResourceTrackers, else its
-// status.appliedResources, else the common workload kinds labelled with its name; each
-// with its live state, sorted by cluster, namespace, kind and name.
-func Resources(ctx context.Context, c client.Client, app *v1beta1.Application) ([]Resource, error) {
-	return ResourcesIn(ctx, c, app, nil)
-}
-
 // ClusterClients gives the client of a joined member cluster by name
 // (pkg/multicluster.ClientCache implements it).
 type ClusterClients interface {
 	Client(ctx context.Context, cluster string) (client.Client, error)
 }
 
-// ResourcesIn is Resources reading the resources in member clusters through members (nil:
+// ResourcesIn lists what app owns: the managed resources of its ResourceTrackers, else its
+// status.appliedResources, else the common workload kinds labelled with its name; each
+// with its live state, sorted by cluster, namespace, kind and name. Resources in member
+// clusters are read through members (nil:
 // they are reported as ResourceRemote); a member that cannot be reached says why.
 func ResourcesIn(ctx context.Context, c client.Client, app *v1beta1.Application, members ClusterClients) ([]Resource, error) {
 	refs, err := trackedResources(ctx, c, app)

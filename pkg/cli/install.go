@@ -82,11 +82,7 @@ func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
 				return err
 			}
 			if len(addons) > 0 {
-				installed, err := m.Config(cfg.Name)
-				if err != nil {
-					return err
-				}
-				rc, err := clientcmd.BuildConfigFromFlags("", installed.AdminKubeconfig())
+				rc, err := clientcmd.BuildConfigFromFlags("", cfg.AdminKubeconfig())
 				if err != nil {
 					return fmt.Errorf("loading the cluster's kubeconfig: %w", err)
 				}

@@ -118,11 +118,7 @@ func newHelloCommand(streams genericiooptions.IOStreams) *cobra.Command {
 func newImageCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	var name string
 	socketOf := func() (string, error) {
-		m, err := managerFor(streams)
-		if err != nil {
-			return "", err
-		}
-		cfg, err := m.Config(name)
+		m, cfg, err := loadCluster(streams, name)
 		if err != nil {
 			return "", err
 		}

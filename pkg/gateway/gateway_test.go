@@ -23,6 +23,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"velad.io/velad/pkg/testenv"
+
+	"velad.io/velad/pkg/server/node"
 )
 
 var env *testenv.Env
@@ -109,7 +111,7 @@ func TestGateway(t *testing.T) {
 	})
 
 	// A Service whose only endpoint is a pod on the simulated node.
-	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: SimulatedNodeLabel + "=true"})
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: node.SimulatedLabel + "=true"})
 	if err != nil || len(nodes.Items) == 0 {
 		t.Fatalf("no simulated node: %v", err)
 	}

@@ -20,10 +20,9 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	networkinglisters "k8s.io/client-go/listers/networking/v1"
-)
 
-// SimulatedNodeLabel marks velad's simulated node: its pods are fake and their IPs unreachable.
-const SimulatedNodeLabel = "node.velad.io/simulated"
+	"velad.io/velad/pkg/server/node"
+)
 
 // classAnnotation is the legacy way to set an Ingress's class (the gateway trait's default).
 const classAnnotation = "kubernetes.io/ingress.class"
@@ -216,7 +215,7 @@ func (r *router) pick(ns string, be *networkingv1.IngressServiceBackend) (string
 		if simulated > 0 {
 			return "", fmt.Errorf("there are no real endpoints: the %d ready endpoint(s) of Service %s/%s are pods on velad's simulated node "+
 				"(label %s=true), which do not run and whose IPs are unreachable; install with `velad install --node real` to run real containers",
-				simulated, ns, be.Name, SimulatedNodeLabel)
+				simulated, ns, be.Name, node.SimulatedLabel)
 		}
 		return "", fmt.Errorf("Service %s/%s has no ready endpoints for port %s (kubectl get endpointslices -n %s -l %s=%s)",
 			ns, be.Name, portString(be.Port), ns, discoveryv1.LabelServiceName, be.Name)
@@ -233,7 +232,7 @@ func (r *router) onSimulatedNode(ep discoveryv1.Endpoint) bool {
 		return false
 	}
 	n, err := r.nodes.Get(*ep.NodeName)
-	return err == nil && n.Labels[SimulatedNodeLabel] == "true"
+	return err == nil && n.Labels[node.SimulatedLabel] == "true"
 }
 
 // slicePort is the port of the slice named name (a Service port's name), 0 when absent.
