@@ -71,9 +71,8 @@ if [ "$which" = all ] || [ "$which" = compare ]; then
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   profiles="No target missed: no profiles taken."
   if python3 -c 'import json,sys; sys.exit(0 if any(r.get("met") is False for r in json.load(open(sys.argv[1]))["rows"]) else 1)' bench/results/comparison.json; then
-    go build -ldflags "-s -w" -o bench/.bin/veladpprof ./bench/veladpprof
-    bench/.bin/compare profile -veladpprof bench/.bin/veladpprof -out bench/results/pprof "${profile_counts[@]}"
-    profiles="velad missed a target: CPU profiles of its server during boot (\`cpu-boot.pb.gz\`, 15 s) and during the ConfigMap + Deployment loads (\`cpu-load.pb.gz\`, 30 s), heap profiles after the idle time and after the loads, and the server's \`smaps_rollup\` are in \`bench/results/pprof/\` (one extra run of \`velad server\` built with a pprof endpoint, \`bench/veladpprof\`). Per-component breakdown (\`bench/results/pprof/components.md\`):
+    bench/.bin/compare profile -velad "$VELAD_BINARY" -out bench/results/pprof "${profile_counts[@]}"
+    profiles="velad missed a target: CPU profiles of its server during boot (\`cpu-boot.pb.gz\`, 15 s) and during the ConfigMap + Deployment loads (\`cpu-load.pb.gz\`, 30 s), heap profiles after the idle time and after the loads, and the server's \`smaps_rollup\` are in \`bench/results/pprof/\` (one extra run of \`velad server\` with its pprof endpoint on, \`VELAD_PPROF_ADDR\`). Per-component breakdown (\`bench/results/pprof/components.md\`):
 
 $(cat bench/results/pprof/components.md)"
   fi

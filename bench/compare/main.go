@@ -8,7 +8,7 @@
 //
 //	compare run  ...   the benchmark (see -h)
 //	compare node ...   run velad's simulated node against a cluster (the baseline's node process)
-//	compare profile .. save CPU and heap profiles of a velad server (needs bench/veladpprof)
+//	compare profile .. save CPU and heap profiles of a velad server (its VELAD_PPROF_ADDR endpoint)
 package main
 
 import (

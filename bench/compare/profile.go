@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// profileCommand boots a velad server built with a pprof endpoint (bench/veladpprof) and
+// profileCommand boots a velad server with its pprof endpoint on (VELAD_PPROF_ADDR) and
 // saves, into -out: a CPU profile of the boot, a heap profile after the idle time, a CPU
 // profile of the ConfigMap and Deployment loads and a heap profile after them; then it writes
 // a per-component breakdown of each (components.md).
@@ -23,7 +23,7 @@ func profileCommand(ctx context.Context, argv []string) error {
 	var bin, out string
 	var only bool
 	fs := flag.NewFlagSet("profile", flag.ContinueOnError)
-	fs.StringVar(&bin, "veladpprof", "bench/.bin/veladpprof", "velad built from bench/veladpprof")
+	fs.StringVar(&bin, "velad", os.Getenv("VELAD_BINARY"), "the velad binary (default $VELAD_BINARY)")
 	fs.StringVar(&out, "out", "bench/results/pprof", "directory for the profiles")
 	fs.IntVar(&o.configMaps, "configmaps", 2000, "ConfigMaps to create and read")
 	fs.IntVar(&o.workers, "workers", 16, "concurrent client-go callers")
@@ -37,6 +37,9 @@ func profileCommand(ctx context.Context, argv []string) error {
 	}
 	if only {
 		return writeBreakdown(out)
+	}
+	if bin == "" {
+		return fmt.Errorf("set -velad or VELAD_BINARY to the velad binary")
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -99,7 +102,7 @@ func profileCommand(ctx context.Context, argv []string) error {
 	return writeBreakdown(out)
 }
 
-// startProfiledServer runs `veladpprof server` in the foreground (no supervisor) on a fresh
+// startProfiledServer runs `velad server` in the foreground (no supervisor) on a fresh
 // data dir under home, with the pprof endpoint on pprofAddr.
 func startProfiledServer(bin, home, pprofAddr string) (*exec.Cmd, error) {
 	dataDir := filepath.Join(home, "data")

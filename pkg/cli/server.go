@@ -5,11 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -64,7 +66,9 @@ used; otherwise the flags describe the cluster.`,
 			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
-			servePprof(os.Getenv("VELAD_PPROF_ADDR"))
+			if err := servePprof(os.Getenv("VELAD_PPROF_ADDR")); err != nil {
+				return err
+			}
 			setMemoryLimit(memoryLimit)
 			return server.New(cfg, component.Embedded{}, embeddedControllers(cfg, ctrlOpts)...).Run(ctx)
 		},
@@ -216,17 +220,24 @@ func supervise(ctx context.Context, streams genericiooptions.IOStreams, dataDir 
 	}
 }
 
-// servePprof serves net/http/pprof on addr (opt-in via VELAD_PPROF_ADDR, for profiling).
-func servePprof(addr string) {
+// servePprof serves net/http/pprof on addr (opt-in via VELAD_PPROF_ADDR, for profiling and
+// `make bench`): only on 127.0.0.1, since the endpoint is unauthenticated. Mutex contention is
+// sampled while it is on.
+func servePprof(addr string) error {
 	if addr == "" {
-		return
+		return nil
 	}
+	if host, _, err := net.SplitHostPort(addr); err != nil || host != "127.0.0.1" {
+		return fmt.Errorf("VELAD_PPROF_ADDR=%q: the pprof endpoint serves only on 127.0.0.1:<port>", addr)
+	}
+	runtime.SetMutexProfileFraction(5)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	go func() { klog.ErrorS(http.ListenAndServe(addr, mux), "pprof server stopped") }()
+	return nil
 }
 
 // setMemoryLimit sets the Go runtime's soft memory limit. Off by default: measured with 300
