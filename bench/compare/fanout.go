@@ -2,12 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 
 	"velad.io/velad/pkg/proc"
 )
@@ -34,7 +40,7 @@ spec:
 // fanout installs a hub, joins the members to it, applies one
 // Application whose topology selects all of them, and measures the time until it is running
 // and the hub's RSS then.
-func fanout(members []*veladCluster, s sample) error {
+func fanout(ctx context.Context, members []*veladCluster, s sample) error {
 	hub, err := newVelad(members[0].bin, "hub", false)
 	if err != nil {
 		return err
@@ -64,21 +70,25 @@ func fanout(members []*veladCluster, s sample) error {
 	if err := os.WriteFile(file, []byte(fanoutApp(names)), 0o600); err != nil {
 		return err
 	}
+	cfg, err := clientFor(ctx, hub.Kubeconfig(), time.Minute)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	if _, err := output(hub.vela("up", "-f", file)); err != nil {
 		return err
 	}
-	deadline := start.Add(3 * time.Minute)
-	for {
-		phase, err := output(hub.command("kubectl", "--kubeconfig", hub.Kubeconfig(), "get", "application", "fanout", "-o", "jsonpath={.status.status}"))
-		if err == nil && phase == "running" {
-			break
+	// Polled in-process (not with a kubectl per check, which would load the host being measured).
+	apps := dynamic.NewForConfigOrDie(cfg).Resource(schema.GroupVersionResource{Group: "core.oam.dev", Version: "v1beta1", Resource: "applications"})
+	phase := ""
+	if err := until(ctx, 3*time.Minute, "application fanout running", func() bool {
+		if u, err := apps.Namespace("default").Get(ctx, "fanout", metav1.GetOptions{}); err == nil {
+			phase, _, _ = unstructured.NestedString(u.Object, "status", "status")
 		}
-		if time.Now().After(deadline) {
-			st, _ := output(hub.vela("status", "fanout"))
-			return fmt.Errorf("application fanout not running after 3 minutes (phase %q, %v):\n%s", phase, err, st)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return phase == "running"
+	}); err != nil {
+		st, _ := output(hub.vela("status", "fanout"))
+		return fmt.Errorf("%w (phase %q):\n%s", err, phase, st)
 	}
 	s[mFanout] = time.Since(start).Seconds()
 	s[mFanoutHub] = proc.RSSMB(hub.PIDs())

@@ -197,7 +197,7 @@ func memberBoot(ctx context.Context, o options) (sample, error) {
 		pids = append(pids, m.PIDs()...)
 	}
 	s[mMembersRSS], s[mMembersPSS] = proc.RSSMB(pids), proc.PSSMB(pids)
-	if err := fanout(members, s); err != nil {
+	if err := fanout(ctx, members, s); err != nil {
 		return nil, fmt.Errorf("fan-out to %d members: %w", len(members), err)
 	}
 	return s, nil
