@@ -3,10 +3,12 @@ package controller
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -21,47 +23,70 @@ import (
 const refObjectsType = "ref-objects"
 
 // componentProperties is the appfile.RenderOptions.Properties hook of one
-// Application: a ref-objects component's references are read from their
-// cluster (and its urls fetched) and handed to the template as whole objects,
-// as KubeVela does; every other component renders its properties as written.
+// reconcile of an Application: a ref-objects component's references are read
+// from their cluster (and its urls fetched) and handed to the template as whole
+// objects, as KubeVela does; every other component renders its properties as
+// written. The reconcile renders a component once up front and again per
+// placement, so each distinct set of properties is resolved once.
 func (r *Reconciler) componentProperties(namespace string) func(context.Context, *appfile.Component) (map[string]any, error) {
+	var mu sync.Mutex
+	resolved := map[string]map[string]any{}
 	return func(ctx context.Context, c *appfile.Component) (map[string]any, error) {
 		if c.Type != refObjectsType {
 			return c.Properties, nil
 		}
-		var objs []any
-		refs, _ := c.Properties["objects"].([]any)
-		for i, x := range refs {
-			ref, ok := x.(map[string]any)
-			if !ok {
-				return nil, fmt.Errorf("objects[%d]: want an object reference {resource, name | labelSelector}, got %T", i, x)
-			}
-			if _, whole := ref["metadata"]; whole {
-				objs = append(objs, ref) // an inline object, used as it is
-				continue
-			}
-			found, err := r.readReferred(ctx, namespace, ref)
-			if err != nil {
-				return nil, fmt.Errorf("objects[%d]: %w", i, err)
-			}
-			objs = append(objs, found...)
+		key, err := json.Marshal(c.Properties)
+		if err != nil {
+			return nil, err
 		}
-		urls, _ := c.Properties["urls"].([]any)
-		for i, u := range urls {
-			found, err := r.fetchManifests(ctx, fmt.Sprint(u))
-			if err != nil {
-				return nil, fmt.Errorf("urls[%d]: %w", i, err)
-			}
-			objs = append(objs, found...)
+		mu.Lock()
+		defer mu.Unlock()
+		if props, ok := resolved[string(key)]; ok {
+			return props, nil
 		}
-		out := make(map[string]any, len(c.Properties))
-		for k, v := range c.Properties {
-			out[k] = v
+		props, err := r.resolveReferences(ctx, namespace, c.Properties)
+		if err == nil {
+			resolved[string(key)] = props
 		}
-		out["objects"] = objs
-		delete(out, "urls")
-		return out, nil
+		return props, err
 	}
+}
+
+// resolveReferences returns a ref-objects component's properties with objects
+// holding the objects its references and urls name.
+func (r *Reconciler) resolveReferences(ctx context.Context, namespace string, properties map[string]any) (map[string]any, error) {
+	var objs []any
+	refs, _ := properties["objects"].([]any)
+	for i, x := range refs {
+		ref, ok := x.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("objects[%d]: want an object reference {resource, name | labelSelector}, got %T", i, x)
+		}
+		if _, whole := ref["metadata"]; whole {
+			objs = append(objs, ref) // an inline object, used as it is
+			continue
+		}
+		found, err := r.readReferred(ctx, namespace, ref)
+		if err != nil {
+			return nil, fmt.Errorf("objects[%d]: %w", i, err)
+		}
+		objs = append(objs, found...)
+	}
+	urls, _ := properties["urls"].([]any)
+	for i, u := range urls {
+		found, err := r.fetchManifests(ctx, fmt.Sprint(u))
+		if err != nil {
+			return nil, fmt.Errorf("urls[%d]: %w", i, err)
+		}
+		objs = append(objs, found...)
+	}
+	out := make(map[string]any, len(properties))
+	for k, v := range properties {
+		out[k] = v
+	}
+	out["objects"] = objs
+	delete(out, "urls")
+	return out, nil
 }
 
 // readReferred reads the objects one reference names: by name, or every
