@@ -227,11 +227,14 @@ func (r *Reconciler) finalize(ctx context.Context, hr *unstructured.Unstructured
 	return r.client.Update(ctx, hr)
 }
 
-// setStatus applies change to hr's status and writes it.
+// setStatus applies change to hr's status and writes it when it changed.
 func (r *Reconciler) setStatus(ctx context.Context, hr *unstructured.Unstructured, change func(*status)) error {
 	st := readStatus(hr)
 	change(st)
 	st.ObservedGeneration = hr.GetGeneration()
+	if unchanged(st, hr) {
+		return nil // a release re-checked at its interval and still current: nothing to write
+	}
 	m, err := st.toMap()
 	if err != nil {
 		return err

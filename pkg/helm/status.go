@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"bytes"
 	"encoding/json"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,6 +46,13 @@ func readStatus(hr *unstructured.Unstructured) *status {
 		}
 	}
 	return st
+}
+
+// unchanged reports whether s, as it would be written (times to the second), is hr's status.
+func unchanged(s *status, hr *unstructured.Unstructured) bool {
+	now, err := json.Marshal(s)
+	was, err2 := json.Marshal(readStatus(hr))
+	return err == nil && err2 == nil && bytes.Equal(now, was)
 }
 
 func (s *status) toMap() (map[string]any, error) {
