@@ -15,13 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/appfile"
 	"velad.io/velad/pkg/application"
 )
-
-// definitionKinds are the X-Definition kinds an addon may install.
-func definitionKinds() []string {
-	return []string{"ComponentDefinition", "TraitDefinition", "PolicyDefinition", "WorkflowStepDefinition"}
-}
 
 // DisableOptions say how to disable an addon.
 type DisableOptions struct {
@@ -109,7 +105,7 @@ func (m *Manager) dependents(ctx context.Context, name string) ([]string, error)
 // definitions lists the X-Definitions the addon installed (labelled with its name).
 func (m *Manager) definitions(ctx context.Context, name string) ([]*unstructured.Unstructured, error) {
 	var out []*unstructured.Unstructured
-	for _, kind := range definitionKinds() {
+	for _, kind := range appfile.DefinitionKinds {
 		list := &unstructured.UnstructuredList{}
 		list.SetAPIVersion(appAPIVersion)
 		list.SetKind(kind + "List")

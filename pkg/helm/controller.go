@@ -219,7 +219,7 @@ func (r *Reconciler) finalize(ctx context.Context, hr *unstructured.Unstructured
 		if err != nil {
 			return err
 		}
-		if _, err := r.helm.uninstall(ac, s.releaseName(hr), s); err != nil {
+		if err := r.helm.uninstall(ac, s.releaseName(hr), s); err != nil {
 			return err
 		}
 	}

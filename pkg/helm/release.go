@@ -128,7 +128,7 @@ func (h *helmClient) apply(ctx context.Context, d *desired) (*outcome, error) {
 		return &outcome{rel: deployed}, nil
 	case deployed == nil:
 		if last != nil { // only failed or pending revisions: start again
-			if _, err := h.uninstall(ac, d.name, d.spec); err != nil {
+			if err := h.uninstall(ac, d.name, d.spec); err != nil {
 				return nil, err
 			}
 		}
@@ -184,15 +184,12 @@ func (h *helmClient) rollbackToDeployed(d *desired) (int, error) {
 }
 
 // uninstall removes the release and its objects; a release already gone is not an error.
-func (h *helmClient) uninstall(ac *action.Configuration, name string, s *spec) (bool, error) {
+func (h *helmClient) uninstall(ac *action.Configuration, name string, s *spec) error {
 	un := action.NewUninstall(ac)
 	un.Timeout = s.timeout()
 	_, err := un.Run(name)
-	if errors.Is(err, driver.ErrReleaseNotFound) {
-		return false, nil
+	if err != nil && !errors.Is(err, driver.ErrReleaseNotFound) {
+		return fmt.Errorf("helm uninstall of %s failed: %w", name, err)
 	}
-	if err != nil {
-		return false, fmt.Errorf("helm uninstall of %s failed: %w", name, err)
-	}
-	return true, nil
+	return nil
 }
