@@ -37,6 +37,9 @@ const (
 	// AnnotationDependencies on an addon Application lists the addons it depends on
 	// (comma-separated), so disabling one of those can name its dependents.
 	AnnotationDependencies = "addons.velad.io/dependencies"
+	// AnnotationURL on an addon Application is the URL of what the addon serves, written by
+	// the controller serving it (velad's dashboard for velaux); vela addon status prints it.
+	AnnotationURL = "addons.velad.io/url"
 	// FieldManager is the server-side apply field manager of addon objects.
 	FieldManager = "vela-addon"
 )

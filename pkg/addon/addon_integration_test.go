@@ -23,12 +23,13 @@ import (
 	"velad.io/velad/pkg/application"
 	"velad.io/velad/pkg/controller"
 	"velad.io/velad/pkg/controller/bootstrap"
+	"velad.io/velad/pkg/dashboard"
 	"velad.io/velad/pkg/log"
 	"velad.io/velad/pkg/server"
 	"velad.io/velad/pkg/testenv"
 )
 
-// env runs the control plane with the bootstrap and Application controllers; nil under -short.
+// env runs the control plane with the bootstrap, Application and dashboard controllers; nil under -short.
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
@@ -36,7 +37,7 @@ func TestMain(m *testing.M) {
 	if testing.Short() {
 		os.Exit(m.Run())
 	}
-	os.Exit(testenv.Run(m, &env, testenv.Options{Controllers: []server.Controller{bootstrap.Controller(), controller.NewEmbedded(controller.Options{})}}))
+	os.Exit(testenv.Run(m, &env, testenv.Options{Controllers: []server.Controller{bootstrap.Controller(), controller.NewEmbedded(controller.Options{}), dashboard.NewEmbedded()}}))
 }
 
 // harness is one test's client, manager and captured log.

@@ -59,7 +59,7 @@ func TestEmbeddedRegistryLists(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	if got := names(addons); got != "helm,rollout,velad-hello,velad-ownership" {
+	if got := names(addons); got != "helm,rollout,velad-hello,velad-ownership,velaux" {
 		t.Fatalf("embedded addons = %s", got)
 	}
 	for _, a := range addons {

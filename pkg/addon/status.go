@@ -31,6 +31,8 @@ type Status struct {
 	Phase string `json:"phase,omitempty"`
 	// Message summarises the Application's state (phase, step, failures).
 	Message string `json:"message,omitempty"`
+	// URL is where the addon serves (AnnotationURL), once it does.
+	URL string `json:"url,omitempty"`
 	// Parameters are the stored parameters.
 	Parameters map[string]any `json:"parameters,omitempty"`
 	// Clusters are the clusters the addon is delivered to, when restricted.
@@ -49,7 +51,7 @@ func (m *Manager) Status(ctx context.Context, name string) (*Status, error) {
 		return &Status{Name: name, State: StateDisabled}, nil
 	}
 	st := &Status{Name: name, State: StateEnabled, Version: app.Labels[LabelVersion], Registry: app.Labels[LabelRegistry],
-		Phase: string(app.Status.Phase), Message: application.Describe(app)}
+		Phase: string(app.Status.Phase), Message: application.Describe(app), URL: app.Annotations[AnnotationURL]}
 	if st.Parameters, err = m.storedParameters(ctx, name); err != nil {
 		return nil, err
 	}

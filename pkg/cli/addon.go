@@ -222,6 +222,9 @@ func printAddonStatus(w io.Writer, st *addon.Status) {
 	}
 	fmt.Fprintf(w, "addon %s: %s\n", st.Name, st.State)
 	fmt.Fprintf(w, "  version:     %s\n  registry:    %s\n  application: %s/%s (%s)\n", st.Version, st.Registry, addon.Namespace, addon.AppName(st.Name), st.Message)
+	if st.URL != "" {
+		fmt.Fprintf(w, "  url:         %s\n", st.URL)
+	}
 	if len(st.Clusters) > 0 {
 		fmt.Fprintf(w, "  clusters:    %s\n", strings.Join(st.Clusters, ", "))
 	}

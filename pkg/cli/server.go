@@ -25,6 +25,7 @@ import (
 
 	"velad.io/velad/pkg/controller"
 	"velad.io/velad/pkg/controller/bootstrap"
+	"velad.io/velad/pkg/dashboard"
 	"velad.io/velad/pkg/gateway"
 	"velad.io/velad/pkg/helm"
 	"velad.io/velad/pkg/server"
@@ -127,7 +128,7 @@ func embeddedControllers(cfg *config.Config, opts controller.Options) []server.C
 		return nil
 	}
 	return []server.Controller{bootstrap.Controller(), controller.NewEmbedded(opts), helm.NewEmbedded(),
-		gateway.NewEmbedded(gateway.Options{AddrFile: cfg.GatewayFile()})}
+		gateway.NewEmbedded(gateway.Options{AddrFile: cfg.GatewayFile()}), dashboard.NewEmbedded()}
 }
 
 // signalContext is cancelled on the first SIGINT/SIGTERM; a second one exits at once.

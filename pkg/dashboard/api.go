@@ -1,0 +1,166 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sort"
+
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/embedded"
+	"velad.io/velad/pkg/addon"
+	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/application"
+	"velad.io/velad/pkg/log"
+	"velad.io/velad/pkg/multicluster"
+)
+
+// App is one Application as the dashboard lists it.
+type App struct {
+	// Name and Namespace identify the Application.
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	// Phase is status.status (running, workflowSuspending, ...).
+	Phase string `json:"phase"`
+	// Message summarises the phase, the current step and failures.
+	Message string `json:"message"`
+	// Clusters are the clusters its components were delivered to.
+	Clusters []string `json:"clusters"`
+	// Components are the per-component health reports.
+	Components []Component `json:"components"`
+	// Addon names the addon the Application belongs to, if any.
+	Addon string `json:"addon,omitempty"`
+	// Resources are what it owns, with their live state (detail only).
+	Resources []application.Resource `json:"resources,omitempty"`
+}
+
+// Component is one component's health in one cluster.
+type Component struct {
+	// Name of the component.
+	Name string `json:"name"`
+	// Cluster and Namespace it was delivered to.
+	Cluster   string `json:"cluster"`
+	Namespace string `json:"namespace,omitempty"`
+	// Healthy is its health policy's verdict; Message its custom status.
+	Healthy bool   `json:"healthy"`
+	Message string `json:"message,omitempty"`
+}
+
+// api serves the JSON endpoints.
+type api struct {
+	c       client.Client
+	members application.ClusterClients
+	addons  func(ctx context.Context) (*addon.Manager, error)
+}
+
+// NewHandler returns the dashboard's HTTP handler reading through c (cfg builds the addon
+// manager and member cluster clients): the page at /, and GET /api/v1/applications,
+// /api/v1/applications/{namespace}/{name}, /api/v1/addons and /healthz.
+func NewHandler(c client.Client, cfg *rest.Config) http.Handler {
+	a := &api{c: c, members: multicluster.NewClientCache(c, cfg), addons: func(ctx context.Context) (*addon.Manager, error) {
+		m, err := addon.New(cfg, addon.Options{Logger: log.Noop{}})
+		if err != nil {
+			return nil, err
+		}
+		return m, m.UseStoredRegistries(ctx)
+	}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/applications", a.listApps)
+	mux.HandleFunc("GET /api/v1/applications/{namespace}/{name}", a.getApp)
+	mux.HandleFunc("GET /api/v1/addons", a.listAddons)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	mux.Handle("GET /", http.FileServerFS(embedded.Dashboard()))
+	return mux
+}
+
+func (a *api) listApps(w http.ResponseWriter, r *http.Request) {
+	var list v1beta1.ApplicationList
+	var opts []client.ListOption
+	if ns := r.URL.Query().Get("namespace"); ns != "" {
+		opts = append(opts, client.InNamespace(ns))
+	}
+	if err := a.c.List(r.Context(), &list, opts...); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	apps := make([]App, 0, len(list.Items))
+	for i := range list.Items {
+		apps = append(apps, summarize(&list.Items[i]))
+	}
+	sort.Slice(apps, func(i, j int) bool {
+		if apps[i].Namespace != apps[j].Namespace {
+			return apps[i].Namespace < apps[j].Namespace
+		}
+		return apps[i].Name < apps[j].Name
+	})
+	writeJSON(w, http.StatusOK, map[string]any{"applications": apps})
+}
+
+func (a *api) getApp(w http.ResponseWriter, r *http.Request) {
+	app, err := application.Get(r.Context(), a.c, r.PathValue("namespace"), r.PathValue("name"))
+	if err != nil {
+		code := http.StatusInternalServerError
+		if application.IsNotFound(err) {
+			code = http.StatusNotFound
+		}
+		writeError(w, code, err)
+		return
+	}
+	out := summarize(app)
+	if out.Resources, err = application.ResourcesIn(r.Context(), a.c, app, a.members); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *api) listAddons(w http.ResponseWriter, r *http.Request) {
+	m, err := a.addons(r.Context())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	items, errs := m.List(r.Context())
+	if items == nil && len(errs) > 0 {
+		writeError(w, http.StatusInternalServerError, errs[0])
+		return
+	}
+	warnings := make([]string, 0, len(errs))
+	for _, e := range errs {
+		warnings = append(warnings, e.Error())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"addons": items, "warnings": warnings})
+}
+
+// summarize lists app without its resources.
+func summarize(app *v1beta1.Application) App {
+	out := App{Name: app.Name, Namespace: app.Namespace, Phase: string(app.Status.Phase), Message: application.Describe(app),
+		Addon: app.Labels[addon.LabelName], Clusters: []string{}, Components: []Component{}}
+	seen := map[string]bool{}
+	for _, s := range app.Status.Services {
+		cluster := s.Cluster
+		if cluster == "" {
+			cluster = application.LocalCluster
+		}
+		if !seen[cluster] {
+			seen[cluster] = true
+			out.Clusters = append(out.Clusters, cluster)
+		}
+		out.Components = append(out.Components, Component{Name: s.Name, Cluster: cluster, Namespace: s.Namespace, Healthy: s.Healthy, Message: s.Message})
+	}
+	sort.Strings(out.Clusters)
+	return out
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers {"message": ...} with code.
+func writeError(w http.ResponseWriter, code int, err error) {
+	writeJSON(w, code, map[string]string{"message": err.Error()})
+}
