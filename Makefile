@@ -10,8 +10,10 @@ export CGO_ENABLED := 1
 
 all: build
 
-## build: compile bin/velad (cgo, stripped) and the vela/kubectl multi-call links beside it
+## build: compile bin/velad (cgo, stripped) carrying runc and the CNI plugins, and the
+## vela/kubectl multi-call links beside it
 build:
+	hack/build-runtime.sh
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/velad
 	ln -sf velad bin/vela
 	ln -sf velad bin/kubectl

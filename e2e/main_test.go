@@ -26,6 +26,13 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		veladBin = filepath.Join(dir, "velad")
+		// As make build does: runc and the CNI plugins carried in the binary (real-node tests).
+		runtime := exec.Command("../hack/build-runtime.sh")
+		runtime.Stdout, runtime.Stderr = os.Stderr, os.Stderr
+		if err := runtime.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building runc and the CNI plugins:", err)
+			os.Exit(1)
+		}
 		build := exec.Command("go", "build", "-o", veladBin, "../cmd/velad")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {

@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # Installs the host packages a real (non-simulated) velad node needs for its tests:
-# runc (the OCI runtime containerd's shim calls), the CNI plugins (bridge, host-local,
-# portmap, loopback) and iptables/conntrack (CNI port mapping and kube-proxy).
-# containerd itself is built into velad. Safe to run again; does nothing when all are there.
+# iptables/conntrack (CNI port mapping and kube-proxy). containerd is built into velad, and
+# runc and the CNI plugins are carried inside it (hack/build-runtime.sh, run by make build).
+# Safe to run again; does nothing when all are there.
 set -euo pipefail
 need=()
-command -v runc >/dev/null || need+=(runc)
-[ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || need+=(containernetworking-plugins)
 command -v iptables >/dev/null || need+=(iptables)
 command -v conntrack >/dev/null || need+=(conntrack)
 if [ ${#need[@]} -eq 0 ]; then

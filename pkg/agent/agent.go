@@ -40,11 +40,12 @@ func (n *Node) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("locating the velad binary: %w", err)
 	}
-	runc, err := exec.LookPath("runc")
+	rt, err := ResolveRuntime(p)
 	if err != nil {
-		return fmt.Errorf("runc not found: %s", installHint)
+		return err
 	}
-	if err := writeConfigs(p, velad, runc); err != nil {
+	klog.InfoS("runc and CNI plugins", "from", rt.From, "runc", rt.Runc)
+	if err := writeConfigs(p, velad, rt); err != nil {
 		return err
 	}
 	kcfg, err := n.writeKubeletKubeconfig()

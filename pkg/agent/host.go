@@ -8,17 +8,22 @@ import (
 	"runtime"
 	"strings"
 
+	"velad.io/velad/pkg/agent/bundled"
 	"velad.io/velad/pkg/server/config"
 )
 
-// CNIBinDirs are searched, in order, for the CNI plugins.
+// CNIBinDirs are searched, in order, for the host's CNI plugins when velad carries none.
 var CNIBinDirs = []string{"/usr/lib/cni", "/opt/cni/bin"}
 
 // cniPlugins are the CNI plugins the node's network uses.
 var cniPlugins = []string{"bridge", "host-local", "portmap", "loopback"}
 
 // installHint tells how to get the host packages a real node uses.
-const installHint = "install them with hack/install-deps.sh (Debian: apt-get install runc containernetworking-plugins iptables conntrack)"
+const installHint = "install them with hack/install-deps.sh (Debian: apt-get install iptables conntrack)"
+
+// runtimeHint tells how to get runc and the CNI plugins when this velad does not carry them.
+const runtimeHint = "this velad was built without runc and the CNI plugins (`make build` carries them); " +
+	"build it so, or install them on the host (Debian: apt-get install runc containernetworking-plugins)"
 
 // Decision is the node mode a server runs with and why.
 type Decision struct {
@@ -67,22 +72,54 @@ func CheckHost() string {
 	if !cgroupsMounted() {
 		return "no cgroup file system under /sys/fs/cgroup"
 	}
+	if _, err := exec.LookPath("iptables"); err != nil {
+		return "missing iptables: " + installHint
+	}
+	if missing := missingHostRuntime(); len(missing) > 0 && !bundled.Available() {
+		return "missing " + strings.Join(missing, ", ") + ": " + runtimeHint
+	}
+	return ""
+}
+
+// missingHostRuntime lists which of runc and the CNI plugins the host lacks.
+func missingHostRuntime() []string {
 	var missing []string
 	if _, err := exec.LookPath("runc"); err != nil {
 		missing = append(missing, "runc")
-	}
-	if _, err := exec.LookPath("iptables"); err != nil {
-		missing = append(missing, "iptables")
 	}
 	for _, p := range cniPlugins {
 		if CNIPlugin(p) == "" {
 			missing = append(missing, "CNI plugin "+p)
 		}
 	}
-	if len(missing) > 0 {
-		return "missing " + strings.Join(missing, ", ") + ": " + installHint
+	return missing
+}
+
+// Runtime is where a node's runc and CNI plugins are.
+type Runtime struct {
+	// Runc is the runc binary containerd's shim runs.
+	Runc string
+	// CNIDirs are the directories containerd looks up the CNI plugins in.
+	CNIDirs []string
+	// From says where they come from, for the log: the velad binary or the host.
+	From string
+}
+
+// ResolveRuntime extracts the runc and CNI plugins this velad carries into the node's bin
+// directory; a velad built without them uses the host's (hack/build-runtime.sh).
+func ResolveRuntime(p Paths) (Runtime, error) {
+	if bundled.Available() {
+		dir, err := bundled.Extract(p.BinDir())
+		if err != nil {
+			return Runtime{}, err
+		}
+		return Runtime{Runc: filepath.Join(dir, "runc"), CNIDirs: []string{dir}, From: "velad (" + bundled.Version() + ")"}, nil
 	}
-	return ""
+	if missing := missingHostRuntime(); len(missing) > 0 {
+		return Runtime{}, fmt.Errorf("missing %s: %s", strings.Join(missing, ", "), runtimeHint)
+	}
+	runc, _ := exec.LookPath("runc")
+	return Runtime{Runc: runc, CNIDirs: CNIBinDirs, From: "host"}, nil
 }
 
 // CNIPlugin returns the path of a CNI plugin binary, or "".

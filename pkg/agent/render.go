@@ -21,7 +21,7 @@ const CNINetworkName = "velad"
 const PauseImage = images.Pause
 
 // renderContainerdConfig returns containerd's config.toml for the node.
-func renderContainerdConfig(p Paths, runc string) string {
+func renderContainerdConfig(p Paths, rt Runtime) string {
 	q := strconv.Quote
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Written by velad on every start: edits are lost.
@@ -60,8 +60,8 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri"]
 [plugins."io.containerd.grpc.v1.cri"]
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
-`, q(p.ContainerdRoot()), q(p.ContainerdState()), q(p.ContainerdSocket()), q(runc),
-		quoteList(CNIBinDirs), q(p.CNIConfDir()), q(p.CNITemplate()), q(PauseImage))
+`, q(p.ContainerdRoot()), q(p.ContainerdState()), q(p.ContainerdSocket()), q(rt.Runc),
+		quoteList(rt.CNIDirs), q(p.CNIConfDir()), q(p.CNITemplate()), q(PauseImage))
 	return b.String()
 }
 
@@ -102,7 +102,7 @@ func renderCNITemplate(p Paths) (string, error) {
 }
 
 // writeConfigs writes containerd's config, the CNI template and the shim wrapper.
-func writeConfigs(p Paths, velad, runc string) error {
+func writeConfigs(p Paths, velad string, rt Runtime) error {
 	tmpl, err := renderCNITemplate(p)
 	if err != nil {
 		return err
@@ -112,7 +112,7 @@ func writeConfigs(p Paths, velad, runc string) error {
 		data string
 		mode os.FileMode
 	}{
-		{p.ContainerdConfig(), renderContainerdConfig(p, runc), 0o600},
+		{p.ContainerdConfig(), renderContainerdConfig(p, rt), 0o600},
 		{p.CNITemplate(), tmpl, 0o600},
 		{filepath.Join(p.BinDir(), shimName), shimWrapper(velad), 0o755},
 	}
