@@ -9,13 +9,11 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"os/exec"
 	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -144,81 +142,6 @@ func signalContext(parent context.Context) (context.Context, func()) {
 		os.Exit(1)
 	}()
 	return ctx, func() { signal.Stop(ch); cancel() }
-}
-
-func newSuperviseCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	var dataDir string
-	cmd := &cobra.Command{
-		Use:    "supervise",
-		Short:  "Run `velad server` for a data dir and restart it if it dies (used by the process driver)",
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dataDir == "" {
-				return fmt.Errorf("--data-dir is required")
-			}
-			ctx, stop := signalContext(cmd.Context())
-			defer stop()
-			return supervise(ctx, streams, dataDir)
-		},
-	}
-	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the cluster's data dir")
-	return cmd
-}
-
-// supervise runs the server as a child process and restarts it when it dies, with back-off;
-// it gives up after repeated failures early in start-up (a broken config or datastore).
-func supervise(ctx context.Context, streams genericiooptions.IOStreams, dataDir string) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	backoff, quickFailures := time.Second, 0
-	cfg, err := config.Load(dataDir)
-	if err != nil {
-		return err
-	}
-	for {
-		server.MarkStarting(cfg.PhaseFile())
-		started := time.Now()
-		child := exec.Command(exe, "server", "--data-dir", dataDir)
-		child.Stdout, child.Stderr = streams.Out, streams.ErrOut
-		child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := child.Start(); err != nil {
-			return fmt.Errorf("starting server: %w", err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- child.Wait() }()
-		select {
-		case <-ctx.Done():
-			_ = child.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-done:
-			case <-time.After(15 * time.Second):
-				_ = child.Process.Kill()
-			}
-			return nil
-		case err := <-done:
-			if err == nil {
-				return nil // the server stopped cleanly on its own
-			}
-			klog.ErrorS(err, "velad server exited; restarting", "after", backoff)
-		}
-		if time.Since(started) < 30*time.Second {
-			quickFailures++
-		} else {
-			quickFailures, backoff = 0, time.Second
-		}
-		if quickFailures >= 5 {
-			return fmt.Errorf("velad server failed %d times in a row during start-up; giving up (see the log above, fix, then `velad start`)", quickFailures)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 30*time.Second)
-	}
 }
 
 // servePprof serves net/http/pprof on addr (opt-in via VELAD_PPROF_ADDR, for profiling and

@@ -33,7 +33,6 @@ OAM application delivery controller and its addons, all offline.
 		newKubeconfigCommand(streams),
 		newTokenCommand(streams),
 		newServerCommand(streams),
-		newSuperviseCommand(streams),
 		newControllerCommand(streams),
 		newVersionCommand(streams),
 		newKubectlCommand(streams),

@@ -13,7 +13,7 @@ type Phase string
 
 // Start-up phases in order.
 const (
-	PhaseStarting    Phase = "starting"
+	PhaseStarting    Phase = "starting" // also written by the C supervisor (driver/process/supervise.c) before each (re)start
 	PhaseCerts       Phase = "certificates"
 	PhaseDatastore   Phase = "datastore"
 	PhaseAPI         Phase = "api"
@@ -26,10 +26,6 @@ const (
 
 // Phases lists the start-up phases a server goes through, in order.
 var Phases = []Phase{PhaseStarting, PhaseCerts, PhaseDatastore, PhaseAPI, PhaseNode, PhaseControllers, PhaseReady}
-
-// MarkStarting records that a server process is being (re)started, so that status never shows
-// the previous run's phase.
-func MarkStarting(path string) { writePhase(path, PhaseStarting, "") }
 
 func writePhase(path string, p Phase, detail string) {
 	_ = os.MkdirAll(filepath.Dir(path), 0o700)

@@ -47,7 +47,8 @@ func (Driver) Start(cfg *config.Config, exe string) error {
 		return err
 	}
 	defer devnull.Close()
-	cmd := exec.Command(exe, "supervise", "--data-dir", cfg.DataDir)
+	args := superviseCommand(exe, cfg.DataDir)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Env = os.Environ()
