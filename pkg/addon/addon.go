@@ -30,6 +30,8 @@ const (
 	LabelName     = oam.LabelAddonName
 	LabelVersion  = oam.LabelAddonVersion
 	LabelRegistry = oam.LabelAddonRegistry
+	// LabelView marks the view ConfigMaps an addon applied (with LabelName).
+	LabelView = "addons.velad.io/view"
 	// ClustersParameter is the parameter key `--clusters` is stored under.
 	ClustersParameter = "clusters"
 	// TopologyPolicyName is the topology policy added for `--clusters`.
@@ -130,8 +132,10 @@ type Addon struct {
 	Resources []File
 	// Definitions are CUE def files and YAML X-Definitions under definitions/.
 	Definitions []File
-	// Schemas, Views and ConfigTemplates are carried along for UI and config consumers.
-	Schemas, Views, ConfigTemplates []File
+	// Views are the VelaQL views under views/ (CUE templates or YAML ConfigMaps).
+	Views []File
+	// Schemas and ConfigTemplates are carried along for UI and config consumers.
+	Schemas, ConfigTemplates []File
 }
 
 // Name is the addon's name.

@@ -28,7 +28,7 @@ type DisableOptions struct {
 }
 
 // Disable deletes the addon's Application (waiting until the controller has removed its
-// resources), its definitions and its parameter Secret. It refuses with an *InUseError
+// resources), its definitions, its views and its parameter Secret. It refuses with an *InUseError
 // while other Applications use the addon's definitions, unless opts.Force.
 func (m *Manager) Disable(ctx context.Context, name string, opts DisableOptions) error {
 	app, err := m.enabledApp(ctx, name)
@@ -77,6 +77,9 @@ func (m *Manager) Disable(ctx context.Context, name string, opts DisableOptions)
 		}
 		m.log.Infof("  deleted %s %s", d.GetKind(), d.GetName())
 	}
+	if err := m.pruneViews(ctx, name, nil); err != nil {
+		return err
+	}
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: Namespace, Name: SecretName(name)}}
 	if err := m.c.Delete(ctx, sec); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("deleting secret %s/%s: %w", Namespace, sec.Name, err)
@@ -118,6 +121,37 @@ func (m *Manager) definitions(ctx context.Context, name string) ([]*unstructured
 		}
 	}
 	return out, nil
+}
+
+// views lists the view ConfigMaps the addon called name applied.
+func (m *Manager) views(ctx context.Context, name string) ([]corev1.ConfigMap, error) {
+	list := &corev1.ConfigMapList{}
+	if err := m.c.List(ctx, list, client.InNamespace(Namespace), client.MatchingLabels{LabelName: name, LabelView: "true"}); err != nil {
+		return nil, fmt.Errorf("listing views of addon %s: %w", name, err)
+	}
+	return list.Items, nil
+}
+
+// pruneViews deletes the views of the addon called name that keep does not hold.
+func (m *Manager) pruneViews(ctx context.Context, name string, keep []*unstructured.Unstructured) error {
+	views, err := m.views(ctx, name)
+	if err != nil {
+		return err
+	}
+	kept := map[string]bool{}
+	for _, k := range keep {
+		kept[k.GetName()] = true
+	}
+	for i := range views {
+		if kept[views[i].Name] {
+			continue
+		}
+		if err := m.c.Delete(ctx, &views[i]); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting view %s: %w", views[i].Name, err)
+		}
+		m.log.Infof("  deleted view %s", views[i].Name)
+	}
+	return nil
 }
 
 // users describes the Applications (other than the addon's own) that use defs.

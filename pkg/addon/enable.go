@@ -159,7 +159,8 @@ func (m *Manager) applyOrRollBack(ctx context.Context, s step, opts EnableOption
 		return err
 	}
 	m.log.Warnf("rolling back addon %s: %v", s.addon.Meta.Name, err)
-	for _, o := range append(append([]*unstructured.Unstructured{s.out.App}, s.out.Definitions...), s.out.Auxiliary...) {
+	written := append(append([]*unstructured.Unstructured{s.out.App}, s.out.Definitions...), s.out.Views...)
+	for _, o := range append(written, s.out.Auxiliary...) {
 		if derr := m.c.Delete(ctx, o.DeepCopy()); derr != nil && !apierrors.IsNotFound(derr) && !meta.IsNoMatchError(derr) {
 			m.log.Warnf("  could not delete %s %s: %v", o.GetKind(), o.GetName(), derr)
 		}
@@ -177,8 +178,8 @@ type waitError struct{ err error }
 func (e *waitError) Error() string { return e.err.Error() }
 func (e *waitError) Unwrap() error { return e.err }
 
-// apply writes one rendered addon: parameters, definitions, the Application and its
-// auxiliary objects, then waits for the Application to run.
+// apply writes one rendered addon: parameters, definitions, views, the Application and
+// its auxiliary objects, then waits for the Application to run.
 func (m *Manager) apply(ctx context.Context, s step, opts EnableOptions) error {
 	if err := m.applySecret(ctx, s.addon, s.params); err != nil {
 		return err
@@ -188,6 +189,15 @@ func (m *Manager) apply(ctx context.Context, s step, opts EnableOptions) error {
 			return fmt.Errorf("applying %s %s: %w", d.GetKind(), d.GetName(), err)
 		}
 		m.log.Infof("  applied %s %s", d.GetKind(), d.GetName())
+	}
+	for _, v := range s.out.Views {
+		if err := m.ssa(ctx, v.DeepCopy()); err != nil {
+			return fmt.Errorf("applying view %s: %w", v.GetName(), err)
+		}
+		m.log.Infof("  applied view %s", v.GetName())
+	}
+	if err := m.pruneViews(ctx, s.addon.Meta.Name, s.out.Views); err != nil {
+		return err
 	}
 	app := s.out.App.DeepCopy()
 	if err := m.ssa(ctx, app); err != nil {

@@ -9,11 +9,14 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/parser"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	"velad.io/velad/pkg/appfile"
 	"velad.io/velad/pkg/cue/deffile"
+	"velad.io/velad/pkg/velaql"
 )
 
 const (
@@ -29,6 +32,8 @@ type Rendered struct {
 	Auxiliary []*unstructured.Unstructured
 	// Definitions are the X-Definitions from definitions/, in vela-system.
 	Definitions []*unstructured.Unstructured
+	// Views are the VelaQL view ConfigMaps from views/, in vela-system.
+	Views []*unstructured.Unstructured
 	// Notes is the `notes` string of NOTES.cue, "" without one.
 	Notes string
 	// UnknownParameters are given parameters parameter.cue does not declare (typos?).
@@ -61,6 +66,9 @@ func Render(a *Addon, parameter map[string]any, clusters []string) (*Rendered, e
 	}
 	r.App = a.finishApp(app, clusters)
 	if r.Definitions, err = a.renderDefinitions(); err != nil {
+		return nil, err
+	}
+	if r.Views, err = a.renderViews(); err != nil {
 		return nil, err
 	}
 	if r.Notes, err = a.renderNotes(parameter, ctx); err != nil {
@@ -333,4 +341,54 @@ func (a *Addon) renderNotes(parameter, ctx map[string]any) (string, error) {
 		}
 	}
 	return notes, nil
+}
+
+// renderViews turns views/ into view ConfigMaps as KubeVela does: a CUE file is the template
+// of the view named after the file ("helm-release.cue" is view helm-release), a YAML file
+// holds view ConfigMaps as they are. Each is labelled with the addon and LabelView.
+func (a *Addon) renderViews() ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	for _, f := range a.Views {
+		where := path.Join(a.Source, f.Path)
+		var objs []*unstructured.Unstructured
+		switch ext := path.Ext(f.Path); ext {
+		case ".cue":
+			if _, err := parser.ParseFile(where, f.Data, parser.ParseComments); err != nil {
+				return nil, cueError(err)
+			}
+			cm, err := velaql.ViewConfigMap(strings.TrimSuffix(path.Base(f.Path), ext), string(f.Data))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w (rename the file)", where, err)
+			}
+			obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cm)
+			if err != nil {
+				return nil, err
+			}
+			objs = append(objs, &unstructured.Unstructured{Object: obj})
+		case ".yaml", ".yml":
+			var err error
+			if objs, err = appfile.DecodeObjects(bytes.NewReader(f.Data)); err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+		default:
+			continue
+		}
+		for _, o := range objs {
+			if o.GetKind() != "ConfigMap" || o.GetAPIVersion() != "v1" {
+				return nil, fmt.Errorf("%s: %s %q is not a view: views are v1 ConfigMaps with the CUE template under data.%s", where, o.GetKind(), o.GetName(), velaql.TemplateKey)
+			}
+			if _, ok, _ := unstructured.NestedString(o.Object, "data", velaql.TemplateKey); !ok {
+				return nil, fmt.Errorf("%s: configmap %q has no data.%s (the view's CUE template)", where, o.GetName(), velaql.TemplateKey)
+			}
+			o.SetNamespace(Namespace)
+			labels := o.GetLabels()
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[LabelName], labels[LabelView] = a.Meta.Name, "true"
+			o.SetLabels(labels)
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }

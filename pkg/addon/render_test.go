@@ -142,3 +142,35 @@ func TestRenderReportsUnknownParameters(t *testing.T) {
 		t.Errorf("ownership teams: unknown %v, %v", out.UnknownParameters, err)
 	}
 }
+
+func TestRenderViews(t *testing.T) {
+	a := &Addon{Meta: Meta{Name: "v", Version: "1.0.0"}, Source: "mem:v", Views: []File{
+		{Path: "views/pod-count.cue", Data: []byte("import \"vela/ql\"\nparameter: {ns: string}\npods: ql.#List & {resource: {apiVersion: \"v1\", kind: \"Pod\"}}\nstatus: len(pods.list.items)\n")},
+		{Path: "views/more.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yaml-view\ndata:\n  template: |\n    status: 1\n")},
+	}}
+	out, err := Render(a, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Views) != 2 || out.Views[0].GetName() != "pod-count" || out.Views[1].GetName() != "yaml-view" {
+		t.Fatalf("views = %v", out.Views)
+	}
+	for _, v := range out.Views {
+		tmpl, _, _ := unstructured.NestedString(v.Object, "data", "template")
+		if v.GetNamespace() != Namespace || v.GetLabels()[LabelName] != "v" || v.GetLabels()[LabelView] != "true" || tmpl == "" {
+			t.Errorf("view %s = %v", v.GetName(), v.Object)
+		}
+	}
+
+	for name, bad := range map[string]File{
+		"mem:v/views/broken.cue:2:":     {Path: "views/broken.cue", Data: []byte("parameter: {}\nstatus: {\n")},
+		"is not a view":                 {Path: "views/x.yaml", Data: []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n")},
+		"has no data.template":          {Path: "views/y.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n")},
+		"views/Bad_Name.cue: view name": {Path: "views/Bad_Name.cue", Data: []byte("status: 1\n")},
+	} {
+		a.Views = []File{bad}
+		if _, err := Render(a, nil, nil); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("view %s: error %v, want it to contain %q", bad.Path, err, name)
+		}
+	}
+}

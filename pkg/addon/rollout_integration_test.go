@@ -19,11 +19,11 @@ import (
 )
 
 // TestIntegrationEnableDisableHelmAndRollout enables and disables the embedded addons that
-// only register definitions.
+// only register definitions (and helm's view).
 func TestIntegrationEnableDisableHelmAndRollout(t *testing.T) {
 	h := newHarness(t)
 	for name, defs := range map[string][]client.Object{
-		"helm":    {named(&v1beta1.ComponentDefinition{}, "helm")},
+		"helm":    {named(&v1beta1.ComponentDefinition{}, "helm"), named(&corev1.ConfigMap{}, "helm-release")}, // the view
 		"rollout": {named(&v1beta1.TraitDefinition{}, "canary"), named(&v1beta1.WorkflowStepDefinition{}, "canary-rollout")},
 	} {
 		h.enable(name, addon.EnableOptions{})

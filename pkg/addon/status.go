@@ -39,6 +39,8 @@ type Status struct {
 	Clusters []string `json:"clusters,omitempty"`
 	// Definitions are the X-Definitions it installed ("TraitDefinition/x").
 	Definitions []string `json:"definitions,omitempty"`
+	// Views are the VelaQL views it installed (vela ql --query "<view>{...}").
+	Views []string `json:"views,omitempty"`
 }
 
 // Status reads the state of the addon called name; a disabled addon is not an error.
@@ -62,6 +64,13 @@ func (m *Manager) Status(ctx context.Context, name string) (*Status, error) {
 	}
 	for _, d := range defs {
 		st.Definitions = append(st.Definitions, d.GetKind()+"/"+d.GetName())
+	}
+	views, err := m.views(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		st.Views = append(st.Views, v.Name)
 	}
 	return st, nil
 }

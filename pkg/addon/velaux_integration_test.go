@@ -1,10 +1,12 @@
 package addon_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +16,13 @@ import (
 	"velad.io/velad/pkg/addon"
 	"velad.io/velad/pkg/dashboard"
 	"velad.io/velad/pkg/testenv"
+	"velad.io/velad/pkg/velaql"
 )
 
 // TestIntegrationVelauxServesTheDashboard enables velaux on a free port: its Application
 // delivers the dashboard ConfigMap through the controller, the embedded dashboard serves
-// the page and the JSON listing the Applications, status prints the URL, and disabling
+// the page, the JSON listing the Applications and VelaQL query results, status prints the
+// URL, and disabling
 // stops the server.
 func TestIntegrationVelauxServesTheDashboard(t *testing.T) {
 	h := newHarness(t)
@@ -72,6 +76,33 @@ func TestIntegrationVelauxServesTheDashboard(t *testing.T) {
 	}
 	if page := get(t, st.URL+"/"); !strings.Contains(page, "velad dashboard") {
 		t.Fatalf("the page is not served: %.200s", page)
+	}
+	view, err := velaql.ViewConfigMap("app-phase", `import "vela/ql"
+parameter: {name: string, namespace: *"vela-system" | string}
+app: ql.#Read & {value: {apiVersion: "core.oam.dev/v1beta1", kind: "Application", metadata: {name: parameter.name, namespace: parameter.namespace}}}
+status: app.value.status.status
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.c.Create(h.ctx, view); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.c.Delete(context.Background(), view) })
+	var phase string
+	getJSON(t, st.URL+"/api/v1/query?velaql="+url.QueryEscape("app-phase{name=addon-velaux}"), &phase)
+	if phase != "running" {
+		t.Fatalf("velaql app-phase{name=addon-velaux} = %q, want running", phase)
+	}
+	for q, code := range map[string]int{"no-such-view{a=1}": http.StatusNotFound, "Bad{": http.StatusBadRequest} {
+		resp, err := http.Get(st.URL + "/api/v1/query?velaql=" + url.QueryEscape(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != code {
+			t.Errorf("query %s answers %d, want %d", q, resp.StatusCode, code)
+		}
 	}
 	resp, err := http.Get(st.URL + "/api/v1/applications/default/no-such-app")
 	if err != nil {

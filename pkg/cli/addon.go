@@ -231,6 +231,9 @@ func printAddonStatus(w io.Writer, st *addon.Status) {
 	if len(st.Definitions) > 0 {
 		fmt.Fprintf(w, "  definitions: %s\n", strings.Join(st.Definitions, ", "))
 	}
+	if len(st.Views) > 0 {
+		fmt.Fprintf(w, "  views:       %s (vela ql --query \"<view>{key=value}\")\n", strings.Join(st.Views, ", "))
+	}
 	if len(st.Parameters) > 0 {
 		params, _ := json.Marshal(st.Parameters)
 		fmt.Fprintf(w, "  parameters:  %s\n", params)

@@ -37,6 +37,7 @@ func velaCommands(streams genericiooptions.IOStreams) []*cobra.Command {
 		newPortForwardCommand(streams),
 		newClusterCommand(streams),
 		newAddonCommand(streams),
+		newQLCommand(streams),
 		NewDryRunCommand(streams, kubeRESTConfig),
 		NewDefCommand(streams, kubeRESTConfig),
 		NewShowCommand(streams, kubeRESTConfig),

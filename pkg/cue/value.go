@@ -57,6 +57,14 @@ func (d *decoder) fail(path string, fe error) {
 	d.errs.Errs = append(d.errs.Errs, FieldError{Path: path, Msg: fe.Error()})
 }
 
+// Decode turns v into plain Go data (map[string]any, []any, string, int64, float64, bool,
+// nil); incomplete or failing fields are reported with their paths under path.
+func Decode(v cue.Value, path string) (any, error) {
+	d := newDecoder(false)
+	out := d.fast(v, path)
+	return out, d.err()
+}
+
 // fast converts v through CUE's JSON encoder, several times quicker than
 // walking fields; on failure it walks v to report every problem with its path.
 func (d *decoder) fast(v cue.Value, path string) any {

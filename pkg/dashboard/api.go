@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
 
@@ -15,6 +16,7 @@ import (
 	"velad.io/velad/pkg/application"
 	"velad.io/velad/pkg/log"
 	"velad.io/velad/pkg/multicluster"
+	"velad.io/velad/pkg/velaql"
 )
 
 // App is one Application as the dashboard lists it.
@@ -53,13 +55,19 @@ type api struct {
 	c       client.Client
 	members application.ClusterClients
 	addons  func(ctx context.Context) (*addon.Manager, error)
+	ql      *velaql.Querier
 }
 
 // NewHandler returns the dashboard's HTTP handler reading through c (cfg builds the addon
 // manager and member cluster clients): the page at /, and GET /api/v1/applications,
-// /api/v1/applications/{namespace}/{name}, /api/v1/addons and /healthz.
-func NewHandler(c client.Client, cfg *rest.Config) http.Handler {
-	a := &api{c: c, members: multicluster.NewClientCache(c, cfg), addons: func(ctx context.Context) (*addon.Manager, error) {
+// /api/v1/applications/{namespace}/{name}, /api/v1/addons, /api/v1/query?velaql= and /healthz.
+func NewHandler(c client.Client, cfg *rest.Config) (http.Handler, error) {
+	members := multicluster.NewClientCache(c, cfg)
+	ql, err := velaql.NewQuerier(c, members)
+	if err != nil {
+		return nil, err
+	}
+	a := &api{c: c, members: members, ql: ql, addons: func(ctx context.Context) (*addon.Manager, error) {
 		m, err := addon.New(cfg, addon.Options{Logger: log.Noop{}})
 		if err != nil {
 			return nil, err
@@ -70,9 +78,29 @@ func NewHandler(c client.Client, cfg *rest.Config) http.Handler {
 	mux.HandleFunc("GET /api/v1/applications", a.listApps)
 	mux.HandleFunc("GET /api/v1/applications/{namespace}/{name}", a.getApp)
 	mux.HandleFunc("GET /api/v1/addons", a.listAddons)
+	mux.HandleFunc("GET /api/v1/query", a.query)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.Handle("GET /", http.FileServerFS(embedded.Dashboard()))
-	return mux
+	return mux, nil
+}
+
+// query answers a VelaQL statement (?velaql=view{k=v}.field) with the exported value, as
+// VelaUX's /api/v1/query does.
+func (a *api) query(w http.ResponseWriter, r *http.Request) {
+	q, err := velaql.ParseQuery(r.URL.Query().Get("velaql"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	out, err := a.ql.Query(r.Context(), q)
+	switch {
+	case errors.Is(err, velaql.ErrViewNotFound):
+		writeError(w, http.StatusNotFound, err)
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err)
+	default:
+		writeJSON(w, http.StatusOK, out)
+	}
 }
 
 func (a *api) listApps(w http.ResponseWriter, r *http.Request) {

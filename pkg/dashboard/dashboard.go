@@ -86,8 +86,12 @@ func Run(ctx context.Context, cfg *rest.Config, ready func()) error {
 	if !cache.WaitForCacheSync(ctx.Done(), cms.Informer().HasSynced) {
 		return ctx.Err()
 	}
+	h, err := NewHandler(c, cfg)
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
 	ready()
-	s := &serving{c: c, handler: NewHandler(c, cfg)}
+	s := &serving{c: c, handler: h}
 	defer s.stop(ctx) // ctx is done by then: the server stops, the URL is left (velad is stopping)
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()

@@ -28,6 +28,7 @@ import (
 	"velad.io/velad/pkg/helm"
 	"velad.io/velad/pkg/server"
 	"velad.io/velad/pkg/testenv"
+	"velad.io/velad/pkg/velaql"
 )
 
 // env runs the control plane with the bootstrap, Application and helm controllers; nil under -short.
@@ -233,6 +234,7 @@ func TestHelmComponentInstallUpgradeRollbackDelete(t *testing.T) {
 	if newest["version"] != int64(3) || newest["description"] != "Rollback to 1" || newest["chartVersion"] != "0.1.0" {
 		t.Errorf("newest revision = %v, want 3: Rollback to 1 with chart 0.1.0", newest)
 	}
+	checkHelmReleaseView(ctx, t, c, ns)
 
 	// Delete: the release is uninstalled with its objects and records.
 	if err := c.Delete(ctx, app); err != nil {
@@ -250,6 +252,42 @@ func TestHelmComponentInstallUpgradeRollbackDelete(t *testing.T) {
 			t.Fatalf("release not uninstalled: configmap err %v, HelmRelease err %v", err, hrErr)
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// checkHelmReleaseView queries the helm addon's helm-release view as `vela ql` does: the
+// view ConfigMap the addon applied reads the HelmRelease and exports its revisions.
+func checkHelmReleaseView(ctx context.Context, t *testing.T, c client.Client, ns string) {
+	t.Helper()
+	q, err := velaql.NewQuerier(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	query, err := velaql.ParseQuery("helm-release{name=greet,namespace=" + ns + "}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := q.Query(ctx, query)
+	if err != nil {
+		t.Fatalf("vela ql helm-release: %v", err)
+	}
+	st, _ := out.(map[string]any)
+	revs, _ := st["revisions"].([]any)
+	conds, _ := st["conditions"].([]any)
+	if len(revs) != 3 || len(conds) == 0 {
+		t.Fatalf("helm-release view = %v, want 3 revisions and the conditions", out)
+	}
+	if newest, _ := revs[0].(map[string]any); newest["version"] != int64(3) {
+		t.Errorf("helm-release view: newest revision = %v, want version 3", newest)
+	}
+	query.Export = "status.revisions"
+	if out, err := q.Query(ctx, query); err != nil || len(out.([]any)) != 3 {
+		t.Errorf("helm-release{...}.status.revisions = %v, %v; want the 3 revisions", out, err)
+	}
+	query.Parameter["name"], query.Export = "no-such-release", velaql.DefaultExport
+	out, err = q.Query(ctx, query)
+	if st, _ := out.(map[string]any); err != nil || st["error"] == nil {
+		t.Errorf("helm-release view of a missing release = %v, %v; want status.error", out, err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"velad.io/velad/pkg/cue/provider/kube"
 	"velad.io/velad/pkg/cue/provider/multicluster"
 	"velad.io/velad/pkg/cue/provider/oam"
+	"velad.io/velad/pkg/cue/provider/ql"
 	"velad.io/velad/pkg/cue/provider/query"
 )
 
@@ -24,12 +25,12 @@ func New() *provider.Provider {
 	return &provider.Provider{Name: "op", ImportPath: "vela/op", Files: map[string]string{"op.cue": schema}}
 }
 
-// All returns "vela/op" and every provider it imports, schema only; register
+// All returns "vela/op", every provider it imports and "vela/ql" (VelaQL views), schema only; register
 // them with cue.WithProviders. The workflow runtime replaces entries with
 // copies carrying handlers (Provider.WithHandlers).
 func All() []*provider.Provider {
 	return []*provider.Provider{
 		New(), kube.New(), builtin.New(), http.New(), oam.New(),
-		multicluster.New(), query.New(), email.New(),
+		multicluster.New(), query.New(), email.New(), ql.New(),
 	}
 }
