@@ -11,13 +11,16 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
+
+	vcue "velad.io/velad/pkg/cue"
 )
 
 // inputsDecl declares what the renderer fills, so files may reference them before filling.
 const inputsDecl = "context: _\nparameter: _\n"
 
 // evalPackage builds files as one CUE package (KubeVela addons use `package main` across
-// template.cue, parameter.cue and resources/*.cue), then fills parameter and context.
+// template.cue, parameter.cue and resources/*.cue), then fills parameter and context
+// (encoded, in one fill: vcue.FillInputs).
 // Error positions name the files relative to source.
 func evalPackage(source string, files []File, parameter, context map[string]any) (cue.Value, error) {
 	inst := build.NewContext().NewInstance("", nil)
@@ -36,8 +39,7 @@ func evalPackage(source string, files []File, parameter, context map[string]any)
 	if err := v.Err(); err != nil {
 		return cue.Value{}, cueError(err)
 	}
-	v = v.FillPath(cue.MakePath(cue.Str("parameter")), parameter)
-	v = v.FillPath(cue.MakePath(cue.Str("context")), context)
+	v = vcue.FillInputs(v, parameter, context)
 	if err := v.Err(); err != nil {
 		return cue.Value{}, cueError(err)
 	}

@@ -1,65 +1,33 @@
 package addon
 
 import (
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
+
+	"helm.sh/helm/v3/pkg/strvals"
 )
 
-// ParseParameters turns `key=value` arguments into parameters, as `vela addon enable`
-// takes them: dotted keys nest ("image.tag=1"), integers, floats and true/false keep
-// their type, values starting with [ or { are JSON, and anything else is a string.
+// ParseParameters turns `key=value` arguments into parameters as `vela addon enable` takes
+// them, with Helm's --set syntax as KubeVela does (helm.sh/helm/v3/pkg/strvals): dotted keys
+// nest ("image.tag=1"), integers and true/false/null are typed, lists are {a,b} and
+// list items key[0]=x, everything else is a string. A value that is a JSON array or object
+// ([...], {"k":...}) is JSON, as Helm's --set-json takes it.
 func ParseParameters(args []string) (map[string]any, error) {
 	out := map[string]any{}
 	for _, arg := range args {
-		key, raw, ok := strings.Cut(arg, "=")
+		key, val, ok := strings.Cut(arg, "=")
 		if !ok || key == "" {
-			return nil, fmt.Errorf("parameter %q is not key=value", arg)
+			return nil, fmt.Errorf("parameter %q is not key=value (e.g. image.tag=v1, ports={80,443})", arg)
 		}
-		val, err := parseValue(raw)
+		var err error
+		if json := strings.TrimSpace(val); strings.HasPrefix(json, "[") || strings.HasPrefix(json, `{"`) || json == "{}" {
+			err = strvals.ParseJSON(arg, out)
+		} else {
+			err = strvals.ParseInto(arg, out)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("parameter %s: %w", key, err)
-		}
-		if err := setPath(out, strings.Split(key, "."), val); err != nil {
-			return nil, fmt.Errorf("parameter %s: %w", key, err)
+			return nil, fmt.Errorf("parameter %q: %w", arg, err)
 		}
 	}
 	return out, nil
-}
-
-func parseValue(raw string) (any, error) {
-	if strings.HasPrefix(raw, "[") || strings.HasPrefix(raw, "{") {
-		var v any
-		if err := json.Unmarshal([]byte(raw), &v); err != nil {
-			return nil, fmt.Errorf("value %q is not JSON: %w", raw, err)
-		}
-		return v, nil
-	}
-	if i, err := strconv.ParseInt(raw, 10, 64); err == nil {
-		return i, nil
-	}
-	if f, err := strconv.ParseFloat(raw, 64); err == nil {
-		return f, nil
-	}
-	if b, err := strconv.ParseBool(raw); err == nil && (raw == "true" || raw == "false") {
-		return b, nil
-	}
-	return raw, nil
-}
-
-func setPath(m map[string]any, keys []string, val any) error {
-	for i, k := range keys[:len(keys)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			if _, taken := m[k]; taken {
-				return fmt.Errorf("%s is already set to a value, not an object", strings.Join(keys[:i+1], "."))
-			}
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	m[keys[len(keys)-1]] = val
-	return nil
 }

@@ -14,8 +14,8 @@ import (
 
 // addonRequest is one addon `velad install --addons` enables, with its --set parameters.
 type addonRequest struct {
-	addon *addon.Addon
-	args  []string
+	addon  *addon.Addon
+	params map[string]any
 }
 
 // planInstallAddons resolves the --addons targets (embedded addon names or local addon
@@ -38,17 +38,19 @@ func planInstallAddons(targets, sets []string) ([]addonRequest, error) {
 		byName[a.Meta.Name] = len(reqs)
 		reqs = append(reqs, addonRequest{addon: a})
 	}
+	args := make([][]string, len(reqs))
 	for _, s := range sets {
 		name, param, ok := strings.Cut(s, ".")
 		i, known := byName[name]
 		if !ok || !known || !strings.Contains(param, "=") {
 			return nil, fmt.Errorf("--set %q: want <addon>.<key>=<value> for an addon named in --addons (%s)", s, strings.Join(addonNames(reqs), ", "))
 		}
-		reqs[i].args = append(reqs[i].args, param)
+		args[i] = append(args[i], param)
 	}
-	for _, r := range reqs {
-		if _, err := addon.ParseParameters(r.args); err != nil {
-			return nil, fmt.Errorf("--set for addon %s: %w", r.addon.Meta.Name, err)
+	for i := range reqs {
+		var err error
+		if reqs[i].params, err = addon.ParseParameters(args[i]); err != nil {
+			return nil, fmt.Errorf("--set for addon %s: %w", reqs[i].addon.Meta.Name, err)
 		}
 	}
 	return reqs, nil
@@ -72,12 +74,8 @@ func enableInstallAddons(ctx context.Context, w io.Writer, cfg *rest.Config, req
 		return err
 	}
 	for _, r := range reqs {
-		params, err := addon.ParseParameters(r.args)
-		if err != nil {
-			return err
-		}
 		o := opts
-		o.Parameters = params
+		o.Parameters = r.params
 		if _, err := m.Enable(ctx, r.addon, o); err != nil {
 			return fmt.Errorf("enabling addon %s: %w", r.addon.Meta.Name, err)
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -23,8 +24,8 @@ func TestPlanInstallAddons(t *testing.T) {
 	if got := strings.Join(addonNames(reqs), ","); got != "helm,velad-hello" {
 		t.Fatalf("addons = %s", got)
 	}
-	if len(reqs[0].args) != 0 || strings.Join(reqs[1].args, ";") != "replicas=2;message=hi there" {
-		t.Fatalf("parameters = %v %v", reqs[0].args, reqs[1].args)
+	if len(reqs[0].params) != 0 || !reflect.DeepEqual(reqs[1].params, map[string]any{"replicas": int64(2), "message": "hi there"}) {
+		t.Fatalf("parameters = %v %v", reqs[0].params, reqs[1].params)
 	}
 	for _, c := range []struct {
 		addons, sets []string

@@ -90,14 +90,18 @@ func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
 	return decodeResult(v, tc.tags)
 }
 
-// fill unifies the template with its parameter and context in one FillPath
-// (each FillPath re-evaluates the whole template). The inputs are encoded
-// first so that a Go nil becomes CUE null, as JSON null does in KubeVela
-// (a trait sets a label to null to delete it); FillPath alone would turn a
-// nested nil into top (_), which unifies with anything.
+// fill unifies the template with its parameter and context (FillInputs).
 func (tc *compiled) fill(parameter, cm map[string]any) cue.Value {
-	in := tc.v.Context().Encode(map[string]any{"parameter": parameter, "context": cm})
-	return tc.v.FillPath(cue.MakePath(), in)
+	return FillInputs(tc.v, parameter, cm)
+}
+
+// FillInputs unifies v with `parameter` and `context` in one FillPath (each FillPath
+// re-evaluates the whole value). The inputs are encoded first so that a Go nil becomes CUE
+// null, as JSON null does in KubeVela (a trait sets a label to null to delete it); FillPath
+// alone would turn a nested nil into top (_), which unifies with anything.
+func FillInputs(v cue.Value, parameter, context map[string]any) cue.Value {
+	in := v.Context().Encode(map[string]any{"parameter": parameter, "context": context})
+	return v.FillPath(cue.MakePath(), in)
 }
 
 // checkFilled reports parameter problems first, since they are the user's to

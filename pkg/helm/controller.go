@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/release"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -133,7 +134,8 @@ func (r *Reconciler) desired(ctx context.Context, hr *unstructured.Unstructured,
 }
 
 // release applies d and records the outcome; a spec that failed more than its retries is
-// not tried again until it changes, after rolling back to the last deployed revision.
+// not tried again until it changes, after rolling back to the last deployed revision. The
+// Helm configuration is built once and the history read once, again only after a change.
 func (r *Reconciler) release(ctx context.Context, hr *unstructured.Unstructured, d *desired) (reconcile.Result, error) {
 	old := readStatus(hr)
 	failures := 0
@@ -143,15 +145,27 @@ func (r *Reconciler) release(ctx context.Context, hr *unstructured.Unstructured,
 			return reconcile.Result{}, nil
 		}
 	}
-	out, err := r.helm.apply(ctx, d)
+	ac, err := r.helm.config(d.storage, d.namespace)
+	var rels []*release.Release
+	if err == nil {
+		rels, err = history(ac, d.name)
+	}
+	var out *outcome
+	if err == nil {
+		out, err = r.helm.apply(ctx, ac, rels, d)
+		if out == nil || out.action != "" { // the release changed, or may have
+			rels = rereadHistory(ac, d.name, rels)
+		}
+	}
 	if err != nil {
 		failures++
 		msg := err.Error()
 		if failures > d.spec.retries() && out != nil && out.action == "upgrade" {
-			if v, rbErr := r.helm.rollbackToDeployed(d); rbErr != nil {
+			if v, rbErr := rollbackToDeployed(ac, rels, d); rbErr != nil {
 				msg += "; rolling back failed: " + rbErr.Error()
 			} else if v > 0 {
 				msg += fmt.Sprintf("; rolled back to revision %d", v)
+				rels = rereadHistory(ac, d.name, rels)
 			}
 		}
 		reason := "InstallFailed"
@@ -162,7 +176,7 @@ func (r *Reconciler) release(ctx context.Context, hr *unstructured.Unstructured,
 			st.notReady(reason, msg)
 			st.Failures, st.LastAttemptedConfigDigest = failures, d.digest
 			st.LastAttemptedRevision = d.chart.Metadata.Version
-			st.History = r.snapshots(d)
+			st.History = snapshots(rels)
 		})
 		if failures > d.spec.retries() {
 			return reconcile.Result{}, serr
@@ -176,20 +190,21 @@ func (r *Reconciler) release(ctx context.Context, hr *unstructured.Unstructured,
 		st.Failures, st.LastAttemptedConfigDigest = 0, d.digest
 		st.LastAttemptedRevision, st.LastAppliedRevision = d.chart.Metadata.Version, rel.Chart.Metadata.Version
 		st.LastReleaseRevision = rel.Version
-		st.History = r.snapshots(d)
+		st.History = snapshots(rels)
 	})
 }
 
-// snapshots lists the release's newest revisions (at most 5), newest first.
-func (r *Reconciler) snapshots(d *desired) []snapshot {
-	ac, err := r.helm.config(d.storage, d.namespace)
+// rereadHistory reads the release's revisions again after a change; prev when that fails.
+func rereadHistory(ac *action.Configuration, name string, prev []*release.Release) []*release.Release {
+	rels, err := history(ac, name)
 	if err != nil {
-		return nil
+		return prev
 	}
-	rels, err := history(ac, d.name)
-	if err != nil {
-		return nil
-	}
+	return rels
+}
+
+// snapshots lists the newest of rels (at most 5), newest first.
+func snapshots(rels []*release.Release) []snapshot {
 	var out []snapshot
 	for i := len(rels) - 1; i >= 0 && len(out) < 5; i-- {
 		out = append(out, snapshotOf(rels[i]))

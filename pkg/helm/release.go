@@ -101,17 +101,10 @@ func history(ac *action.Configuration, name string) ([]*release.Release, error) 
 	return rels, nil
 }
 
-// apply brings the release to d: nothing if its current revision is d, a rollback to the
-// newest earlier revision made from d, an install if none is deployed, else an upgrade.
-func (h *helmClient) apply(ctx context.Context, d *desired) (*outcome, error) {
-	ac, err := h.config(d.storage, d.namespace)
-	if err != nil {
-		return nil, err
-	}
-	rels, err := history(ac, d.name)
-	if err != nil {
-		return nil, err
-	}
+// apply brings the release, whose revisions are rels (history), to d: nothing if its
+// current revision is d, a rollback to the newest earlier revision made from d, an install
+// if none is deployed, else an upgrade.
+func (h *helmClient) apply(ctx context.Context, ac *action.Configuration, rels []*release.Release, d *desired) (*outcome, error) {
 	var last, deployed, earlier *release.Release
 	for _, r := range rels {
 		last = r
@@ -160,16 +153,9 @@ func (h *helmClient) apply(ctx context.Context, d *desired) (*outcome, error) {
 	}
 }
 
-// rollbackToDeployed rolls a release whose last upgrade failed back to its deployed revision.
-func (h *helmClient) rollbackToDeployed(d *desired) (int, error) {
-	ac, err := h.config(d.storage, d.namespace)
-	if err != nil {
-		return 0, err
-	}
-	rels, err := history(ac, d.name)
-	if err != nil {
-		return 0, err
-	}
+// rollbackToDeployed rolls a release whose last upgrade failed, with revisions rels
+// (history read after the upgrade), back to its deployed revision.
+func rollbackToDeployed(ac *action.Configuration, rels []*release.Release, d *desired) (int, error) {
 	for i := len(rels) - 1; i >= 0; i-- {
 		if rels[i].Info.Status == release.StatusDeployed {
 			return 0, nil // still deployed: the failed upgrade changed nothing
