@@ -54,10 +54,10 @@ func TestIntegrationVelaQL(t *testing.T) {
 	contains(t, mustVela(t, "ql", "--file", file, "name=default"), `"phase": "Active"`, `"kubernetes.io/metadata.name": "default"`)
 
 	for args, want := range map[string]string{
-		"ql --query no-such-view":           "no ConfigMap vela-system/no-such-view holds view",
-		"ql --query ns-view":                "parameter.name",
+		"ql --query no-such-view":            "no ConfigMap vela-system/no-such-view holds view",
+		"ql --query ns-view":                 "parameter.name",
 		"ql --query ns-view{name=x}.nothere": `no field "nothere"`,
-		"ql":                                "give exactly one of --query",
+		"ql":                                 "give exactly one of --query",
 	} {
 		if _, err := velaRun(t, "", strings.Fields(args)...); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("vela %s: error %v, want it to contain %q", args, err, want)
