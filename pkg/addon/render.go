@@ -288,13 +288,30 @@ func (a *Addon) finishApp(app map[string]any, clusters []string) *unstructured.U
 
 // renderDefinitions decodes definitions/: `vela def` CUE files and YAML X-Definitions.
 func (a *Addon) renderDefinitions() ([]*unstructured.Unstructured, error) {
+	fromCUE := func(f File) (*unstructured.Unstructured, error) { return deffile.ToObject(string(f.Data)) }
+	check := func(o *unstructured.Unstructured) error {
+		if !appfile.IsDefinitionKind(o.GetKind()) {
+			return fmt.Errorf("%s %q is not an X-Definition", o.GetKind(), o.GetName())
+		}
+		return nil
+	}
+	out, err := a.renderFiles(a.Definitions, fromCUE, check, nil)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].GetKind() < out[j].GetKind() })
+	return out, err
+}
+
+// renderFiles decodes files into objects in vela-system labelled with the addon (and
+// labels): a .cue file through fromCUE, a .yaml file as the objects it holds, other files
+// skipped. check refuses an object; every error names the file.
+func (a *Addon) renderFiles(files []File, fromCUE func(File) (*unstructured.Unstructured, error),
+	check func(*unstructured.Unstructured) error, labels map[string]string) ([]*unstructured.Unstructured, error) {
 	var out []*unstructured.Unstructured
-	for _, f := range a.Definitions {
+	for _, f := range files {
 		where := path.Join(a.Source, f.Path)
 		var objs []*unstructured.Unstructured
 		switch path.Ext(f.Path) {
 		case ".cue":
-			o, err := deffile.ToObject(string(f.Data))
+			o, err := fromCUE(f)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
@@ -308,20 +325,22 @@ func (a *Addon) renderDefinitions() ([]*unstructured.Unstructured, error) {
 			continue
 		}
 		for _, o := range objs {
-			if !appfile.IsDefinitionKind(o.GetKind()) {
-				return nil, fmt.Errorf("%s: %s %q is not an X-Definition", where, o.GetKind(), o.GetName())
+			if err := check(o); err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
 			}
 			o.SetNamespace(Namespace)
-			labels := o.GetLabels()
-			if labels == nil {
-				labels = map[string]string{}
+			l := o.GetLabels()
+			if l == nil {
+				l = map[string]string{}
 			}
-			labels[LabelName] = a.Meta.Name
-			o.SetLabels(labels)
+			for k, v := range labels {
+				l[k] = v
+			}
+			l[LabelName] = a.Meta.Name
+			o.SetLabels(l)
 			out = append(out, o)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].GetKind() < out[j].GetKind() })
 	return out, nil
 }
 
@@ -347,48 +366,25 @@ func (a *Addon) renderNotes(parameter, ctx map[string]any) (string, error) {
 // of the view named after the file ("helm-release.cue" is view helm-release), a YAML file
 // holds view ConfigMaps as they are. Each is labelled with the addon and LabelView.
 func (a *Addon) renderViews() ([]*unstructured.Unstructured, error) {
-	var out []*unstructured.Unstructured
-	for _, f := range a.Views {
-		where := path.Join(a.Source, f.Path)
-		var objs []*unstructured.Unstructured
-		switch ext := path.Ext(f.Path); ext {
-		case ".cue":
-			if _, err := parser.ParseFile(where, f.Data, parser.ParseComments); err != nil {
-				return nil, cueError(err)
-			}
-			cm, err := velaql.ViewConfigMap(strings.TrimSuffix(path.Base(f.Path), ext), string(f.Data))
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w (rename the file)", where, err)
-			}
-			obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cm)
-			if err != nil {
-				return nil, err
-			}
-			objs = append(objs, &unstructured.Unstructured{Object: obj})
-		case ".yaml", ".yml":
-			var err error
-			if objs, err = appfile.DecodeObjects(bytes.NewReader(f.Data)); err != nil {
-				return nil, fmt.Errorf("%s: %w", where, err)
-			}
-		default:
-			continue
+	fromCUE := func(f File) (*unstructured.Unstructured, error) {
+		if _, err := parser.ParseFile(path.Join(a.Source, f.Path), f.Data, parser.ParseComments); err != nil {
+			return nil, cueError(err)
 		}
-		for _, o := range objs {
-			if o.GetKind() != "ConfigMap" || o.GetAPIVersion() != "v1" {
-				return nil, fmt.Errorf("%s: %s %q is not a view: views are v1 ConfigMaps with the CUE template under data.%s", where, o.GetKind(), o.GetName(), velaql.TemplateKey)
-			}
-			if _, ok, _ := unstructured.NestedString(o.Object, "data", velaql.TemplateKey); !ok {
-				return nil, fmt.Errorf("%s: configmap %q has no data.%s (the view's CUE template)", where, o.GetName(), velaql.TemplateKey)
-			}
-			o.SetNamespace(Namespace)
-			labels := o.GetLabels()
-			if labels == nil {
-				labels = map[string]string{}
-			}
-			labels[LabelName], labels[LabelView] = a.Meta.Name, "true"
-			o.SetLabels(labels)
-			out = append(out, o)
+		cm, err := velaql.ViewConfigMap(strings.TrimSuffix(path.Base(f.Path), path.Ext(f.Path)), string(f.Data))
+		if err != nil {
+			return nil, fmt.Errorf("%w (rename the file)", err)
 		}
+		obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cm)
+		return &unstructured.Unstructured{Object: obj}, err
 	}
-	return out, nil
+	check := func(o *unstructured.Unstructured) error {
+		if o.GetKind() != "ConfigMap" || o.GetAPIVersion() != "v1" {
+			return fmt.Errorf("%s %q is not a view: views are v1 ConfigMaps with the CUE template under data.%s", o.GetKind(), o.GetName(), velaql.TemplateKey)
+		}
+		if _, ok, _ := unstructured.NestedString(o.Object, "data", velaql.TemplateKey); !ok {
+			return fmt.Errorf("configmap %q has no data.%s (the view's CUE template)", o.GetName(), velaql.TemplateKey)
+		}
+		return nil
+	}
+	return a.renderFiles(a.Views, fromCUE, check, map[string]string{LabelView: "true"})
 }
