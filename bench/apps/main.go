@@ -2,7 +2,8 @@
 // controller's /metrics on loopback), creates N webservice Applications with two traits each
 // through client-go, and measures the time until all are running, apps/s, reconcile p50/p99
 // from the controller's histogram, and the server's RSS and CPU time. Output: a Markdown table
-// on stdout and JSON at -json.
+// on stdout and JSON at -json; the apiserver requests of the run per verb and resource (from
+// apiserver_request_total) on stderr.
 package main
 
 import (
@@ -95,6 +96,7 @@ func run(bin string, n int, timeout time.Duration) (*figures, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	calls0, callsErr := apiCalls(ctx, cfg)
 	cpu0 := cpuSeconds(srv.Process.Pid)
 	start := time.Now()
 	if err := createApps(ctx, dyn, n); err != nil {
@@ -104,6 +106,9 @@ func run(bin string, n int, timeout time.Duration) (*figures, error) {
 		return nil, err
 	}
 	elapsed := time.Since(start).Seconds()
+	if calls1, err := apiCalls(ctx, cfg); err == nil && callsErr == nil {
+		printCalls(os.Stderr, calls0, calls1, n)
+	}
 	p50, p99, count, err := reconcileQuantiles("http://" + metricsAddr + "/metrics")
 	if err != nil {
 		return nil, err
