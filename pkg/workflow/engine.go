@@ -91,7 +91,8 @@ type Outcome struct {
 // is ready, and returns when the workflow finished, suspended, or waits.
 func (e *Engine) Run(ctx context.Context, in *Instance) (Outcome, error) {
 	st := in.Status
-	if st.AppRevision != in.Revision || st.Phase == "" {
+	restarted := st.AppRevision != in.Revision || st.Phase == ""
+	if restarted {
 		if err := e.restart(ctx, in); err != nil {
 			return Outcome{}, err
 		}
@@ -103,9 +104,14 @@ func (e *Engine) Run(ctx context.Context, in *Instance) (Outcome, error) {
 	if st.Finished {
 		return Outcome{Phase: st.Phase}, nil
 	}
-	data, err := in.Store.Load(ctx)
-	if err != nil {
-		return Outcome{}, err
+	// A restart just reset the store: its data is empty, no need to read it.
+	data := &Data{}
+	data.init()
+	if !restarted {
+		var err error
+		if data, err = in.Store.Load(ctx); err != nil {
+			return Outcome{}, err
+		}
 	}
 	r := &run{e: e, in: in, data: data, now: e.opts.Now(), saved: fingerprint(data)}
 	if r.stillSuspended() {

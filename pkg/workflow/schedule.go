@@ -178,12 +178,15 @@ func failedDep(names []string, by map[string]*v1beta1.StepStatus) bool {
 	return false
 }
 
-// checkpoint saves the context data and the status.
+// checkpoint saves the context data (when it changed since it was loaded or
+// last saved) and the status.
 func (r *run) checkpoint(ctx context.Context) error {
-	if err := r.in.Store.Save(ctx, r.data); err != nil {
-		return err
+	if fp := fingerprint(r.data); fp != r.saved {
+		if err := r.in.Store.Save(ctx, r.data); err != nil {
+			return err
+		}
+		r.saved = fp
 	}
-	r.saved = fingerprint(r.data)
 	if r.in.Checkpoint != nil {
 		return r.in.Checkpoint(ctx)
 	}
