@@ -33,7 +33,8 @@ type dispatcher struct {
 var _ workflow.Dispatcher = (*dispatcher)(nil)
 
 func (r *Reconciler) newDispatcher(s *appState) *dispatcher {
-	return &dispatcher{r: r, s: s, tracker: &tracker{client: r.client, reader: r.reader, app: s.app, rev: s.rev.Name}}
+	s.tracker = &tracker{client: r.client, reader: r.reader, app: s.app, rev: s.rev.Name}
+	return &dispatcher{r: r, s: s, tracker: s.tracker}
 }
 
 // Components implements workflow.Dispatcher.
@@ -330,10 +331,14 @@ func (d *dispatcher) apply(ctx context.Context, c client.Client, cluster string,
 	if err := c.Patch(ctx, o, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		return fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 	}
+	ref := corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}
 	d.mu.Lock()
-	d.s.applied = append(d.s.applied, v1beta1.ClusterObjectReference{Cluster: clusterKey(cluster), ObjectReference: corev1.ObjectReference{
-		APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName(), UID: o.GetUID(),
-	}})
+	if d.s.fresh == nil {
+		d.s.fresh = map[string]bool{}
+	}
+	d.s.fresh[refKey(cluster, ref)] = true
+	ref.UID = o.GetUID()
+	d.s.applied = append(d.s.applied, v1beta1.ClusterObjectReference{Cluster: clusterKey(cluster), ObjectReference: ref})
 	d.mu.Unlock()
 	return nil
 }

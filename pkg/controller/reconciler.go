@@ -95,6 +95,11 @@ type appState struct {
 	services map[string]*v1beta1.ApplicationComponentStatus
 	// applied are the objects applied in this reconcile.
 	applied []v1beta1.ClusterObjectReference
+	// fresh are the tracker keys (mrKey) of the objects server-side applied in
+	// this reconcile: state keeping does not apply them a second time.
+	fresh map[string]bool
+	// tracker is the dispatcher's, holding the trackers it read or wrote.
+	tracker *tracker
 	// freshRun says the workflow starts over in this reconcile (a new
 	// revision or a restart): the last status.services are not carried over.
 	freshRun bool

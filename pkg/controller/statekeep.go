@@ -35,7 +35,8 @@ func (r *Reconciler) lifecycle(ctx context.Context, s *appState) error {
 // versioned ResourceTracker recorded, so a changed field is set back and a
 // deleted resource comes back. apply-once (the whole app, or the paths of an
 // onStateKeep rule) and read-only resources are left as they are, and so are
-// objects another application owns now.
+// objects another application owns now. Objects the workflow applied in this
+// very reconcile (it just finished) are not applied a second time.
 func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 	st := s.app.Status.Workflow
 	if st == nil || st.AppRevision != workflowRevision(s) || !st.Finished || st.Phase != v1beta1.WorkflowRunSucceeded {
@@ -45,13 +46,16 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 	if err != nil || pol.applyOnceAll() {
 		return err
 	}
-	rt := &v1beta1.ResourceTracker{}
-	if err := r.reader.Get(ctx, client.ObjectKey{Name: versionedTrackerName(s.app, s.rev.Name)}, rt); err != nil {
-		return client.IgnoreNotFound(err)
+	rt := s.writtenTracker()
+	if rt == nil {
+		rt = &v1beta1.ResourceTracker{}
+		if err := r.reader.Get(ctx, client.ObjectKey{Name: versionedTrackerName(s.app, s.rev.Name)}, rt); err != nil {
+			return client.IgnoreNotFound(err)
+		}
 	}
 	me := appKey(s.app)
 	for _, mr := range rt.Spec.ManagedResources {
-		if mr.Data == nil || mr.Deleted {
+		if mr.Data == nil || mr.Deleted || s.fresh[mrKey(mr)] {
 			continue
 		}
 		m := manifestOf(mr)
@@ -100,6 +104,15 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 		}
 	}
 	return nil
+}
+
+// writtenTracker is the versioned tracker as this reconcile's dispatcher last
+// read or wrote it (nil when it did not: then it is read).
+func (s *appState) writtenTracker() *v1beta1.ResourceTracker {
+	if s.tracker == nil || s.tracker.current == nil || s.tracker.rev != s.rev.Name || s.tracker.current.ResourceVersion == "" {
+		return nil
+	}
+	return s.tracker.current
 }
 
 // skipMember reports (and logs) a failure in a member cluster: state keeping
