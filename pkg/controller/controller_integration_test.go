@@ -232,8 +232,8 @@ spec:
 		t.Errorf("applied by %q, want server-side apply by %q", managedBy, controller.FieldManager)
 	}
 	var rts v1beta1.ResourceTrackerList
-	if err := c.List(context.Background(), &rts, client.MatchingLabels{"app.oam.dev/name": "web-traits"}); err != nil || len(rts.Items) != 2 {
-		t.Errorf("resource trackers: %d, %v", len(rts.Items), err)
+	if err := c.List(context.Background(), &rts, client.MatchingLabels{"app.oam.dev/name": "web-traits"}); err != nil || len(rts.Items) != 1 {
+		t.Errorf("resource trackers: %d, %v (want only the versioned one: nothing is kept in a root tracker)", len(rts.Items), err)
 	}
 }
 

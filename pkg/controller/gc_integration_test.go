@@ -173,9 +173,9 @@ func TestIntegrationGCDeletesWhatTheNewRevisionDropped(t *testing.T) {
 	if err := c.Get(context.Background(), key("gc-drop-web"), &d2); err != nil || d2.UID != d.UID {
 		t.Errorf("the kept Deployment was recreated or removed: %v", err)
 	}
-	eventually(t, "only the root and current trackers", func() (bool, string) {
+	eventually(t, "only the current tracker (nothing is kept in a root one)", func() (bool, string) {
 		names := trackerNames(t, "gc-drop")
-		return strings.Join(names, ",") == "gc-drop-default,gc-drop-v2-default", strings.Join(names, ",")
+		return strings.Join(names, ",") == "gc-drop-v2-default", strings.Join(names, ",")
 	})
 	app = waitFor(t, "gc-drop", 30*time.Second, "applied resources without the collected ones", func(a *v1beta1.Application) bool {
 		for _, r := range a.Status.AppliedResources {
@@ -228,8 +228,8 @@ func TestIntegrationGCKeepLegacyResource(t *testing.T) {
 	touch(t, "legacy")
 	time.Sleep(2 * time.Second)
 	mustExist(t, cmRef("legacy-b"))
-	if names := trackerNames(t, "legacy"); len(names) != 3 {
-		t.Errorf("trackers %v, want root, v1 and v2", names)
+	if names := trackerNames(t, "legacy"); len(names) != 2 {
+		t.Errorf("trackers %v, want v1 and v2 (no root: nothing is kept in it)", names)
 	}
 	deleteApp(t, "legacy")
 	waitGone(t, cmRef("legacy-b"))

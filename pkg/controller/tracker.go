@@ -33,7 +33,9 @@ func trackerLabels(app *v1beta1.Application) map[string]string {
 // tracker records the resources one revision of an Application applies, in
 // its versioned ResourceTracker, before they are applied; resources that
 // outlive revisions (garbage-collect onAppDelete) are recorded in the root
-// tracker too. The trackers are the journal GC and deletion work from.
+// tracker too. The trackers are the journal GC and deletion work from. As in
+// KubeVela, the root tracker is created only once something is kept in it,
+// and a new versioned tracker is created holding its first resources.
 type tracker struct {
 	client client.Client
 	// reader reads trackers uncached: a stale one would make the update conflict.
@@ -63,37 +65,67 @@ func refKey(cluster string, r corev1.ObjectReference) string {
 // mrKey identifies a managed resource across clusters.
 func mrKey(mr v1beta1.ManagedResource) string { return refKey(mr.Cluster, mr.ObjectReference) }
 
-// load reads (or creates) the root and versioned trackers.
+// load reads the versioned tracker; one that does not exist yet is prepared
+// in memory (no resourceVersion) and created by the first write.
 func (t *tracker) load(ctx context.Context) error {
 	if t.current != nil {
+		return nil
+	}
+	cur, err := t.read(ctx, versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
+	if err != nil {
+		return err
+	}
+	t.current = cur
+	return nil
+}
+
+// loadRoot reads (or creates) the root tracker.
+func (t *tracker) loadRoot(ctx context.Context) error {
+	if t.root != nil {
 		return nil
 	}
 	root, err := t.get(ctx, rootTrackerName(t.app), v1beta1.ResourceTrackerTypeRoot)
 	if err != nil {
 		return err
 	}
-	cur, err := t.get(ctx, versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
-	if err != nil {
-		return err
-	}
-	t.root, t.current = root, cur
+	t.root = root
 	return nil
 }
 
-func (t *tracker) get(ctx context.Context, name string, typ v1beta1.ResourceTrackerType) (*v1beta1.ResourceTracker, error) {
+// read reads the tracker name, or prepares it in memory when it does not exist.
+func (t *tracker) read(ctx context.Context, name string, typ v1beta1.ResourceTrackerType) (*v1beta1.ResourceTracker, error) {
 	rt := &v1beta1.ResourceTracker{}
 	err := t.reader.Get(ctx, client.ObjectKey{Name: name}, rt)
 	if apierrors.IsNotFound(err) {
-		rt = &v1beta1.ResourceTracker{
+		return &v1beta1.ResourceTracker{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: trackerLabels(t.app)},
 			Spec:       v1beta1.ResourceTrackerSpec{Type: typ, ApplicationGeneration: t.app.Generation},
-		}
-		err = t.client.Create(ctx, rt)
+		}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("preparing ResourceTracker %s: %w", name, err)
 	}
 	return rt, nil
+}
+
+// get reads (or creates) the tracker name.
+func (t *tracker) get(ctx context.Context, name string, typ v1beta1.ResourceTrackerType) (*v1beta1.ResourceTracker, error) {
+	rt, err := t.read(ctx, name, typ)
+	if err != nil || rt.ResourceVersion != "" {
+		return rt, err
+	}
+	if err := t.client.Create(ctx, rt); err != nil {
+		return nil, fmt.Errorf("preparing ResourceTracker %s: %w", name, err)
+	}
+	return rt, nil
+}
+
+// write creates rt when it was only prepared, else updates it.
+func (t *tracker) write(ctx context.Context, rt *v1beta1.ResourceTracker) error {
+	if rt.ResourceVersion == "" {
+		return t.client.Create(ctx, rt)
+	}
+	return t.client.Update(ctx, rt)
 }
 
 // newManagedResource describes o for a tracker.
@@ -162,9 +194,15 @@ func (t *tracker) track(ctx context.Context, objs ...trackedObject) error {
 		}
 		curChanged = upsert(t.current, mr) || curChanged
 		if e.keep {
+			if err := t.loadRoot(ctx); err != nil {
+				return err
+			}
 			rootChanged = upsert(t.root, mr) || rootChanged
 		}
 	}
+	// A versioned tracker only prepared so far is created even with nothing in
+	// it: GC and deletion go by the trackers that exist.
+	curChanged = curChanged || t.current.ResourceVersion == ""
 	for _, w := range []struct {
 		rt      *v1beta1.ResourceTracker
 		changed bool
@@ -172,8 +210,8 @@ func (t *tracker) track(ctx context.Context, objs ...trackedObject) error {
 		if !w.changed {
 			continue
 		}
-		if err := t.client.Update(ctx, w.rt); err != nil {
-			t.current = nil // re-read on the next call
+		if err := t.write(ctx, w.rt); err != nil {
+			t.current, t.root = nil, nil // re-read on the next call
 			return fmt.Errorf("recording resources in ResourceTracker %s: %w", w.rt.Name, err)
 		}
 	}
@@ -193,7 +231,7 @@ func (t *tracker) forget(ctx context.Context, cluster string, o *unstructured.Un
 			continue
 		}
 		mr.Deleted = true
-		if err := t.client.Update(ctx, t.current); err != nil {
+		if err := t.write(ctx, t.current); err != nil {
 			t.current = nil
 			return fmt.Errorf("recording the deletion of %s %s in ResourceTracker: %w", o.GetKind(), o.GetName(), err)
 		}
