@@ -46,8 +46,13 @@ func (r *Reconciler) recordRevision(ctx context.Context, s *appState) error {
 // limitRevisions deletes the oldest revisions of the Application beyond
 // Options.RevisionLimit, never the current one or the last successful one
 // (what `vela workflow rollback` returns to). Failures are only logged: an
-// extra revision does no harm and the next new revision tries again.
+// extra revision does no harm and the next new revision tries again. Up to
+// revision number Options.RevisionLimit there is nothing to delete (revisions
+// are numbered from 1), so the revisions are not even listed.
 func (r *Reconciler) limitRevisions(ctx context.Context, s *appState) {
+	if s.rev.Revision <= int64(r.opts.RevisionLimit) {
+		return
+	}
 	log := logr.FromContextOrDiscard(ctx)
 	var list v1beta1.ApplicationRevisionList
 	if err := r.reader.List(ctx, &list, client.InNamespace(s.app.Namespace), client.MatchingLabels{oam.LabelAppName: s.app.Name}); err != nil {
