@@ -23,8 +23,8 @@ import (
 // Reconciler reconciles Applications (STYLE.md P17).
 type Reconciler struct {
 	client client.Client
-	// reader reads Applications from the API server, not the cache: a stale
-	// status would run a finished step (a webhook) again.
+	// reader reads from the API server: Applications the cache has not caught
+	// up with (see readApp), trackers, revisions.
 	reader   client.Reader
 	loader   *clusterLoader
 	cue      *cue.Engine
@@ -117,7 +117,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	start := time.Now()
 	defer func() { r.metrics.observeReconcile(time.Since(start), err) }()
 	app := &v1beta1.Application{}
-	if err := r.reader.Get(ctx, req.NamespacedName, app); err != nil {
+	if err := r.readApp(ctx, req.NamespacedName, app); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.self.forget(req.NamespacedName)
 		}
@@ -156,6 +156,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{}, err
 	}
 	return r.finish(ctx, s)
+}
+
+// readApp reads the Application from the cache when the cache has caught up
+// with the controller's own last write of it, else from the API server: a
+// status older than the last checkpoint would run a finished step (a webhook)
+// again. A change by someone else that the cache has not seen yet makes the
+// status write of the reconcile conflict, and the reconcile is retried.
+func (r *Reconciler) readApp(ctx context.Context, key client.ObjectKey, app *v1beta1.Application) error {
+	if err := r.client.Get(ctx, key, app); err == nil && r.self.caughtUp(app) {
+		return nil
+	}
+	*app = v1beta1.Application{}
+	return r.reader.Get(ctx, key, app)
 }
 
 // isConflict reports an optimistic-concurrency conflict (retried quietly).

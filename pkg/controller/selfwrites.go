@@ -13,7 +13,8 @@ import (
 )
 
 // selfWrites remembers, per Application, the newest resourceVersion the
-// controller wrote (finalizer, checkpoints, status). The watch event echoing
+// controller wrote (finalizer, checkpoints, status); a reconcile reads the
+// Application from the cache once the cache holds that write. The watch event echoing
 // such a write needs no reconcile: the reconcile that wrote it already acted
 // on everything up to it, since every Application write is optimistic (a
 // change by someone else in between makes the write conflict and retry).
@@ -58,6 +59,20 @@ func (w *selfWrites) echo(o client.Object) bool {
 	defer w.mu.Unlock()
 	last, ok := w.rvs[client.ObjectKeyFromObject(o)]
 	return ok && rv <= last
+}
+
+// caughtUp reports whether o is at least as new as the controller's last
+// write of it (true when it wrote none since it started: the cache was filled
+// after any write of an earlier process).
+func (w *selfWrites) caughtUp(o client.Object) bool {
+	rv, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
+	if err != nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	last, ok := w.rvs[client.ObjectKeyFromObject(o)]
+	return !ok || rv >= last
 }
 
 // predicate drops Application update events that echo the controller's
