@@ -48,8 +48,9 @@ func main() {
 	n := flag.Int("apps", 1000, "Applications to create")
 	timeout := flag.Duration("timeout", 15*time.Minute, "give up after this long")
 	jsonOut := flag.String("json", "", "write the figures as JSON here")
+	extra := flag.String("server-flags", "", "more `velad server` flags, space-separated (e.g. \"--concurrent-reconciles 8\")")
 	flag.Parse()
-	f, err := run(*bin, *n, *timeout)
+	f, err := run(*bin, *n, *timeout, strings.Fields(*extra))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "apps benchmark:", err)
 		os.Exit(1)
@@ -67,7 +68,7 @@ func main() {
 	}
 }
 
-func run(bin string, n int, timeout time.Duration) (*figures, error) {
+func run(bin string, n int, timeout time.Duration, extra []string) (*figures, error) {
 	dir, err := os.MkdirTemp("", "velad-bench-apps-")
 	if err != nil {
 		return nil, err
@@ -75,7 +76,8 @@ func run(bin string, n int, timeout time.Duration) (*figures, error) {
 	defer os.RemoveAll(dir)
 	port, metricsPort := freePort(), freePort()
 	metricsAddr := "127.0.0.1:" + strconv.Itoa(metricsPort)
-	srv := exec.Command(bin, "server", "--data-dir", dir, "--port", strconv.Itoa(port), "--bind-ip", "127.0.0.1", "--metrics-addr", metricsAddr)
+	args := append([]string{"server", "--data-dir", dir, "--port", strconv.Itoa(port), "--bind-ip", "127.0.0.1", "--metrics-addr", metricsAddr}, extra...)
+	srv := exec.Command(bin, args...)
 	logf, _ := os.Create(filepath.Join(dir, "server.log"))
 	srv.Stdout, srv.Stderr = logf, logf
 	if err := srv.Start(); err != nil {
