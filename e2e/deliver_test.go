@@ -30,7 +30,7 @@ spec:
 // TestDeliverApplication is the headline path: velad install, vela up, running, vela delete.
 func TestDeliverApplication(t *testing.T) {
 	h := newHost(t)
-	h.must("install", "--port", strconv.Itoa(freePort(t)))
+	h.must("install", "--node", "simulated", "--port", strconv.Itoa(freePort(t)))
 	appFile := filepath.Join(t.TempDir(), "app.yaml")
 	if err := os.WriteFile(appFile, []byte(webApp), 0o600); err != nil {
 		t.Fatal(err)

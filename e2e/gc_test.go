@@ -25,7 +25,7 @@ func gcApp(names ...string) string {
 // ResourceTracker: nothing left behind, nothing wrongly deleted.
 func TestGCSurvivesKill9(t *testing.T) {
 	h := newHost(t)
-	h.must("install", "--port", strconv.Itoa(freePort(t)))
+	h.must("install", "--node", "simulated", "--port", strconv.Itoa(freePort(t)))
 	kc := strings.TrimSpace(h.must("kubeconfig"))
 	kubectl := func(args ...string) (string, error) {
 		return h.run(append([]string{"kubectl", "--kubeconfig", kc}, args...)...)

@@ -39,11 +39,11 @@ spec:
 func TestClusterLifecycle(t *testing.T) {
 	h := newHost(t)
 	port := strconv.Itoa(freePort(t))
-	out := h.must("install", "--port", port)
+	out := h.must("install", "--node", "simulated", "--port", port)
 	if !strings.Contains(out, "is ready") || !strings.Contains(out, "kubeconfig:") {
 		t.Fatalf("install output lacks readiness and kubeconfig path:\n%s", out)
 	}
-	if out := h.must("install", "--port", port); !strings.Contains(out, "already installed and running") {
+	if out := h.must("install", "--node", "simulated", "--port", port); !strings.Contains(out, "already installed and running") {
 		t.Fatalf("second install should say the cluster runs:\n%s", out)
 	}
 	kcPath := strings.TrimSpace(h.must("kubeconfig"))

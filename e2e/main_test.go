@@ -97,6 +97,8 @@ type clusterStatus struct {
 	State string `json:"state"`
 	Ready bool   `json:"ready"`
 	Node  string `json:"node"`
+	// NodeMode is the mode the server chose and why.
+	NodeMode string `json:"nodeMode"`
 }
 
 func (h *host) status() []clusterStatus {

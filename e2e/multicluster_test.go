@@ -94,8 +94,24 @@ func TestMultiClusterDemo(t *testing.T) {
 		return out
 	}
 
+	// `velad install` picks a real node where the host can run containers (auto). Offline,
+	// the demo's image comes from a registry mirror (registries.yaml) serving velad's hello.
+	mirror := serveRegistry(t, "oamdev/hello-world")
+	if err := os.MkdirAll(filepath.Join(h.home, "default"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	registries := "mirrors:\n  docker.io:\n    endpoint: [\"http://" + mirror + "\"]\n"
+	if err := os.WriteFile(filepath.Join(h.home, "default", "registries.yaml"), []byte(registries), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	mustSh(`velad install`)
 	mustSh(`velad install --name sub-cluster --cluster-only`)
+	for _, st := range h.status() {
+		t.Logf("cluster %s: node %s (%s)", st.Name, st.Node, st.NodeMode)
+		if st.Name == "sub-cluster" && !strings.Contains(st.NodeMode, "simulated") {
+			t.Errorf("the --cluster-only member's node is %q, want simulated by default", st.NodeMode)
+		}
+	}
 	mustSh(`vela cluster join $(velad kubeconfig --name sub-cluster --internal) --name sub-cluster`)
 	mustSh(`vela up -f app.yaml`)
 	var status string

@@ -40,7 +40,7 @@ func (v *veladCluster) Kill()       { killAll(v.PIDs) }
 func (v *veladCluster) Start() (func() (time.Time, error), error) {
 	args := []string{"start", "--name", v.name}
 	if _, err := os.Stat(v.dataDir()); os.IsNotExist(err) {
-		args = []string{"install", "--name", v.name, "--bind-ip", "127.0.0.1", "--port", strconv.Itoa(v.port)}
+		args = []string{"install", "--name", v.name, "--node", "simulated", "--bind-ip", "127.0.0.1", "--port", strconv.Itoa(v.port)}
 		if v.memberOnly {
 			args = append(args, "--cluster-only")
 		}

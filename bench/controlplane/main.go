@@ -84,7 +84,7 @@ func lifecycleRun(bin string) (sample, error) {
 	}
 	defer os.RemoveAll(home)
 	s := sample{}
-	out, d, err := run(bin, home, "install", "--port", strconv.Itoa(freePort()))
+	out, d, err := run(bin, home, "install", "--node", "simulated", "--port", strconv.Itoa(freePort()))
 	if err != nil {
 		return nil, fmt.Errorf("install: %v\n%s", err, out)
 	}
@@ -120,7 +120,7 @@ func idleRSS(bin string, idle time.Duration) (float64, float64, error) {
 		return 0, 0, err
 	}
 	defer os.RemoveAll(home)
-	if out, _, err := run(bin, home, "install", "--port", strconv.Itoa(freePort())); err != nil {
+	if out, _, err := run(bin, home, "install", "--node", "simulated", "--port", strconv.Itoa(freePort())); err != nil {
 		return 0, 0, fmt.Errorf("%v\n%s", err, out)
 	}
 	defer run(bin, home, "uninstall")

@@ -45,8 +45,18 @@ func (n *Node) Run(ctx context.Context) error {
 		return err
 	}
 	klog.InfoS("runc and CNI plugins", "from", rt.From, "runc", rt.Runc)
-	if err := writeConfigs(p, velad, rt); err != nil {
+	reg, err := LoadRegistries(n.Config.RegistriesFile())
+	if err != nil {
 		return err
+	}
+	for _, rw := range reg.Rewrites() {
+		klog.InfoS("registries.yaml: rewrite not applied (containerd has no rewrite; point the mirror at the rewritten path instead)", "rule", rw)
+	}
+	if err := writeConfigs(p, velad, rt, reg); err != nil {
+		return err
+	}
+	if err := writeOwner(p, n.Config); err != nil {
+		return fmt.Errorf("writing %s: %w", p.RunDir, err)
 	}
 	kcfg, err := n.writeKubeletKubeconfig()
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"velad.io/velad/pkg/agent/bundled"
-	"velad.io/velad/pkg/server/config"
 )
 
 // CNIBinDirs are searched, in order, for the host's CNI plugins when velad carries none.
@@ -24,42 +23,6 @@ const installHint = "install them with hack/install-deps.sh (Debian: apt-get ins
 // runtimeHint tells how to get runc and the CNI plugins when this velad does not carry them.
 const runtimeHint = "this velad was built without runc and the CNI plugins (`make build` carries them); " +
 	"build it so, or install them on the host (Debian: apt-get install runc containernetworking-plugins)"
-
-// Decision is the node mode a server runs with and why.
-type Decision struct {
-	// Real is true for a kubelet + containerd node, false for a simulated one.
-	Real bool
-	// Reason explains the choice in a few words, for `velad status`.
-	Reason string
-}
-
-// String renders the decision as "real: reason" or "simulated: reason".
-func (d Decision) String() string {
-	if d.Real {
-		return config.NodeReal + ": " + d.Reason
-	}
-	return config.NodeSimulated + ": " + d.Reason
-}
-
-// Resolve decides the node mode for the configured one. A real node on a host that cannot
-// run containers is an error that names what is missing.
-func Resolve(mode string) (Decision, error) {
-	switch mode {
-	case "", config.NodeSimulated:
-		return Decision{Reason: "asked for (--node simulated)"}, nil
-	case config.NodeReal:
-		if missing := CheckHost(); missing != "" {
-			return Decision{}, fmt.Errorf("--node real: this host cannot run containers: %s; or install with --node simulated", missing)
-		}
-		return Decision{Real: true, Reason: "asked for (--node real)"}, nil
-	case config.NodeAuto:
-		if missing := CheckHost(); missing != "" {
-			return Decision{Reason: "auto: host cannot run containers (" + missing + ")"}, nil
-		}
-		return Decision{Real: true, Reason: "auto: host can run containers"}, nil
-	}
-	return Decision{}, fmt.Errorf("unknown node mode %q: use real, simulated or auto", mode)
-}
 
 // CheckHost returns what keeps this host from running a real node, or "" when nothing does.
 func CheckHost() string {

@@ -22,6 +22,10 @@ func (p Paths) ContainerdConfig() string {
 	return filepath.Join(p.Dir, "etc", "containerd", "config.toml")
 }
 
+// RegistryHostsDir is containerd's registry config_path: <registry>/hosts.toml files
+// rendered from registries.yaml.
+func (p Paths) RegistryHostsDir() string { return filepath.Join(p.Dir, "etc", "containerd", "certs.d") }
+
 // ContainerdRoot is containerd's persistent root (images, snapshots).
 func (p Paths) ContainerdRoot() string { return filepath.Join(p.Dir, "containerd") }
 

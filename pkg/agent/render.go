@@ -20,8 +20,9 @@ const CNINetworkName = "velad"
 // PauseImage is the sandbox image; velad generates it (see the images package).
 const PauseImage = images.Pause
 
-// renderContainerdConfig returns containerd's config.toml for the node.
-func renderContainerdConfig(p Paths, rt Runtime) string {
+// renderContainerdConfig returns containerd's config.toml for the node; reg (may be nil)
+// adds registry credentials.
+func renderContainerdConfig(p Paths, rt Runtime, reg *Registries) string {
 	q := strconv.Quote
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Written by velad on every start: edits are lost.
@@ -56,12 +57,14 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri"]
   snapshotter = "overlayfs"
   [plugins."io.containerd.cri.v1.images".pinned_images]
     sandbox = %s
-
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = %s
+%s
 [plugins."io.containerd.grpc.v1.cri"]
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
 `, q(p.ContainerdRoot()), q(p.ContainerdState()), q(p.ContainerdSocket()), q(rt.Runc),
-		quoteList(rt.CNIDirs), q(p.CNIConfDir()), q(p.CNITemplate()), q(PauseImage))
+		quoteList(rt.CNIDirs), q(p.CNIConfDir()), q(p.CNITemplate()), q(PauseImage), q(p.RegistryHostsDir()), reg.CRIAuth())
 	return b.String()
 }
 
@@ -101,8 +104,12 @@ func renderCNITemplate(p Paths) (string, error) {
 	return string(data), err
 }
 
-// writeConfigs writes containerd's config, the CNI template and the shim wrapper.
-func writeConfigs(p Paths, velad string, rt Runtime) error {
+// writeConfigs writes containerd's config and registry hosts, the CNI template and the
+// shim wrapper.
+func writeConfigs(p Paths, velad string, rt Runtime, reg *Registries) error {
+	if err := writeHostsDir(p.RegistryHostsDir(), reg); err != nil {
+		return fmt.Errorf("writing registry hosts in %s: %w", p.RegistryHostsDir(), err)
+	}
 	tmpl, err := renderCNITemplate(p)
 	if err != nil {
 		return err
@@ -112,7 +119,7 @@ func writeConfigs(p Paths, velad string, rt Runtime) error {
 		data string
 		mode os.FileMode
 	}{
-		{p.ContainerdConfig(), renderContainerdConfig(p, rt), 0o600},
+		{p.ContainerdConfig(), renderContainerdConfig(p, rt, reg), 0o600},
 		{p.CNITemplate(), tmpl, 0o600},
 		{filepath.Join(p.BinDir(), shimName), shimWrapper(velad), 0o755},
 	}

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -140,6 +141,11 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, live live
 		return st, workload, outputs, nil
 	}
 	st.Healthy, st.Message, st.Details = cs.Healthy(), cs.Message, cs.Details
+	if !st.Healthy && workload != nil {
+		if why := r.podProblems(ctx, cluster, workload); why != "" {
+			st.Message = strings.TrimSpace(strings.TrimSpace(st.Message) + " " + why)
+		}
+	}
 	for _, t := range cs.Traits {
 		st.Traits = append(st.Traits, v1beta1.ApplicationTraitStatus{Type: t.Type, Healthy: t.Healthy, Message: t.Message, Details: t.Details})
 	}

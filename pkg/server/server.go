@@ -110,7 +110,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 // startNode starts the node the configured mode resolves to, records the choice, and
 // reports whether the node is real.
 func (s *Server) startNode(ctx context.Context, sup *supervisor) (bool, error) {
-	d, err := agent.Resolve(s.cfg.Node.Mode)
+	d, err := agent.Resolve(s.cfg)
 	if err != nil {
 		return false, err
 	}

@@ -33,6 +33,7 @@ func RunChildIfRequested() {
 	port, _ := strconv.Atoi(os.Getenv(childPortEnv))
 	cfg := config.New("child", dir)
 	cfg.APIServer.BindIP, cfg.APIServer.Port = "127.0.0.1", port
+	cfg.Node.Mode = config.NodeSimulated
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	if err := server.New(cfg, component.Embedded{}).Run(ctx); err != nil {

@@ -71,6 +71,7 @@ func Start(opts Options) (*Env, error) {
 	cfg := config.New("testenv", dir)
 	cfg.APIServer.BindIP = "127.0.0.1"
 	cfg.APIServer.Port = port
+	cfg.Node.Mode = config.NodeSimulated // integration tests never start containers
 	ctx, cancel := context.WithCancel(context.Background())
 	env := &Env{Cluster: cfg, Kubeconfig: cfg.AdminKubeconfig(), cancel: cancel, done: make(chan error, 1), cleanup: cleanup}
 	go func() { env.done <- server.New(cfg, component.Embedded{}, opts.Controllers...).Run(ctx) }()

@@ -56,7 +56,8 @@ type Node struct {
 	// IP is the address the node and API server advertise; defaults to the host's interface.
 	IP string `json:"ip,omitempty"`
 	// Mode is how pods run: NodeReal (kubelet + containerd), NodeSimulated (kwok) or NodeAuto
-	// (real where the host can run containers). Empty means simulated.
+	// (real where the host can run containers). Empty means auto, or simulated for a
+	// --cluster-only member.
 	Mode string `json:"mode,omitempty"`
 }
 
@@ -97,7 +98,7 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&c.APIServer.TLSSANs, "tls-san", c.APIServer.TLSSANs, "(networking) extra host names or IPs for the API server certificate")
 	fs.StringVar(&c.Node.IP, "node-ip", c.Node.IP, "(networking) IP address the node advertises (default: the host's main interface)")
 	fs.StringVar(&c.Node.Name, "node-name", c.Node.Name, "(node) name of the node (default: the host name)")
-	fs.StringVar(&c.Node.Mode, "node", c.Node.Mode, "(node) how pods run: real (kubelet + containerd; Linux, root), simulated (kwok, nothing runs) or auto (real where the host can run containers)")
+	fs.StringVar(&c.Node.Mode, "node", c.Node.Mode, "(node) how pods run: real (kubelet + containerd; Linux, root), simulated (kwok, nothing runs) or auto (real where the host can run containers and runs no other real node) (default: auto; simulated with --cluster-only)")
 	fs.StringSliceVar(&c.APIServer.ExtraArgs, "kube-apiserver-arg", c.APIServer.ExtraArgs, "(flags) extra --flag=value for kube-apiserver")
 	fs.BoolVar(&c.ClusterOnly, "cluster-only", c.ClusterOnly, "(components) run only Kubernetes, without the application delivery controller")
 }

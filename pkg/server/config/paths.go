@@ -56,6 +56,9 @@ func (c *Config) AgentRunDir() string {
 	return filepath.Join("/run/velad", hex.EncodeToString(sum[:])[:12])
 }
 
+// RegistriesFile configures a real node's registry mirrors and credentials (k3s format).
+func (c *Config) RegistriesFile() string { return filepath.Join(c.DataDir, "registries.yaml") }
+
 // NodeModeFile records which node mode the running server chose, and why.
 func (c *Config) NodeModeFile() string { return filepath.Join(c.RunDir(), "node-mode") }
 

@@ -1,0 +1,91 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// maxPodProblems bounds how many pod problems an unhealthy component's message lists.
+const maxPodProblems = 3
+
+// imageImportHint tells how to get an image onto a node that cannot pull it.
+const imageImportHint = "the node cannot pull the image: load it with `velad image import <tar>` (docker save / OCI archive; `velad image ls` lists the node's images), or configure a mirror in <data-dir>/registries.yaml"
+
+// podProblems explains why an unhealthy workload's pods are not ready: the containers that
+// crash (CrashLoopBackOff, restarts) or whose image cannot be pulled (with how to load it),
+// read from the pods its selector matches in cluster. "" when no pod says more than that it
+// is starting.
+func (r *Reconciler) podProblems(ctx context.Context, cluster string, workload map[string]any) string {
+	obj := unstructured.Unstructured{Object: workload}
+	match, found, err := unstructured.NestedStringMap(workload, "spec", "selector", "matchLabels")
+	if err != nil || !found || len(match) == 0 {
+		return ""
+	}
+	cl, err := r.clientFor(ctx, cluster)
+	if err != nil {
+		return ""
+	}
+	pods := &corev1.PodList{}
+	if err := cl.List(ctx, pods, client.InNamespace(obj.GetNamespace()), client.MatchingLabels(match),
+		&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: "0"}}); err != nil {
+		return ""
+	}
+	return describePodProblems(pods.Items)
+}
+
+// describePodProblems summarises the waiting or crashing containers of pods.
+func describePodProblems(pods []corev1.Pod) string {
+	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
+	var problems []string
+	hint := false
+	for _, p := range pods {
+		statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
+		for _, cs := range statuses {
+			w := cs.State.Waiting
+			if w == nil || w.Reason == "" || w.Reason == "ContainerCreating" || w.Reason == "PodInitializing" {
+				continue
+			}
+			msg := fmt.Sprintf("pod %s container %s: %s", p.Name, cs.Name, w.Reason)
+			if cs.RestartCount > 0 {
+				msg += fmt.Sprintf(" (restarted %d times", cs.RestartCount)
+				if t := cs.LastTerminationState.Terminated; t != nil {
+					msg += fmt.Sprintf(", last exit code %d", t.ExitCode)
+					if t.Reason != "" {
+						msg += " " + t.Reason
+					}
+				}
+				msg += ")"
+			}
+			switch w.Reason {
+			case "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName":
+				msg += fmt.Sprintf(" for image %s", cs.Image)
+				hint = true
+			default:
+				if w.Message != "" && len(w.Message) < 200 {
+					msg += ": " + w.Message
+				}
+			}
+			problems = append(problems, msg)
+		}
+	}
+	if len(problems) == 0 {
+		return ""
+	}
+	more := ""
+	if len(problems) > maxPodProblems {
+		more = fmt.Sprintf("; and %d more", len(problems)-maxPodProblems)
+		problems = problems[:maxPodProblems]
+	}
+	out := strings.Join(problems, "; ") + more
+	if hint {
+		out += " — " + imageImportHint
+	}
+	return out
+}

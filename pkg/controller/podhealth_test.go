@@ -1,0 +1,45 @@
+package controller
+
+import (
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestDescribePodProblems(t *testing.T) {
+	pod := func(name string, cs corev1.ContainerStatus) corev1.Pod {
+		return corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{cs}}}
+	}
+	crash := pod("web-1", corev1.ContainerStatus{
+		Name: "web", RestartCount: 4,
+		State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 1m20s restarting failed container"}},
+		LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 3, Reason: "Error"}},
+	})
+	pull := pod("web-2", corev1.ContainerStatus{
+		Name: "web", Image: "example.com/missing:v1",
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: "Back-off pulling image"}},
+	})
+	starting := pod("web-3", corev1.ContainerStatus{Name: "web", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}})
+
+	got := describePodProblems([]corev1.Pod{pull, crash, starting})
+	for _, want := range []string{
+		"pod web-1 container web: CrashLoopBackOff (restarted 4 times, last exit code 3 Error): back-off 1m20s",
+		"pod web-2 container web: ImagePullBackOff for image example.com/missing:v1",
+		"velad image import <tar>",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("message lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "web-3") {
+		t.Errorf("a starting pod is not a problem:\n%s", got)
+	}
+	if got := describePodProblems([]corev1.Pod{starting}); got != "" {
+		t.Errorf("only starting pods: %q, want nothing", got)
+	}
+	if got := describePodProblems([]corev1.Pod{crash}); strings.Contains(got, "velad image import") {
+		t.Errorf("a crash carries the image hint: %q", got)
+	}
+}
