@@ -94,6 +94,23 @@ status: app.value.status.status
 	if phase != "running" {
 		t.Fatalf("velaql app-phase{name=addon-velaux} = %q, want running", phase)
 	}
+	objects, err := velaql.ViewConfigMap("app-objects", `import "vela/ql"
+parameter: {name: string}
+res: ql.#ListResourcesInApp & {app: {name: parameter.name, namespace: "vela-system", filter: components: ["velaux-dashboard"]}}
+status: [for r in res.list {r.cluster + "/" + r.object.kind + "/" + r.object.metadata.name}]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.c.Create(h.ctx, objects); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.c.Delete(context.Background(), objects) })
+	var names []string
+	getJSON(t, st.URL+"/api/v1/query?velaql="+url.QueryEscape("app-objects{name=addon-velaux}"), &names)
+	if strings.Join(names, ",") != "local/ConfigMap/"+dashboard.ConfigName {
+		t.Fatalf("velaql app-objects{name=addon-velaux} = %v, want the dashboard configmap", names)
+	}
 	for q, code := range map[string]int{"no-such-view{a=1}": http.StatusNotFound, "Bad{": http.StatusBadRequest} {
 		resp, err := http.Get(st.URL + "/api/v1/query?velaql=" + url.QueryEscape(q))
 		if err != nil {

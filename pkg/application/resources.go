@@ -63,6 +63,27 @@ type ClusterClients interface {
 // clusters are read through members (nil:
 // they are reported as ResourceRemote); a member that cannot be reached says why.
 func ResourcesIn(ctx context.Context, c client.Client, app *v1beta1.Application, members ClusterClients) ([]Resource, error) {
+	live, err := LiveResourcesIn(ctx, c, app, members)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Resource, len(live))
+	for i, l := range live {
+		out[i] = l.Resource
+	}
+	return out, nil
+}
+
+// LiveResource is a Resource with the live object read (nil when it could not be).
+type LiveResource struct {
+	Resource
+	// Object is the live object; it may be a Secret with its data.
+	Object *unstructured.Unstructured
+}
+
+// LiveResourcesIn is ResourcesIn keeping the live objects it read, for callers that hand
+// them on (VelaQL's ListResourcesInApp).
+func LiveResourcesIn(ctx context.Context, c client.Client, app *v1beta1.Application, members ClusterClients) ([]LiveResource, error) {
 	refs, err := trackedResources(ctx, c, app)
 	if err != nil {
 		return nil, err
@@ -75,7 +96,7 @@ func ResourcesIn(ctx context.Context, c client.Client, app *v1beta1.Application,
 	if len(refs) == 0 {
 		return labelledResources(ctx, c, app)
 	}
-	out := make([]Resource, 0, len(refs))
+	out := make([]LiveResource, 0, len(refs))
 	for _, m := range refs {
 		out = append(out, inspect(ctx, c, members, m))
 	}
@@ -118,7 +139,7 @@ func trackedResources(ctx context.Context, c client.Client, app *v1beta1.Applica
 }
 
 // inspect reads the live object a tracker entry refers to.
-func inspect(ctx context.Context, c client.Client, members ClusterClients, m v1beta1.ManagedResource) Resource {
+func inspect(ctx context.Context, c client.Client, members ClusterClients, m v1beta1.ManagedResource) LiveResource {
 	r := Resource{
 		Cluster: m.Cluster, Namespace: m.Namespace, APIVersion: m.APIVersion, Kind: m.Kind, Name: m.Name,
 		Component: m.Component, Trait: m.Trait,
@@ -129,15 +150,15 @@ func inspect(ctx context.Context, c client.Client, members ClusterClients, m v1b
 	switch {
 	case m.Deleted:
 		r.Status = ResourceDeleted
-		return r
+		return LiveResource{Resource: r}
 	case r.Cluster != LocalCluster && members == nil:
 		r.Status = ResourceRemote
-		return r
+		return LiveResource{Resource: r}
 	case r.Cluster != LocalCluster:
 		mc, err := members.Client(ctx, r.Cluster)
 		if err != nil {
 			r.Status = "unknown: " + err.Error()
-			return r
+			return LiveResource{Resource: r}
 		}
 		c = mc
 	}
@@ -152,8 +173,9 @@ func inspect(ctx context.Context, c client.Client, members ClusterClients, m v1b
 	default:
 		r.Status = ResourceUpdated
 		r.Detail = summarise(u)
+		return LiveResource{Resource: r, Object: u}
 	}
-	return r
+	return LiveResource{Resource: r}
 }
 
 // labelledKinds are looked up by label when an Application has no tracker.
@@ -171,9 +193,9 @@ func labelledKinds() []schema.GroupVersionKind {
 	}
 }
 
-func labelledResources(ctx context.Context, c client.Client, app *v1beta1.Application) ([]Resource, error) {
+func labelledResources(ctx context.Context, c client.Client, app *v1beta1.Application) ([]LiveResource, error) {
 	sel := client.MatchingLabels{oam.LabelAppName: app.Name, oam.LabelAppNamespace: app.Namespace}
-	var out []Resource
+	var out []LiveResource
 	for _, gvk := range labelledKinds() {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
@@ -183,18 +205,18 @@ func labelledResources(ctx context.Context, c client.Client, app *v1beta1.Applic
 		for i := range list.Items {
 			u := &list.Items[i]
 			labels := u.GetLabels()
-			out = append(out, Resource{
+			out = append(out, LiveResource{Object: u, Resource: Resource{
 				Cluster: LocalCluster, Namespace: u.GetNamespace(), APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind,
 				Name: u.GetName(), Component: labels[oam.LabelAppComponent], Trait: labels[oam.TraitTypeLabel],
 				Status: ResourceUpdated, Detail: summarise(u),
-			})
+			}})
 		}
 	}
 	sortResources(out)
 	return out, nil
 }
 
-func sortResources(rs []Resource) {
+func sortResources(rs []LiveResource) {
 	sort.SliceStable(rs, func(i, j int) bool {
 		a, b := rs[i], rs[j]
 		if a.Cluster != b.Cluster {

@@ -75,7 +75,7 @@ type Env struct {
 // NewHandlers returns the Go side of the vela/op actions for env: kube
 // (apply, read, list, delete), http (do), oam (load, component-apply, ...),
 // multicluster (deploy, list-clusters), query
-// (collectServiceEndpoints) and email (send). The builtin flow-control actions are run by the
+// (collectServiceEndpoints, listResourcesInApp) and email (send). The builtin flow-control actions are run by the
 // engine itself.
 func NewHandlers(env *Env) Handlers {
 	if env.HTTP == nil {
@@ -95,7 +95,7 @@ func NewHandlers(env *Env) Handlers {
 			"apply-remaining": o.applyAll,
 		},
 		"multicluster": {"deploy": o.deploy, "list-clusters": o.listClusters},
-		"query":        {"collectServiceEndpoints": k.collectServiceEndpoints},
+		"query":        {"collectServiceEndpoints": k.collectServiceEndpoints, "listResourcesInApp": k.listResourcesInApp},
 		"email":        {"send": sendEmail},
 	}
 }

@@ -10,12 +10,13 @@ import (
 )
 
 // QueryHandlers returns the read-only actions of NewHandlers for env, the ones a VelaQL
-// view may run: kube read and list, query collectServiceEndpoints. env needs no Dispatcher.
+// view may run: kube read and list, query collectServiceEndpoints and listResourcesInApp.
+// env needs no Dispatcher.
 func QueryHandlers(env *Env) Handlers {
 	k := &kubeActions{env: env}
 	return Handlers{
 		"kube":  {"read": k.read, "list": k.list},
-		"query": {"collectServiceEndpoints": k.collectServiceEndpoints},
+		"query": {"collectServiceEndpoints": k.collectServiceEndpoints, "listResourcesInApp": k.listResourcesInApp},
 	}
 }
 
