@@ -86,12 +86,8 @@ func Run(ctx context.Context, cfg *rest.Config, ready func()) error {
 	if !cache.WaitForCacheSync(ctx.Done(), cms.Informer().HasSynced) {
 		return ctx.Err()
 	}
-	h, err := NewHandler(c, cfg)
-	if err != nil {
-		return fmt.Errorf("dashboard: %w", err)
-	}
 	ready()
-	s := &serving{c: c, handler: h}
+	s := &serving{c: c, cfg: cfg}
 	defer s.stop(ctx) // ctx is done by then: the server stops, the URL is left (velad is stopping)
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
@@ -117,7 +113,9 @@ func Run(ctx context.Context, cfg *rest.Config, ready func()) error {
 
 // serving is the dashboard's HTTP server, running or not.
 type serving struct {
-	c       client.Client
+	c   client.Client
+	cfg *rest.Config
+	// handler is built when the dashboard first serves (a velad that never serves it pays nothing).
 	handler http.Handler
 	srv     *http.Server
 	// want is the port asked for; url what is served and published.
@@ -151,6 +149,13 @@ func (s *serving) sync(ctx context.Context, cm *corev1.ConfigMap) error {
 }
 
 func (s *serving) start(port int) error {
+	if s.handler == nil {
+		h, err := NewHandler(s.c, s.cfg)
+		if err != nil {
+			return err
+		}
+		s.handler = h
+	}
 	ln, err := listenFrom(port)
 	if err != nil {
 		return err
