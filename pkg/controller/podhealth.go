@@ -20,17 +20,21 @@ const imageImportHint = "the node cannot pull the image: load it with `velad ima
 
 // podProblems explains why an unhealthy workload's pods are not ready: the containers that
 // crash (CrashLoopBackOff, restarts) or whose image cannot be pulled (with how to load it),
-// read from the pods its selector matches in cluster. "" when no pod says more than that it
-// is starting.
+// read (from the API server's watch cache, resourceVersion 0) from the pods its selector
+// matches in cluster. "" when no pod says more than that it is starting.
 func (r *Reconciler) podProblems(ctx context.Context, cluster string, workload map[string]any) string {
 	obj := unstructured.Unstructured{Object: workload}
 	match, found, err := unstructured.NestedStringMap(workload, "spec", "selector", "matchLabels")
 	if err != nil || !found || len(match) == 0 {
 		return ""
 	}
-	cl, err := r.clientFor(ctx, cluster)
-	if err != nil {
-		return ""
+	var cl client.Reader = r.reader // the manager's cached client would start a watch of every pod
+	if !isLocal(cluster) {
+		c, err := r.clientFor(ctx, cluster)
+		if err != nil {
+			return ""
+		}
+		cl = c
 	}
 	pods := &corev1.PodList{}
 	if err := cl.List(ctx, pods, client.InNamespace(obj.GetNamespace()), client.MatchingLabels(match),
