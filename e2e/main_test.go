@@ -55,7 +55,7 @@ type host struct {
 func newHost(t *testing.T) *host {
 	h := &host{t: t, home: t.TempDir()}
 	t.Cleanup(func() {
-		for _, name := range []string{"default", "sub", "e2e", "member"} {
+		for _, name := range []string{"agent", "default", "sub", "e2e", "member"} {
 			if _, err := os.Stat(filepath.Join(h.home, name)); err == nil {
 				_, _ = h.run("uninstall", "--name", name)
 			}

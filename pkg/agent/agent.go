@@ -30,6 +30,9 @@ type Node struct {
 	Config *config.Config
 	// Name and IP of the node.
 	Name, IP string
+	// Server is the API server of a joined agent (`velad join`), whose kubelet and kube-proxy
+	// kubeconfigs package join wrote; "" for the node of this host's own server.
+	Server string
 }
 
 // Run prepares the node's files, starts containerd and runs the kubelet until ctx is done,
@@ -58,9 +61,14 @@ func (n *Node) Run(ctx context.Context) error {
 	if err := writeOwner(p, n.Config); err != nil {
 		return fmt.Errorf("writing %s: %w", p.RunDir, err)
 	}
-	kcfg, err := n.writeKubeletKubeconfig()
-	if err != nil {
-		return err
+	kcfg, proxyKubeconfig := n.Config.ComponentKubeconfig(certs.Kubelet), n.Config.ComponentKubeconfig(certs.KubeProxy)
+	if n.Server == "" {
+		if kcfg, err = n.writeKubeletKubeconfig(); err != nil {
+			return err
+		}
+		if proxyKubeconfig, err = n.writeKubeconfig(certs.KubeProxy); err != nil {
+			return err
+		}
 	}
 	cd, err := startContainerd(ctx, p, velad)
 	if err != nil {
@@ -70,12 +78,9 @@ func (n *Node) Run(ctx context.Context) error {
 	if err := ImportBuiltinImages(ctx, p, velad); err != nil {
 		return err
 	}
-	proxyKubeconfig, err := n.writeKubeconfig(certs.KubeProxy)
-	if err != nil {
-		return err
-	}
 	errc := make(chan error, 3)
-	if n.IP != "" {
+	// A joined agent has no admin credentials for CoreDNS; its pods use the server's.
+	if n.IP != "" && n.Server == "" {
 		go func() {
 			errc <- dns.Run(ctx, dns.Config{
 				NodeIP: n.IP, ServiceIP: ClusterDNSIP(n.Config.Network.ServiceCIDR),

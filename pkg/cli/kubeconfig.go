@@ -53,7 +53,7 @@ func newTokenCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	var name string
 	cmd := &cobra.Command{
 		Use:   "token",
-		Short: "Print the cluster's join token (a secret: printed only on this explicit request)",
+		Short: "Print the cluster's join token for `velad join` (a secret: printed only on this explicit request)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, cfg, err := loadCluster(streams, name)

@@ -32,6 +32,7 @@ OAM application delivery controller and its addons, all offline.
 		newStatusCommand(streams),
 		newKubeconfigCommand(streams),
 		newTokenCommand(streams),
+		newJoinCommand(streams),
 		newServerCommand(streams),
 		newControllerCommand(streams),
 		newVersionCommand(streams),

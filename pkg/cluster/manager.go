@@ -17,6 +17,7 @@ import (
 	"velad.io/velad/pkg/cluster/internal/driver"
 	"velad.io/velad/pkg/cluster/internal/driver/process"
 	"velad.io/velad/pkg/cluster/internal/driver/systemd"
+	"velad.io/velad/pkg/join"
 	"velad.io/velad/pkg/log"
 	"velad.io/velad/pkg/server"
 	"velad.io/velad/pkg/server/certs"
@@ -121,8 +122,10 @@ func (m *Manager) Start(ctx context.Context, cfg *config.Config, progress Progre
 	if m.Running(cfg) {
 		return ErrAlreadyRunning
 	}
-	if err := waitPortFree(cfg.APIServer.BindIP, cfg.APIServer.Port, portWait); err != nil {
-		return err
+	if cfg.Join == nil { // an agent listens on no API port
+		if err := waitPortFree(cfg.APIServer.BindIP, cfg.APIServer.Port, portWait); err != nil {
+			return err
+		}
 	}
 	_ = os.Remove(cfg.PhaseFile())
 	if err := m.driver.Start(cfg, m.exe); err != nil {
@@ -160,11 +163,50 @@ func (m *Manager) Install(ctx context.Context, cfg *config.Config, token string,
 	return m.Start(ctx, cfg, progress)
 }
 
+// Join writes an agent's config and join token (`velad join`) and starts it: it gets its
+// kubelet's certificate from the server and runs a real node there. A join that fails leaves
+// nothing behind; joining again an agent that is installed starts it.
+func (m *Manager) Join(ctx context.Context, cfg *config.Config, token string, progress ProgressFunc) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if existing, err := config.Load(cfg.DataDir); err == nil {
+		if existing.Join == nil {
+			return fmt.Errorf("%q is a cluster installed on this host, not an agent: choose another --name", cfg.Name)
+		}
+		if m.Running(existing) {
+			return ErrAlreadyRunning
+		}
+		return m.Start(ctx, existing, progress)
+	}
+	if err := checkWritable(cfg.DataDir); err != nil {
+		return err
+	}
+	if err := cfg.Save(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.TokenFile(), []byte(token), 0o600); err != nil {
+		return err
+	}
+	if err := m.Start(ctx, cfg, progress); err != nil {
+		if uerr := m.Uninstall(cfg); uerr != nil {
+			m.logger.Warnf("removing the failed agent %q: %v", cfg.Name, uerr)
+		}
+		return err
+	}
+	return nil
+}
+
 // Stop stops the cluster's server; its data is kept.
 func (m *Manager) Stop(cfg *config.Config) error { return m.driver.Stop(cfg) }
 
 // Uninstall stops the cluster and removes everything it put on the host.
 func (m *Manager) Uninstall(cfg *config.Config) error {
+	if _, err := os.Stat(cfg.ComponentKubeconfig(certs.KubeProxy)); cfg.Join != nil && err == nil { // it had joined
+		if err := join.Leave(context.Background(), cfg.ComponentKubeconfig(certs.KubeProxy), cfg.Node.Name); err != nil {
+			m.logger.Warnf("agent %q leaves node %s in its cluster (delete it there with kubectl delete node %s): %v", cfg.Name, cfg.Node.Name, cfg.Node.Name, err)
+		}
+	}
 	if err := m.driver.Stop(cfg); err != nil {
 		return err
 	}
@@ -183,13 +225,21 @@ func (m *Manager) Uninstall(cfg *config.Config) error {
 	return nil
 }
 
-// Token returns the cluster's join token. Callers print it only on explicit request.
+// Token returns the cluster's join token, as `velad join` takes it: the hash of the cluster
+// CA and the cluster's secret (package join). Callers print it only on explicit request.
 func (m *Manager) Token(cfg *config.Config) (string, error) {
+	if cfg.Join != nil {
+		return "", fmt.Errorf("%q is an agent (velad join): the join token is its cluster's, run `velad token` on the server", cfg.Name)
+	}
 	data, err := os.ReadFile(cfg.TokenFile())
 	if err != nil {
 		return "", fmt.Errorf("reading token of cluster %q: %w", cfg.Name, err)
 	}
-	return string(data), nil
+	ca, err := certs.Load(cfg.CertDir(), certs.CA)
+	if err != nil {
+		return "", fmt.Errorf("reading the CA of cluster %q (has it started once?): %w", cfg.Name, err)
+	}
+	return join.Format(ca.Cert, strings.TrimSpace(string(data))), nil
 }
 
 // Names lists the installed clusters.

@@ -8,11 +8,14 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"velad.io/velad/pkg/server"
+	"velad.io/velad/pkg/server/certs"
 	"velad.io/velad/pkg/server/config"
 	"velad.io/velad/pkg/server/node"
 )
@@ -63,6 +66,9 @@ func (m *Manager) Status(ctx context.Context, cfg *config.Config) Status {
 	if cfg.ClusterOnly {
 		st.Components = "kubernetes"
 	}
+	if cfg.Join != nil {
+		st.Endpoint, st.Components, st.Datastore = cfg.Join.Server, "agent (real node)", "-"
+	}
 	phase, detail, _ := server.ReadPhase(cfg.PhaseFile())
 	if !m.Running(cfg) {
 		if phase == server.PhaseFailed {
@@ -96,7 +102,11 @@ func (m *Manager) List(ctx context.Context) []Status {
 }
 
 func nodeStatus(ctx context.Context, cfg *config.Config) (string, bool) {
-	rc, err := clientcmd.BuildConfigFromFlags("", cfg.AdminKubeconfig())
+	kubeconfig := cfg.AdminKubeconfig()
+	if cfg.Join != nil { // an agent sees its own node only
+		kubeconfig = cfg.ComponentKubeconfig(certs.Kubelet)
+	}
+	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return "unknown", false
 	}
@@ -105,14 +115,14 @@ func nodeStatus(ctx context.Context, cfg *config.Config) (string, bool) {
 	if err != nil {
 		return "unknown", false
 	}
-	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	nodes, err := listNodes(ctx, cs, cfg)
 	if err != nil {
 		return "API not answering", false
 	}
 	if len(nodes.Items) == 0 {
 		return "not registered", false
 	}
-	n := nodes.Items[0]
+	n := ownNode(cfg, nodes.Items)
 	mode := "real"
 	if n.Labels[node.SimulatedLabel] == "true" {
 		mode = "simulated"
@@ -131,4 +141,35 @@ func sizeOf(path string) string {
 		}
 	}
 	return fmt.Sprintf("%.1f MB", float64(total)/1e6)
+}
+
+// listNodes lists the cluster's nodes, or an agent's own node (its kubelet may read no other).
+func listNodes(ctx context.Context, cs kubernetes.Interface, cfg *config.Config) (*corev1.NodeList, error) {
+	if cfg.Join == nil {
+		return cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	}
+	n, err := cs.CoreV1().Nodes().Get(ctx, cfg.Node.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return &corev1.NodeList{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &corev1.NodeList{Items: []corev1.Node{*n}}, nil
+}
+
+// ownNode picks the cluster's own node among its nodes (agents may have joined): the one of
+// the configured or host name, else the first.
+func ownNode(cfg *config.Config, nodes []corev1.Node) corev1.Node {
+	name := cfg.Node.Name
+	if name == "" {
+		host, _ := os.Hostname()
+		name = strings.ToLower(strings.Split(host, ".")[0])
+	}
+	for _, n := range nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nodes[0]
 }

@@ -18,6 +18,7 @@ func apiServerArgs(c *config.Config, advertiseIP, etcdServers string) []string {
 		"etcd-servers":                       etcdServers,
 		"anonymous-auth":                     "false",
 		"authorization-mode":                 "Node,RBAC",
+		"enable-bootstrap-token-auth":        "true", // velad join (package join)
 		"enable-admission-plugins":           "NodeRestriction",
 		"allow-privileged":                   "true",
 		"client-ca-file":                     p("ca.crt"),

@@ -48,6 +48,9 @@ func New(cfg *config.Config, executor component.Executor, controllers ...Control
 // Run starts everything and blocks until ctx is done or a component fails. It records each
 // start-up phase in the phase file.
 func (s *Server) Run(ctx context.Context) (err error) {
+	if s.cfg.Join != nil {
+		return s.runAgent(ctx)
+	}
 	phaseFile := s.cfg.PhaseFile()
 	defer func() {
 		if err != nil {
@@ -78,6 +81,9 @@ func (s *Server) Run(ctx context.Context) (err error) {
 		return err
 	}
 	if err := waitAPIReady(ctx, admin, sup); err != nil {
+		return err
+	}
+	if err := s.ensureJoin(ctx, admin); err != nil {
 		return err
 	}
 	writePhase(phaseFile, PhaseNode, "")

@@ -32,6 +32,9 @@ type Config struct {
 	Node Node `json:"node"`
 	// Network holds the pod and service address ranges.
 	Network Network `json:"network"`
+	// Join, when set, makes this an agent of another cluster (`velad join`): a real node
+	// only, no control plane.
+	Join *Join `json:"join,omitempty"`
 	// ServerArgs are `velad server` tuning flags given to install (--flag=value),
 	// applied each time the server starts unless its command line sets them.
 	ServerArgs []string `json:"serverArgs,omitempty"`
@@ -70,6 +73,12 @@ const (
 	// NodeAuto picks real where the host can run containers, else simulated.
 	NodeAuto = "auto"
 )
+
+// Join is where an agent node's cluster is.
+type Join struct {
+	// Server is the cluster's API server URL, https://<ip>:<port>.
+	Server string `json:"server"`
+}
 
 // Network holds address ranges for pods and services.
 type Network struct {

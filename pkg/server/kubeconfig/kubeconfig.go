@@ -28,10 +28,23 @@ func Write(path, server, contextName, certDir, certBase string) error {
 	if err != nil {
 		return fmt.Errorf("reading client key: %w", err)
 	}
-	user := certBase + "@" + contextName
+	return save(path, server, contextName, ca, certBase+"@"+contextName, &clientcmdapi.AuthInfo{ClientCertificateData: crt, ClientKeyData: key})
+}
+
+// WriteToken stores a kubeconfig (mode 0600) at path that authenticates with a bearer token,
+// trusting the cluster CA from certDir.
+func WriteToken(path, server, contextName, certDir, user, token string) error {
+	ca, err := os.ReadFile(filepath.Join(certDir, certs.CA+".crt"))
+	if err != nil {
+		return fmt.Errorf("reading cluster CA: %w", err)
+	}
+	return save(path, server, contextName, ca, user+"@"+contextName, &clientcmdapi.AuthInfo{Token: token})
+}
+
+func save(path, server, contextName string, ca []byte, user string, auth *clientcmdapi.AuthInfo) error {
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters[contextName] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca}
-	cfg.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: crt, ClientKeyData: key}
+	cfg.AuthInfos[user] = auth
 	cfg.Contexts[contextName] = &clientcmdapi.Context{Cluster: contextName, AuthInfo: user}
 	cfg.CurrentContext = contextName
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
