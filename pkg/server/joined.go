@@ -17,7 +17,6 @@ import (
 	"velad.io/velad/pkg/agent"
 	"velad.io/velad/pkg/join"
 	"velad.io/velad/pkg/server/certs"
-	"velad.io/velad/pkg/server/config"
 	"velad.io/velad/pkg/server/kubeconfig"
 )
 
@@ -58,7 +57,7 @@ func (s *Server) runAgent(ctx context.Context) (err error) {
 		return fmt.Errorf("data dir %s is not writable: %w", s.cfg.DataDir, err)
 	}
 	s.nodeName, s.nodeIP = resolveNode(s.cfg)
-	if d, err := agent.Resolve(config.NodeReal); err != nil {
+	if d, err := agent.Resolve(s.cfg); err != nil {
 		return fmt.Errorf("velad join adds a real node: %w", err)
 	} else {
 		_ = os.WriteFile(s.cfg.NodeModeFile(), []byte(d.String()+", agent of "+s.cfg.Join.Server+"\n"), 0o600)
