@@ -7,6 +7,8 @@
 // them, handlers*.go implement kube, http, oam, multicluster (local deploy
 // with override and topology policies), query and email behind the
 // provider.Handler seam, for the schema-only providers of pkg/cue/provider.
+// query.go runs a template's actions outside any workflow with the read-only handlers
+// (Evaluate, QueryHandlers): how pkg/velaql evaluates VelaQL views.
 //
 // In DAG mode the ready steps of a level execute concurrently: only template
 // evaluation and handler calls run in parallel (the Dispatcher must be safe for
