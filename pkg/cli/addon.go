@@ -103,7 +103,10 @@ func newAddonEnableCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Long: `Enable an addon: its parameters are stored in the Secret addon-secret-<name>, its
 definitions applied, its dependencies enabled first, and the Application addon-<name> is
 applied in vela-system and waited for. Parameters from an earlier enable are kept unless
-given again. A NAME containing a path separator (./my-addon) is a local addon directory.`,
+given again. A NAME containing a path separator (./my-addon) is a local addon directory.
+KEY=VALUE takes Helm's --set syntax, as KubeVela does: dotted keys nest, integers and
+true/false are typed, {a,b} is a list, a comma separates pairs (escape one in a value as
+\,); a JSON array or object value ([...], {"k":...}) is taken as JSON.`,
 		Example: `  vela addon enable velad-hello
   vela addon enable velad-hello message="Hi there" replicas=2
   vela addon enable ./my-addon --clusters local,member-1`,
