@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -76,11 +75,7 @@ func TestJoinAgent(t *testing.T) {
 
 	start := time.Now()
 	out, err := join(token)
-	if err != nil && strings.Contains(out, "cannot run containers") {
-		msg := "JOIN NOT TESTED: this host cannot run containers: " + strings.TrimSpace(out)
-		fmt.Fprintln(os.Stderr, "\n!!!!! "+msg+" !!!!!")
-		t.Skip(msg)
-	}
+	skipWithoutContainers(t, "JOIN", out, err)
 	if err != nil {
 		t.Fatalf("velad join: %v\n%s", err, out)
 	}

@@ -31,7 +31,6 @@ func TestTokenRoundTripAndTrust(t *testing.T) {
 	}
 }
 
-
 func TestParseRejectsTokensOfAnotherForm(t *testing.T) {
 	hash := strings.Repeat("a1", 32)
 	for _, bad := range []string{

@@ -42,13 +42,7 @@ func (s *Server) ensureJoin(ctx context.Context, admin *rest.Config) error {
 // was renamed); the phases go certs → node → ready.
 func (s *Server) runAgent(ctx context.Context) (err error) {
 	phaseFile := s.cfg.PhaseFile()
-	defer func() {
-		if err != nil {
-			writePhase(phaseFile, PhaseFailed, err.Error())
-		} else {
-			writePhase(phaseFile, PhaseStopped, "")
-		}
-	}()
+	defer func() { writeOutcome(phaseFile, err) }()
 	if err := s.cfg.Validate(); err != nil {
 		return err
 	}
@@ -57,11 +51,11 @@ func (s *Server) runAgent(ctx context.Context) (err error) {
 		return fmt.Errorf("data dir %s is not writable: %w", s.cfg.DataDir, err)
 	}
 	s.nodeName, s.nodeIP = resolveNode(s.cfg)
-	if d, err := agent.Resolve(s.cfg); err != nil {
+	d, err := agent.Resolve(s.cfg)
+	if err != nil {
 		return fmt.Errorf("velad join adds a real node: %w", err)
-	} else {
-		_ = os.WriteFile(s.cfg.NodeModeFile(), []byte(d.String()+", agent of "+s.cfg.Join.Server+"\n"), 0o600)
 	}
+	_ = os.WriteFile(s.cfg.NodeModeFile(), []byte(d.String()+", agent of "+s.cfg.Join.Server+"\n"), 0o600)
 	kubeletConfig, err := s.agentCredentials(ctx)
 	if err != nil {
 		return err

@@ -39,6 +39,15 @@ func writePhase(path string, p Phase, detail string) {
 	}
 }
 
+// writeOutcome records how a run ended: failed with its error, or stopped.
+func writeOutcome(path string, err error) {
+	if err != nil {
+		writePhase(path, PhaseFailed, err.Error())
+	} else {
+		writePhase(path, PhaseStopped, "")
+	}
+}
+
 // ReadPhase returns the phase recorded in path and its detail (the error of a failed start).
 func ReadPhase(path string) (Phase, string, error) {
 	data, err := os.ReadFile(path)

@@ -52,13 +52,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 		return s.runAgent(ctx)
 	}
 	phaseFile := s.cfg.PhaseFile()
-	defer func() {
-		if err != nil {
-			writePhase(phaseFile, PhaseFailed, err.Error())
-		} else {
-			writePhase(phaseFile, PhaseStopped, "")
-		}
-	}()
+	defer func() { writeOutcome(phaseFile, err) }()
 	if err := s.prepare(); err != nil {
 		return err
 	}
