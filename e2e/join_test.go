@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +29,8 @@ spec:
 
 // TestJoinAgent installs a server with a simulated node, adds a real agent node with velad
 // join (a separate data dir, as another host would have), runs a pod pinned to it and gets its
-// HTTP answer, then leaves: the node is gone from the cluster and nothing of it from the host.
+// HTTP answer, survives a kill -9 of the agent (pod adopted, no new certificate), then leaves:
+// the node is gone from the cluster and nothing of it from the host.
 // Bad tokens fail with a clear error that never shows them, and leave nothing behind.
 func TestJoinAgent(t *testing.T) {
 	h := newHost(t)
@@ -119,6 +121,26 @@ func TestJoinAgent(t *testing.T) {
 	}
 
 	agentDir := filepath.Join(h.home, "agent")
+	// kill -9 of the agent: its supervisor restarts it with the certificate it has (no new
+	// CSR), and the running pod is adopted.
+	pid := serverPID(agentDir)
+	if pid == 0 {
+		t.Fatal("no velad server process of the agent found")
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	h.waitReady("agent", 2*time.Minute)
+	if csrs, _ := kubectl("get", "csr", "-o", "name"); len(strings.Fields(csrs)) != 1 {
+		t.Fatalf("after the agent's restart the server holds CSRs %q, want the first join's only", csrs)
+	}
+	if restarts, _ := kubectl("get", "pod", "hello-agent", "-o", "jsonpath={.status.containerStatuses[0].restartCount}"); restarts != "0" {
+		t.Fatalf("the pod's container restarted %s times across the agent's restart, want 0 (adopted)", restarts)
+	}
+	if body := httpGet(t, "http://"+podIP+":8080/again"); !strings.Contains(body, "path /again") {
+		t.Fatalf("the pod on the agent after its restart answered %q", body)
+	}
 	if out, err := h.run("uninstall", "--name", "agent"); err != nil {
 		t.Fatalf("uninstall of the agent: %v\n%s", err, out)
 	}

@@ -55,7 +55,7 @@ the node there and removes the containers, network and data here.`,
 				return err
 			}
 			cfg := agentConfig(m, name, dataDir, server, nodeName, nodeIP)
-			if err := m.Join(cmd.Context(), cfg, strings.TrimSpace(token), newPhasePrinter(streams.ErrOut).print); err != nil {
+			if err := m.Join(cmd.Context(), cfg, strings.TrimSpace(token), newAgentPhasePrinter(streams.ErrOut).print); err != nil {
 				if errors.Is(err, cluster.ErrAlreadyRunning) {
 					fmt.Fprintf(streams.Out, "agent %q is already joined and running\n", name)
 					return nil

@@ -18,6 +18,14 @@ var phaseTitles = map[server.Phase]string{
 	server.PhaseControllers: "controllers",
 }
 
+// agentPhaseTitles name the phases of a joined agent, which has no control plane: it goes
+// certificates → node → ready.
+var agentPhaseTitles = map[server.Phase]string{
+	server.PhaseStarting: "agent process",
+	server.PhaseCerts:    "kubelet certificate from the server",
+	server.PhaseNode:     "containerd, kubelet, kube-proxy",
+}
+
 // phasePrinter shows start-up progress: a spinner on the current phase on a terminal, and a
 // ✓ line with its duration for each finished phase.
 type phasePrinter struct {
@@ -27,10 +35,20 @@ type phasePrinter struct {
 	current server.Phase
 	since   time.Duration
 	stop    chan struct{}
+	titles  map[server.Phase]string
+	// skips lists the phases passed over between two reported ones (none for an agent).
+	skips func(from, to server.Phase) []server.Phase
 }
 
 func newPhasePrinter(w io.Writer) *phasePrinter {
-	return &phasePrinter{w: w, tty: isTerminal(w)}
+	return &phasePrinter{w: w, tty: isTerminal(w), titles: phaseTitles, skips: between}
+}
+
+// newAgentPhasePrinter shows a joining agent's progress.
+func newAgentPhasePrinter(w io.Writer) *phasePrinter {
+	p := newPhasePrinter(w)
+	p.titles, p.skips = agentPhaseTitles, func(_, _ server.Phase) []server.Phase { return nil }
+	return p
 }
 
 // print is a cluster.ProgressFunc.
@@ -43,9 +61,9 @@ func (p *phasePrinter) print(phase server.Phase, elapsed time.Duration) {
 	}
 	if p.current != "" {
 		p.clearLine()
-		fmt.Fprintf(p.w, " ✓ %-40s %5.1fs\n", phaseTitles[p.current], (elapsed - p.since).Seconds())
-		for _, skipped := range between(p.current, phase) {
-			fmt.Fprintf(p.w, " ✓ %-40s %5.1fs\n", phaseTitles[skipped], 0.0)
+		fmt.Fprintf(p.w, " ✓ %-40s %5.1fs\n", p.titles[p.current], (elapsed - p.since).Seconds())
+		for _, skipped := range p.skips(p.current, phase) {
+			fmt.Fprintf(p.w, " ✓ %-40s %5.1fs\n", p.titles[skipped], 0.0)
 		}
 	}
 	p.current, p.since = phase, elapsed
@@ -56,7 +74,7 @@ func (p *phasePrinter) print(phase server.Phase, elapsed time.Duration) {
 	}
 	if p.tty {
 		p.stop = make(chan struct{})
-		go p.spin(phaseTitles[phase], p.stop)
+		go p.spin(p.titles[phase], p.stop)
 	}
 }
 
