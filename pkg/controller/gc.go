@@ -7,12 +7,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
@@ -40,6 +42,9 @@ func (r *Reconciler) collectGarbage(ctx context.Context, s *appState) (bool, err
 	if pol.gc.KeepLegacyResource {
 		return false, nil
 	}
+	if r.collected.clean(s.app, s.rev.Name) {
+		return false, nil
+	}
 	rts, err := r.trackers(ctx, s.app)
 	if err != nil {
 		return false, err
@@ -64,6 +69,9 @@ func (r *Reconciler) collectGarbage(ctx context.Context, s *appState) (bool, err
 		}
 	}
 	sort.Slice(old, func(i, j int) bool { return old[i].Name < old[j].Name })
+	if len(old) == 0 {
+		r.collected.record(s.app, s.rev.Name)
+	}
 	pending := false
 	for _, rt := range old {
 		waiting, err := r.collectTracker(ctx, s.app, pol, rt, root, inUse)
@@ -78,6 +86,43 @@ func (r *Reconciler) collectGarbage(ctx context.Context, s *appState) (bool, err
 		})
 	}
 	return pending, nil
+}
+
+// collectedRevisions remembers, per Application, the revision whose garbage
+// collection found no outdated tracker. Only a workflow run of another revision
+// makes a versioned tracker, so until the revision changes the trackers are
+// not listed again on every reconcile (re-syncs included). A restarted
+// controller lists them once more.
+type collectedRevisions struct {
+	mu sync.Mutex
+	m  map[types.NamespacedName]string
+}
+
+func newCollectedRevisions() *collectedRevisions {
+	return &collectedRevisions{m: map[types.NamespacedName]string{}}
+}
+
+func collectedKey(app *v1beta1.Application, rev string) string { return string(app.UID) + "/" + rev }
+
+// clean reports whether rev of app was found without outdated trackers.
+func (c *collectedRevisions) clean(app *v1beta1.Application, rev string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[client.ObjectKeyFromObject(app)] == collectedKey(app, rev)
+}
+
+// record notes that rev of app has no outdated trackers.
+func (c *collectedRevisions) record(app *v1beta1.Application, rev string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[client.ObjectKeyFromObject(app)] = collectedKey(app, rev)
+}
+
+// forget drops what is known of an Application (deleted or being deleted).
+func (c *collectedRevisions) forget(k types.NamespacedName) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k)
 }
 
 // collectTracker deletes what the outdated tracker rt records and nothing in

@@ -33,6 +33,8 @@ type Reconciler struct {
 	opts     Options
 	// self filters the watch events of the controller's own writes.
 	self *selfWrites
+	// collected spares listing the trackers of revisions GC found clean.
+	collected *collectedRevisions
 }
 
 // NewReconciler returns a Reconciler writing with c (whose reads of
@@ -49,14 +51,15 @@ func NewReconciler(c client.Client, reader client.Reader, opts Options) (*Reconc
 	self := newSelfWrites()
 	c = &recordingClient{Client: c, self: self}
 	return &Reconciler{
-		self:     self,
-		client:   c,
-		reader:   reader,
-		loader:   newClusterLoader(c, opts.DefinitionNamespace),
-		cue:      engine,
-		workflow: workflow.New(engine, wopts),
-		metrics:  m,
-		opts:     opts,
+		self:      self,
+		collected: newCollectedRevisions(),
+		client:    c,
+		reader:    reader,
+		loader:    newClusterLoader(c, opts.DefinitionNamespace),
+		cue:       engine,
+		workflow:  workflow.New(engine, wopts),
+		metrics:   m,
+		opts:      opts,
 	}, nil
 }
 
@@ -120,11 +123,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err := r.readApp(ctx, req.NamespacedName, app); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.self.forget(req.NamespacedName)
+			r.collected.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	ctx = logr.NewContext(ctx, logr.FromContextOrDiscard(ctx).WithValues("application", req.NamespacedName))
 	if !app.DeletionTimestamp.IsZero() {
+		r.collected.forget(req.NamespacedName)
 		return r.finalize(ctx, app)
 	}
 	if err := r.ensureFinalizer(ctx, app); err != nil {
