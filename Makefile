@@ -13,6 +13,7 @@ all: build
 ## build: compile bin/velad (cgo, stripped) carrying runc and the CNI plugins, and the
 ## vela/kubectl multi-call links beside it
 build:
+	hack/install-deps.sh build
 	hack/build-runtime.sh
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/velad
 	ln -sf velad bin/vela
@@ -22,8 +23,11 @@ build:
 install: build
 	VELAD_BINARY=$(BIN) ./install.sh
 
-## test: every unit, integration and end-to-end test (e2e drives the built binary)
-test: build
+## test: every unit, integration and end-to-end test (e2e drives the built binary); installs
+## the host packages they need first (hack/install-deps.sh)
+test:
+	hack/install-deps.sh test
+	$(MAKE) build
 	VELAD_BINARY=$(abspath $(BIN)) $(GO) test -count=1 -timeout 75m ./...
 
 ## test-unit: the Go tests without building the binary first (e2e then builds its own)
