@@ -12,7 +12,6 @@ import (
 
 	"velad.io/velad/pkg/addon"
 	"velad.io/velad/pkg/cluster"
-	"velad.io/velad/pkg/controller"
 	"velad.io/velad/pkg/server/config"
 )
 
@@ -28,8 +27,7 @@ type installFlags struct {
 func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	f := &installFlags{name: config.DefaultName}
 	cfg := config.New(config.DefaultName, "")
-	var memoryLimit string
-	tuning := serverTuningFlags(&memoryLimit, &controller.Options{})
+	tuning := serverTuningFlags(&serverTuning{})
 	cmd := &cobra.Command{
 		Use:   "install",
 		Short: "Install and start a cluster, then wait until it is ready",

@@ -32,9 +32,9 @@ import (
 )
 
 func newServerCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	var dataDir, name, memoryLimit string
+	var dataDir, name string
+	var tuning serverTuning
 	cfg := config.New(config.DefaultName, "")
-	ctrlOpts := controller.Options{}
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(klogFlags)
 	cmd := &cobra.Command{
@@ -68,24 +68,33 @@ used; otherwise the flags describe the cluster.`,
 			if err := servePprof(os.Getenv("VELAD_PPROF_ADDR")); err != nil {
 				return err
 			}
-			setMemoryLimit(memoryLimit)
-			return server.New(cfg, component.Embedded{}, embeddedControllers(cfg, ctrlOpts)...).Run(ctx)
+			setMemoryLimit(tuning.memoryLimit)
+			return server.New(cfg, component.Embedded{}, embeddedControllers(cfg, tuning.controller)...).
+				WithIdleGOGC(tuning.idleGOGC).Run(ctx)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "(data) the cluster's data dir")
 	cmd.Flags().StringVar(&name, "name", config.DefaultName, "name of the cluster (when not read from the data dir)")
 	cfg.AddFlags(cmd.Flags())
-	cmd.Flags().AddFlagSet(serverTuningFlags(&memoryLimit, &ctrlOpts))
+	cmd.Flags().AddFlagSet(serverTuningFlags(&tuning))
 	cmd.Flags().AddGoFlag(klogFlags.Lookup("v"))
 	return cmd
 }
 
+// serverTuning holds the values of the server's tuning flags.
+type serverTuning struct {
+	memoryLimit string
+	idleGOGC    int
+	controller  controller.Options
+}
+
 // serverTuningFlags are the `velad server` flags that `velad install` also
 // takes and keeps in the cluster's config (ServerArgs) for every start.
-func serverTuningFlags(memoryLimit *string, o *controller.Options) *pflag.FlagSet {
+func serverTuningFlags(t *serverTuning) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("tuning", pflag.ContinueOnError)
-	fs.StringVar(memoryLimit, "memory-limit", "0", "(tuning) soft limit of the Go heap, e.g. 256MiB: smaller when idle, but the GC burns CPU once the live heap nears it; 0: none; GOMEMLIMIT wins")
-	addControllerFlags(fs, o)
+	fs.IntVar(&t.idleGOGC, "idle-gogc", 25, "(tuning) GOGC while the server allocates little (idle): a heap close to its live data; under load the Go default (100) applies; 0: always the default; GOGC in the environment wins")
+	fs.StringVar(&t.memoryLimit, "memory-limit", "0", "(tuning) soft limit of the Go heap, e.g. 256MiB: smaller when idle, but the GC burns CPU once the live heap nears it; 0: none; GOMEMLIMIT wins")
+	addControllerFlags(fs, &t.controller)
 	return fs
 }
 

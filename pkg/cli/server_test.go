@@ -5,15 +5,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"velad.io/velad/pkg/controller"
 )
 
 // Tuning flags given to install are kept as --flag=value and applied when the
 // server starts, unless the server's own command line sets them.
 func TestServerArgsRoundTrip(t *testing.T) {
-	var mem string
-	install := serverTuningFlags(&mem, &controller.Options{})
+	install := serverTuningFlags(&serverTuning{})
 	if err := install.Parse([]string{"--concurrent-reconciles=8", "--resync-period", "90s", "--memory-limit=256MiB"}); err != nil {
 		t.Fatal(err)
 	}
@@ -23,21 +20,20 @@ func TestServerArgsRoundTrip(t *testing.T) {
 		t.Fatalf("kept %v, want %v", kept, want)
 	}
 
-	var serverMem string
-	var opts controller.Options
-	server := serverTuningFlags(&serverMem, &opts)
+	var got serverTuning
+	server := serverTuningFlags(&got)
 	if err := server.Parse([]string{"--concurrent-reconciles=2"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := applyServerArgs(server, kept); err != nil {
 		t.Fatal(err)
 	}
-	if opts.ConcurrentReconciles != 2 || opts.ResyncPeriod != 90*time.Second || serverMem != "256MiB" {
-		t.Errorf("server got reconciles %d (command line wins: 2), resync %s, memory %q", opts.ConcurrentReconciles, opts.ResyncPeriod, serverMem)
+	if opts := got.controller; opts.ConcurrentReconciles != 2 || opts.ResyncPeriod != 90*time.Second || got.memoryLimit != "256MiB" {
+		t.Errorf("server got reconciles %d (command line wins: 2), resync %s, memory %q", opts.ConcurrentReconciles, opts.ResyncPeriod, got.memoryLimit)
 	}
 
 	for _, bad := range []string{"--no-such-flag=1", "concurrent-reconciles=3", "--concurrent-reconciles=many"} {
-		err := applyServerArgs(serverTuningFlags(&serverMem, &controller.Options{}), []string{bad})
+		err := applyServerArgs(serverTuningFlags(&serverTuning{}), []string{bad})
 		if err == nil || !strings.Contains(err.Error(), "serverArgs entry") {
 			t.Errorf("%s: error %v, want one naming the serverArgs entry", bad, err)
 		}

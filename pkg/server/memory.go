@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -18,8 +20,8 @@ const (
 // reclaimEvery. Go keeps up to twice the live heap mapped between collections
 // (GOGC=100) and releases free pages only slowly; for a mostly idle cluster on a
 // laptop that is ~100 MB of resident memory doing nothing. One forced collection
-// every few minutes costs well under a second of CPU; a lower GOGC or a memory
-// limit would instead tax every collection under load.
+// every few minutes costs well under a second of CPU; a lower GOGC applies only
+// while the server is idle (adaptGC), where collections are rare anyway.
 func reclaimMemory(ctx context.Context) {
 	wait := reclaimAfterReady
 	for {
@@ -32,5 +34,62 @@ func reclaimMemory(ctx context.Context) {
 		debug.FreeOSMemory()
 		klog.V(4).InfoS("returned free memory to the OS", "took", time.Since(start))
 		wait = reclaimEvery
+	}
+}
+
+// Allocation rates that make the collector switch between its idle and busy settings, and
+// how often the rate is sampled. An idle cluster allocates well under 1 MB/s; start-up and
+// any real load allocate tens of MB/s.
+const (
+	gcSampleEvery = time.Second
+	busyAllocRate = 16 << 20 // bytes/s: above, collect at the busy GOGC at once
+	idleAllocRate = 4 << 20  // bytes/s: below for idleAfter, back to the idle GOGC
+	idleAfter     = 10 * time.Second
+)
+
+// adaptGC sets the collector to idlePercent (GOGC) and, until ctx is done, switches it to
+// the runtime's setting (100) while the process is busy and back once it is idle again: an
+// idle cluster keeps its heap within idlePercent of its live data (~130 MB for a server)
+// instead of letting it grow to twice that between collections, a busy one pays no extra
+// collections. idlePercent <= 0, or GOGC set in the environment, leaves the collector
+// alone. (Start-up is not run at the idle setting: measured with GOGC=25 it left ~40 MB
+// less heap but cost +50 % CPU before ready, 2.2 s for a server, 1.2 s for a member.)
+func adaptGC(ctx context.Context, idlePercent int) {
+	if idlePercent <= 0 || os.Getenv("GOGC") != "" {
+		return
+	}
+	busyPercent := debug.SetGCPercent(idlePercent)
+	allocs := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(allocs)
+	last, idle, quiet := allocs[0].Value.Uint64(), true, time.Duration(0)
+	tick := time.NewTicker(gcSampleEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		metrics.Read(allocs)
+		now := allocs[0].Value.Uint64()
+		rate := float64(now-last) / gcSampleEvery.Seconds()
+		last = now
+		switch {
+		case rate > busyAllocRate:
+			quiet = 0
+			if idle {
+				idle = false
+				debug.SetGCPercent(busyPercent)
+				klog.V(4).InfoS("GC: busy", "allocMBps", int(rate)>>20, "gogc", busyPercent)
+			}
+		case rate < idleAllocRate && !idle:
+			if quiet += gcSampleEvery; quiet >= idleAfter {
+				idle = true
+				debug.SetGCPercent(idlePercent)
+				klog.V(4).InfoS("GC: idle", "allocMBps", int(rate)>>20, "gogc", idlePercent)
+			}
+		default:
+			quiet = 0
+		}
 	}
 }

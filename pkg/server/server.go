@@ -34,6 +34,7 @@ type Server struct {
 	cfg         *config.Config
 	executor    component.Executor
 	controllers []Controller
+	idleGOGC    int
 
 	// resolved at start
 	nodeName, nodeIP string
@@ -43,6 +44,14 @@ type Server struct {
 // is up. The executor runs the Kubernetes components (component.Embedded{} in production).
 func New(cfg *config.Config, executor component.Executor, controllers ...Controller) *Server {
 	return &Server{cfg: cfg, executor: executor, controllers: controllers}
+}
+
+// WithIdleGOGC makes the server, once ready, collect garbage at GOGC=percent while it
+// allocates little and at the Go default while it is busy (see adaptGC); 0 (the default)
+// leaves the collector alone, and so does GOGC in the environment.
+func (s *Server) WithIdleGOGC(percent int) *Server {
+	s.idleGOGC = percent
+	return s
 }
 
 // Run starts everything and blocks until ctx is done or a component fails. It records each
@@ -104,6 +113,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	writePhase(phaseFile, PhaseReady, "")
 	klog.InfoS("velad cluster is ready", "name", s.cfg.Name, "port", s.cfg.APIServer.Port)
 	go reclaimMemory(ctx)
+	go adaptGC(ctx, s.idleGOGC)
 	return sup.block(ctx)
 }
 

@@ -1,0 +1,62 @@
+package server
+
+import (
+	"context"
+	"runtime/debug"
+	"runtime/metrics"
+	"testing"
+	"time"
+)
+
+func gogc() uint64 {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+var sink [][]byte
+
+// adaptGC collects at the idle GOGC, at the default one while the process allocates fast,
+// and goes back to the idle one once allocation calms down.
+func TestAdaptGCFollowsTheAllocationRate(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { adaptGC(ctx, 25); close(done) }()
+	waitGOGC := func(want uint64, timeout time.Duration, work func()) {
+		t.Helper()
+		for deadline := time.Now().Add(timeout); gogc() != want; {
+			if time.Now().After(deadline) {
+				t.Fatalf("GOGC is %d after %s, want %d", gogc(), timeout, want)
+			}
+			work()
+		}
+	}
+	idle := func() { time.Sleep(50 * time.Millisecond) }
+	waitGOGC(25, 5*time.Second, idle)
+	busy := func() { // ~80 MB/s, well above busyAllocRate
+		for i := 0; i < 4; i++ {
+			sink = append(sink, make([]byte, 1<<20))
+		}
+		if len(sink) > 64 {
+			sink = sink[:0]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	waitGOGC(100, 10*time.Second, busy)
+	sink = nil
+	waitGOGC(25, idleAfter+10*time.Second, idle)
+	cancel()
+	<-done
+}
+
+// An explicit GOGC in the environment is the user's choice: adaptGC leaves it alone.
+func TestAdaptGCLeavesAnExplicitGOGCAlone(t *testing.T) {
+	t.Setenv("GOGC", "100")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	adaptGC(context.Background(), 25) // returns at once
+	if got := gogc(); got != 100 {
+		t.Errorf("GOGC = %d, want 100 left alone", got)
+	}
+}
