@@ -1,4 +1,4 @@
-// Command apps benchmarks delivery: it runs `velad server` in the foreground (with the
+// Command apps benchmarks delivery: it runs `velad server --node simulated` in the foreground (with the
 // controller's /metrics on loopback), creates N webservice Applications with two traits each
 // through client-go, and measures the time until all are running, apps/s, reconcile p50/p99
 // from the controller's histogram, and the server's RSS and CPU time. Output: a Markdown table
@@ -76,7 +76,7 @@ func run(bin string, n int, timeout time.Duration, extra []string) (*figures, er
 	defer os.RemoveAll(dir)
 	port, metricsPort := freePort(), freePort()
 	metricsAddr := "127.0.0.1:" + strconv.Itoa(metricsPort)
-	args := append([]string{"server", "--data-dir", dir, "--port", strconv.Itoa(port), "--bind-ip", "127.0.0.1", "--metrics-addr", metricsAddr}, extra...)
+	args := append([]string{"server", "--node", "simulated", "--data-dir", dir, "--port", strconv.Itoa(port), "--bind-ip", "127.0.0.1", "--metrics-addr", metricsAddr}, extra...)
 	srv := exec.Command(bin, args...)
 	logf, _ := os.Create(filepath.Join(dir, "server.log"))
 	srv.Stdout, srv.Stderr = logf, logf
