@@ -21,11 +21,13 @@ const imageImportHint = "the node cannot pull the image: load it with `velad ima
 // podProblems explains why an unhealthy workload's pods are not ready: the containers that
 // crash (CrashLoopBackOff, restarts) or whose image cannot be pulled (with how to load it),
 // read (from the API server's watch cache, resourceVersion 0) from the pods its selector
-// matches in cluster. "" when no pod says more than that it is starting.
+// matches in cluster. "" when no pod says more than that it is starting, and without
+// reading pods while the workload's controller has not yet observed its current spec (just
+// applied: its pods are not there yet).
 func (r *Reconciler) podProblems(ctx context.Context, cluster string, workload map[string]any) string {
 	obj := unstructured.Unstructured{Object: workload}
 	match, found, err := unstructured.NestedStringMap(workload, "spec", "selector", "matchLabels")
-	if err != nil || !found || len(match) == 0 {
+	if err != nil || !found || len(match) == 0 || !observed(workload) {
 		return ""
 	}
 	var cl client.Reader = r.reader // the manager's cached client would start a watch of every pod
@@ -42,6 +44,18 @@ func (r *Reconciler) podProblems(ctx context.Context, cluster string, workload m
 		return ""
 	}
 	return describePodProblems(pods.Items)
+}
+
+// observed reports whether the workload's controller has written a status, and
+// about its current spec where the kind says (status.observedGeneration).
+func observed(workload map[string]any) bool {
+	status, _, _ := unstructured.NestedMap(workload, "status")
+	if len(status) == 0 {
+		return false
+	}
+	gen, _, _ := unstructured.NestedInt64(workload, "metadata", "generation")
+	seen, found, _ := unstructured.NestedInt64(workload, "status", "observedGeneration")
+	return !found || seen >= gen
 }
 
 // describePodProblems summarises the waiting or crashing containers of pods.

@@ -43,3 +43,20 @@ func TestDescribePodProblems(t *testing.T) {
 		t.Errorf("a crash carries the image hint: %q", got)
 	}
 }
+
+func TestObservedWaitsForTheWorkloadsController(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		workload map[string]any
+		want     bool
+	}{
+		{"just applied", map[string]any{"metadata": map[string]any{"generation": int64(1)}, "status": map[string]any{}}, false},
+		{"older spec observed", map[string]any{"metadata": map[string]any{"generation": int64(2)}, "status": map[string]any{"observedGeneration": int64(1)}}, false},
+		{"current spec observed", map[string]any{"metadata": map[string]any{"generation": int64(2)}, "status": map[string]any{"observedGeneration": int64(2), "replicas": int64(1)}}, true},
+		{"a kind without observedGeneration (Job)", map[string]any{"metadata": map[string]any{"generation": int64(1)}, "status": map[string]any{"active": int64(1)}}, true},
+	} {
+		if got := observed(c.workload); got != c.want {
+			t.Errorf("%s: observed = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
