@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/addon"
@@ -46,10 +43,7 @@ func TestPlanInstallAddons(t *testing.T) {
 func TestIntegrationInstallAddons(t *testing.T) {
 	c := appClient(t)
 	ctx := context.Background()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "vela-system"}}
-	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
+	createNamespace(t, c, "vela-system")
 	reqs, err := planInstallAddons([]string{"helm", "rollout"}, nil)
 	if err != nil {
 		t.Fatal(err)

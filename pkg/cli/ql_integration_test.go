@@ -7,10 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"velad.io/velad/pkg/velaql"
 )
 
@@ -28,10 +24,7 @@ status: {
 func TestIntegrationVelaQL(t *testing.T) {
 	c := appClient(t)
 	ctx := context.Background()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "vela-system"}}
-	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
+	createNamespace(t, c, "vela-system")
 	view, err := velaql.ViewConfigMap("ns-view", nsView)
 	if err != nil {
 		t.Fatal(err)

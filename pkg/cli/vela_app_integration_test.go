@@ -132,6 +132,15 @@ func appClient(t *testing.T) client.Client {
 	return c
 }
 
+// createNamespace creates the namespace name unless it exists.
+func createNamespace(t *testing.T, c client.Client, name string) {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := c.Create(context.Background(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
 func getApp(t *testing.T, c client.Client, ns, name string) *v1beta1.Application {
 	t.Helper()
 	app, err := application.Get(context.Background(), c, ns, name)
