@@ -25,7 +25,7 @@ const defaultMemoSize = 4096
 
 // Engine evaluates CUE templates. It is safe for concurrent use: evaluation runs
 // on a fixed pool of workers, each owning a CUE runtime and a cache of compiled
-// templates keyed by the template's SHA-256.
+// templates keyed by the template's source.
 type Engine struct {
 	pkgs    *packages
 	workers chan *worker
@@ -155,13 +155,17 @@ func (w *Worker) Context() *cue.Context { return w.w.ctx }
 type worker struct {
 	ctx     *cue.Context
 	imports *importCache
-	cache   map[string]*compiled
-	max     int
+	// cache is keyed by the source itself: Go's map hash of a template is far
+	// cheaper than a SHA-256 per render, and definitions hold the strings anyway.
+	cache map[string]*compiled
+	max   int
 }
 
 // compiled is a built template and the context keys it reads.
 type compiled struct {
 	v cue.Value
+	// hash is Hash of the source, computed once for the render cache's keys.
+	hash string
 	// ctxKeys are the `context.<key>` selectors the source uses; nil means
 	// the template uses `context` in another way and gets every key.
 	ctxKeys map[string]bool
@@ -206,8 +210,7 @@ func Hash(src string) string {
 }
 
 func (w *worker) compile(src string) (*compiled, error) {
-	key := Hash(src)
-	if c, ok := w.cache[key]; ok {
+	if c, ok := w.cache[src]; ok {
 		return c, nil
 	}
 	v, tags, err := w.build(src)
@@ -217,8 +220,8 @@ func (w *worker) compile(src string) (*compiled, error) {
 	if len(w.cache) >= w.max {
 		clear(w.cache) // simple and bounded; definitions are few, so this is rare
 	}
-	c := &compiled{v: v, ctxKeys: contextKeys(src), tags: tags}
-	w.cache[key] = c
+	c := &compiled{v: v, hash: Hash(src), ctxKeys: contextKeys(src), tags: tags}
+	w.cache[src] = c
 	return c, nil
 }
 

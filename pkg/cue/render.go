@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	k8sjson "k8s.io/apimachinery/pkg/util/json"
 )
 
 // Object is one named rendered object (an entry of `outputs`).
@@ -62,7 +63,11 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 			c = &Context{}
 		}
 		cm := tc.context(c)
-		key, cacheable := memoKey(Hash(template), parameter, cm)
+		var key string
+		cacheable := false
+		if e.memo != nil { // hashing the inputs is wasted work without a cache
+			key, cacheable = memoKey(tc.hash, parameter, cm)
+		}
 		if cacheable {
 			var hit bool
 			if res, rerr, hit = e.memo.get(key); hit {
@@ -84,10 +89,45 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 // render evaluates a compiled template with its inputs.
 func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
 	v := tc.fill(parameter, cm)
-	if err := checkFilled(v, parameter); err != nil {
+	pm, err := filledParameter(v.LookupPath(field("parameter")), parameter)
+	if err != nil {
 		return nil, err
 	}
-	return decodeResult(v, tc.tags)
+	if err := checkErrs(v); err != nil {
+		return nil, err
+	}
+	res, err := decodeResult(v, tc.tags)
+	if err != nil {
+		return nil, err
+	}
+	res.Parameter = pm
+	return res, nil
+}
+
+// filledParameter runs checkParameter's checks and decodes the parameter after
+// defaults (best effort). A parameter that encodes as JSON has every regular
+// field concrete, so no required field can be missing: the walk that looks for
+// them only runs when the encoding fails.
+func filledParameter(pv cue.Value, user map[string]any) (map[string]any, error) {
+	if !pv.Exists() {
+		return nil, nil
+	}
+	if err := pv.Validate(); err != nil {
+		return nil, flatten(err)
+	}
+	if b, err := pv.MarshalJSON(); err == nil {
+		var out map[string]any
+		if k8sjson.Unmarshal(b, &out) == nil {
+			return out, nil
+		}
+	}
+	errs := &Error{}
+	missing(pv, user, "parameter", errs)
+	if len(errs.Errs) > 0 {
+		return nil, errs
+	}
+	m, _ := newDecoder(false).decode(pv, "parameter", "").(map[string]any)
+	return m, nil
 }
 
 // fill unifies the template with its parameter and context (FillInputs).
@@ -169,10 +209,6 @@ func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 	}
 	if err := d.err(); err != nil {
 		return nil, err
-	}
-	pd := newDecoder(false)
-	if m, ok := pd.fast(v.LookupPath(field("parameter")), "parameter").(map[string]any); ok {
-		res.Parameter = m
 	}
 	return res, nil
 }
