@@ -161,46 +161,93 @@ type worker struct {
 	max   int
 }
 
-// compiled is a built template and the context keys it reads.
+// compiled is a built template and the context paths it reads.
 type compiled struct {
 	v cue.Value
 	// hash is Hash of the source, computed once for the render cache's keys.
 	hash string
-	// ctxKeys are the `context.<key>` selectors the source uses; nil means
-	// the template uses `context` in another way and gets every key.
-	ctxKeys map[string]bool
+	// ctxPaths are the `context.<key>.<field>...` selector chains the source
+	// uses; nil means the template uses `context` in another way and gets all of it.
+	ctxPaths *pathTree
 	// tags are the patch annotations in the source (see staticTags).
 	tags map[string]Tags
 }
 
-// context returns the context value to fill: only the keys the template
-// reads, since encoding large unused keys (output, components) is costly.
+// context returns the context value to fill: only the keys, and within
+// objects (output, outputs) only the fields, the template selects, since
+// encoding and unifying unused parts (a trait's whole context.output) is costly.
 func (c *compiled) context(ctx *Context) map[string]any {
 	m := ctx.Map()
-	if c.ctxKeys == nil {
+	if c.ctxPaths == nil {
 		return m
 	}
-	for k := range m {
-		if !c.ctxKeys[k] {
+	for k, v := range m {
+		if t := c.ctxPaths.kids[k]; t != nil {
+			m[k] = t.project(v)
+		} else {
 			delete(m, k)
 		}
 	}
 	return m
 }
 
-var contextRef = regexp.MustCompile(`\bcontext\b(\.[A-Za-z_$][A-Za-z0-9_$]*)?`)
+// pathTree is a set of field paths: a node marked whole keeps its entire value.
+type pathTree struct {
+	whole bool
+	kids  map[string]*pathTree
+}
 
-// contextKeys lists the context fields src selects, or nil if it uses
-// `context` other than as `context.<identifier>`.
-func contextKeys(src string) map[string]bool {
-	keys := map[string]bool{}
+// add records the path sel (field names from the root).
+func (t *pathTree) add(sel []string) {
+	for _, s := range sel {
+		if t.whole {
+			return
+		}
+		if t.kids == nil {
+			t.kids = map[string]*pathTree{}
+		}
+		k := t.kids[s]
+		if k == nil {
+			k = &pathTree{}
+			t.kids[s] = k
+		}
+		t = k
+	}
+	t.whole, t.kids = true, nil
+}
+
+// project returns the part of v on the tree's paths: a struct keeps only the
+// fields on a path; anything else (a list, a scalar, a whole node) is kept as is.
+func (t *pathTree) project(v any) any {
+	m, ok := v.(map[string]any)
+	if t.whole || !ok {
+		return v
+	}
+	out := make(map[string]any, len(t.kids))
+	for k, kt := range t.kids {
+		if x, ok := m[k]; ok {
+			out[k] = kt.project(x)
+		}
+	}
+	return out
+}
+
+// contextRef matches `context` and the chain of `.identifier` selectors after it.
+var contextRef = regexp.MustCompile(`\bcontext\b((?:\.[A-Za-z_$][A-Za-z0-9_$]*)*)`)
+
+// contextKeys returns the context paths src selects, or nil if it uses
+// `context` other than as `context.<identifier>...`. A chain ends at anything
+// but `.identifier` (an index, a quoted label, an operator), and the value at
+// its end is kept whole, so `context.output.spec` keeps all of spec.
+func contextKeys(src string) *pathTree {
+	root := &pathTree{kids: map[string]*pathTree{}}
 	for _, m := range contextRef.FindAllStringSubmatch(src, -1) {
 		if m[1] == "" {
 			return nil
 		}
-		keys[m[1][1:]] = true
+		root.add(strings.Split(m[1][1:], "."))
 	}
-	return keys
+	return root
 }
 
 // Hash returns the cache key of a template source.
@@ -220,7 +267,7 @@ func (w *worker) compile(src string) (*compiled, error) {
 	if len(w.cache) >= w.max {
 		clear(w.cache) // simple and bounded; definitions are few, so this is rare
 	}
-	c := &compiled{v: v, hash: Hash(src), ctxKeys: contextKeys(src), tags: tags}
+	c := &compiled{v: v, hash: Hash(src), ctxPaths: contextKeys(src), tags: tags}
 	w.cache[src] = c
 	return c, nil
 }

@@ -2,6 +2,7 @@ package cue
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -198,5 +199,38 @@ parameter: [string]: string | null
 	}
 	if _, err := e.Render(context.Background(), "parameter: n: int\noutput: {n: parameter.n}", map[string]any{"n": nil}, nil); err == nil {
 		t.Fatal("a null for an int parameter was accepted")
+	}
+}
+
+// TestContextProjection: a template gets only the context paths it selects,
+// each kept whole from where its selector chain ends.
+func TestContextProjection(t *testing.T) {
+	c := &Context{Name: "web", AppName: "app", Output: map[string]any{
+		"kind":     "Deployment",
+		"metadata": map[string]any{"name": "web", "labels": map[string]any{"a": "b"}},
+		"spec":     map[string]any{"replicas": 2, "template": map[string]any{"spec": map[string]any{"containers": []any{"c"}}}},
+	}}
+	src := `x: context.output.spec.template.spec.containers
+y: context.output.metadata.labels["a"]
+z: "\(context.name)"`
+	tc := &compiled{ctxPaths: contextKeys(src)}
+	got := tc.context(c)
+	want := map[string]any{"name": "web", "output": map[string]any{
+		"metadata": map[string]any{"labels": map[string]any{"a": "b"}},
+		"spec":     map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{"c"}}}},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("projected context:\n got %v\nwant %v", got, want)
+	}
+	// A shorter chain keeps its whole subtree; any other use of context keeps everything.
+	tc = &compiled{ctxPaths: contextKeys(src + "\nw: context.output.spec")}
+	if spec := tc.context(c)["output"].(map[string]any)["spec"]; !reflect.DeepEqual(spec, c.Output["spec"]) {
+		t.Fatalf("context.output.spec not whole: %v", spec)
+	}
+	for _, other := range []string{`w: context["output"]`, `w: context.output["spec"]`, `w: context.output & {}`, `w: context`} {
+		tc = &compiled{ctxPaths: contextKeys(src + "\n" + other)}
+		if out := tc.context(c)["output"]; !reflect.DeepEqual(out, c.Output) {
+			t.Errorf("%s: context.output not whole: %v", other, out)
+		}
 	}
 }
