@@ -6,7 +6,9 @@
 #              when velad misses a target, CPU and heap profiles of its server go to
 #              bench/results/pprof (with a per-component breakdown, components.md).
 #   apps       (bench/apps)         section "Delivering Applications (issues 5 and 10)"
-# QUICK=1 runs each measurement once with small counts; BENCH=lifecycle|compare|apps runs only one.
+#   realnode   (bench/realnode)     section "Real node (issue 8)": only where the host can run
+#              containers (root, Linux); holds /tmp/velad-realnode.lock (one real node per host)
+# QUICK=1 runs each measurement once with small counts; BENCH=lifecycle|compare|apps|realnode runs only one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${VELAD_BINARY:?set VELAD_BINARY to the velad binary (make bench does)}"
@@ -120,10 +122,34 @@ ${table}
   echo "$table"
 fi
 
+if [ "$which" = all ] || [ "$which" = realnode ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "realnode: skipped, a real node needs root" >&2
+  else
+    pods=50 ridle=30s
+    [ -n "${QUICK:-}" ] && ridle=10s
+    load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+    go build -o bench/.bin/realnode ./bench/realnode
+    table=$(flock /tmp/velad-realnode.lock bench/.bin/realnode -velad "$VELAD_BINARY" -pods "$pods" -idle "$ridle" -json bench/results/realnode.json)
+    replace_section 'Real node \(issue 8\)' "## Real node (issue 8)
+
+Machine: ${machine}; load average ${load_before} before the run. One \`velad install --node real\`
+(full: control plane, kubelet, kube-proxy, CoreDNS, containerd sub-process, delivery controller) in a
+fresh data dir; pods of the built-in \`velad.local/hello:v1\` image (no pull), created through
+client-go at once, timed from each create request to its phase Running as a watch sees it. RSS is
+the sum of VmRSS: the cluster's processes (supervisor, server, containerd, the shims) apart from
+the pods' own (processes in the kubelet's kubepods cgroups). Source: \`bench/realnode\`.
+
+${table}
+"
+    echo "$table"
+  fi
+fi
+
 python3 - <<'PY'
 import json, os
 out = {}
-for key, path in (("lifecycle", "bench/results/lifecycle.json"), ("comparison", "bench/results/comparison.json"), ("apps", "bench/results/apps.json")):
+for key, path in (("lifecycle", "bench/results/lifecycle.json"), ("comparison", "bench/results/comparison.json"), ("apps", "bench/results/apps.json"), ("realnode", "bench/results/realnode.json")):
     if os.path.exists(path):
         out[key] = json.load(open(path))
 json.dump(out, open("bench/results/latest.json", "w"), indent=2, ensure_ascii=False)

@@ -106,7 +106,7 @@ func profileCommand(ctx context.Context, argv []string) error {
 // data dir under home, with the pprof endpoint on pprofAddr.
 func startProfiledServer(bin, home, pprofAddr string) (*exec.Cmd, error) {
 	dataDir := filepath.Join(home, "data")
-	cmd := exec.Command(bin, "server", "--data-dir", dataDir, "--name", "prof", "--bind-ip", "127.0.0.1", "--port", strconv.Itoa(freePort()))
+	cmd := exec.Command(bin, "server", "--data-dir", dataDir, "--name", "prof", "--node", "simulated", "--bind-ip", "127.0.0.1", "--port", strconv.Itoa(freePort()))
 	cmd.Env = append(os.Environ(), "VELAD_HOME="+home, "VELAD_PPROF_ADDR="+pprofAddr, "KUBECONFIG=")
 	log, err := os.Create(filepath.Join(home, "server.log"))
 	if err != nil {

@@ -37,7 +37,9 @@ func Cleanup(p Paths) error {
 	if err := exec.Command("ip", "link", "delete", BridgeName).Run(); err == nil {
 		// deleted; an error means there was none
 	}
-	if err := removeIPTablesRules(); err != nil {
+	// kube-proxy's and the kubelet's rules are shared by every node on the host: they stay
+	// while another real node (velad's, or any kubelet) runs.
+	if err := removeIPTablesRules(otherRealNode(filepath.Dir(p.RunDir), p.RunDir) == ""); err != nil {
 		errs = append(errs, err)
 	}
 	if err := os.RemoveAll(p.RunDir); err != nil {
@@ -181,9 +183,10 @@ func removePodCgroups() {
 	}
 }
 
-// removeIPTablesRules drops the chains and rules of the CNI plugins and kube-proxy (CNI-*,
-// KUBE-*), as k3s's uninstall does, keeping every other rule of the host.
-func removeIPTablesRules() error {
+// removeIPTablesRules drops the iptables rules of the node: those the CNI plugins made for
+// velad's network (see scopeRules), and kube-proxy's and the kubelet's KUBE-* chains when
+// kubeToo (no other kubelet or kube-proxy runs on the host). Every other rule stays.
+func removeIPTablesRules(kubeToo bool) error {
 	for _, tool := range []string{"iptables", "ip6tables"} {
 		if _, err := exec.LookPath(tool + "-save"); err != nil {
 			continue
@@ -192,23 +195,145 @@ func removeIPTablesRules() error {
 		if err != nil {
 			continue
 		}
-		var kept bytes.Buffer
-		changed := false
-		for _, line := range strings.Split(string(saved), "\n") {
-			if strings.Contains(line, "CNI-") || strings.Contains(line, "KUBE-") {
-				changed = true
-				continue
-			}
-			kept.WriteString(line + "\n")
-		}
+		kept, changed := scopeRules(string(saved), CNINetworkName, kubeToo)
 		if !changed {
 			continue
 		}
 		restore := exec.Command(tool + "-restore")
-		restore.Stdin = &kept
+		restore.Stdin = strings.NewReader(kept)
 		if out, err := restore.CombinedOutput(); err != nil {
 			return fmt.Errorf("%s-restore: %v: %s", tool, err, out)
 		}
 	}
 	return nil
+}
+
+// sharedPortmapChains are the chains the portmap plugin shares between all CNI networks.
+var sharedPortmapChains = []string{"CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SNAT", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-SETMARK"}
+
+// scopeRules removes from an iptables-save dump the rules of CNI network `network` (they
+// carry the comment `name: "<network>"`) and the CNI-* chains only they used; the portmap
+// plugin's shared chains when no other network's port mapping (CNI-DN-*) is left; and, when
+// kube, every KUBE-* chain and rule. It returns the dump to restore and whether it changed.
+func scopeRules(saved, network string, kube bool) (string, bool) {
+	marker := `name: \"` + network + `\"`
+	type rule struct{ chain, target, line string }
+	var tables [][]string
+	var cur []string
+	for _, l := range strings.Split(strings.TrimSuffix(saved, "\n"), "\n") {
+		cur = append(cur, l)
+		if l == "COMMIT" {
+			tables = append(tables, cur)
+			cur = nil
+		}
+	}
+	tables = append(tables, cur) // what follows the last COMMIT (comments)
+	var out bytes.Buffer
+	changed := false
+	for _, t := range tables {
+		var rules []rule
+		chainRules := map[string][]int{}
+		for _, l := range t {
+			if strings.HasPrefix(l, "-A ") {
+				f := strings.Fields(l)
+				r := rule{chain: f[1], line: l}
+				for j := 0; j+1 < len(f); j++ {
+					if f[j] == "-j" || f[j] == "-g" {
+						r.target = f[j+1]
+					}
+				}
+				rules = append(rules, r)
+				chainRules[r.chain] = append(chainRules[r.chain], len(rules)-1)
+			}
+		}
+		for _, l := range t {
+			if name := strings.Fields(strings.TrimPrefix(l, ":")); strings.HasPrefix(l, ":") && len(name) > 0 {
+				if _, ok := chainRules[name[0]]; !ok {
+					chainRules[name[0]] = nil // declared, no rules
+				}
+			}
+		}
+		drop := make([]bool, len(rules))
+		dropChain := map[string]bool{}
+		for i, r := range rules {
+			if strings.Contains(r.line, marker) || (kube && (strings.HasPrefix(r.chain, "KUBE-") || strings.HasPrefix(r.target, "KUBE-"))) {
+				drop[i] = true
+			}
+		}
+		if kube {
+			for c := range chainRules {
+				if strings.HasPrefix(c, "KUBE-") {
+					dropChain[c] = true
+				}
+			}
+		}
+		// A CNI-* chain goes when all its rules go; a rule jumping to a chain that goes, goes.
+		for again := true; again; {
+			again = false
+			for c, idx := range chainRules {
+				if dropChain[c] || !strings.HasPrefix(c, "CNI-") || isShared(c) || len(idx) == 0 {
+					continue
+				}
+				all := true
+				for _, i := range idx {
+					all = all && drop[i]
+				}
+				if all {
+					dropChain[c], again = true, true
+				}
+			}
+			for i, r := range rules {
+				if !drop[i] && dropChain[r.target] {
+					drop[i], again = true, true
+				}
+			}
+		}
+		// The portmap plugin's shared chains go once no network's DNAT chain is left.
+		otherDN := false
+		for c := range chainRules {
+			if strings.HasPrefix(c, "CNI-DN-") && !dropChain[c] {
+				otherDN = true
+			}
+		}
+		if !otherDN {
+			for _, c := range sharedPortmapChains {
+				if _, ok := chainRules[c]; ok {
+					dropChain[c] = true
+				}
+			}
+			for i, r := range rules {
+				if dropChain[r.chain] || dropChain[r.target] {
+					drop[i] = true
+				}
+			}
+		}
+		ri := 0
+		for _, l := range t {
+			switch {
+			case strings.HasPrefix(l, "-A "):
+				if drop[ri] {
+					changed = true
+					ri++
+					continue
+				}
+				ri++
+			case strings.HasPrefix(l, ":"):
+				if name := strings.Fields(l[1:]); len(name) > 0 && dropChain[name[0]] {
+					changed = true
+					continue
+				}
+			}
+			out.WriteString(l + "\n")
+		}
+	}
+	return out.String(), changed
+}
+
+func isShared(chain string) bool {
+	for _, c := range sharedPortmapChains {
+		if c == chain {
+			return true
+		}
+	}
+	return false
 }

@@ -66,31 +66,11 @@ func describePodProblems(pods []corev1.Pod) string {
 	for _, p := range pods {
 		statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
 		for _, cs := range statuses {
-			w := cs.State.Waiting
-			if w == nil || w.Reason == "" || w.Reason == "ContainerCreating" || w.Reason == "PodInitializing" {
-				continue
+			problem, pull := containerProblem(cs)
+			if problem != "" {
+				problems = append(problems, fmt.Sprintf("pod %s container %s: %s", p.Name, cs.Name, problem))
+				hint = hint || pull
 			}
-			msg := fmt.Sprintf("pod %s container %s: %s", p.Name, cs.Name, w.Reason)
-			if cs.RestartCount > 0 {
-				msg += fmt.Sprintf(" (restarted %d times", cs.RestartCount)
-				if t := cs.LastTerminationState.Terminated; t != nil {
-					msg += fmt.Sprintf(", last exit code %d", t.ExitCode)
-					if t.Reason != "" {
-						msg += " " + t.Reason
-					}
-				}
-				msg += ")"
-			}
-			switch w.Reason {
-			case "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName":
-				msg += fmt.Sprintf(" for image %s", cs.Image)
-				hint = true
-			default:
-				if w.Message != "" && len(w.Message) < 200 {
-					msg += ": " + w.Message
-				}
-			}
-			problems = append(problems, msg)
 		}
 	}
 	if len(problems) == 0 {
@@ -104,6 +84,48 @@ func describePodProblems(pods []corev1.Pod) string {
 	out := strings.Join(problems, "; ") + more
 	if hint {
 		out += " — " + imageImportHint
+	}
+	return out
+}
+
+// containerProblem describes what is wrong with a container ("" when it is fine or still
+// starting), and whether its image cannot be pulled. A container that exited with an error
+// and was restarted is crash-looping, whichever moment of the loop its status shows.
+func containerProblem(cs corev1.ContainerStatus) (string, bool) {
+	restarts := ""
+	if cs.RestartCount > 0 {
+		restarts = fmt.Sprintf(", restarted %d times", cs.RestartCount)
+	}
+	last := cs.LastTerminationState.Terminated
+	switch w, t := cs.State.Waiting, cs.State.Terminated; {
+	case w != nil && (w.Reason == "ErrImagePull" || w.Reason == "ImagePullBackOff" || w.Reason == "ErrImageNeverPull" || w.Reason == "InvalidImageName"):
+		return fmt.Sprintf("%s for image %s", w.Reason, cs.Image), true
+	case w != nil && w.Reason == "CrashLoopBackOff":
+		return "CrashLoopBackOff" + exitOf(last) + restarts, false
+	case w != nil && w.Reason != "" && w.Reason != "ContainerCreating" && w.Reason != "PodInitializing":
+		msg := w.Reason + restarts
+		if w.Message != "" && len(w.Message) < 200 {
+			msg += ": " + w.Message
+		}
+		return msg, false
+	case t != nil && t.ExitCode != 0 && cs.RestartCount > 0:
+		return "crash-looping (CrashLoopBackOff)" + exitOf(t) + restarts, false
+	case t != nil && t.ExitCode != 0:
+		return "terminated" + exitOf(t), false
+	case cs.State.Running != nil && !cs.Ready && last != nil && last.ExitCode != 0:
+		return "crash-looping (CrashLoopBackOff)" + exitOf(last) + restarts, false
+	}
+	return "", false
+}
+
+// exitOf describes how a container ended: ", exit code 1 (Error)".
+func exitOf(t *corev1.ContainerStateTerminated) string {
+	if t == nil {
+		return ""
+	}
+	out := fmt.Sprintf(", exit code %d", t.ExitCode)
+	if t.Reason != "" {
+		out += " (" + t.Reason + ")"
 	}
 	return out
 }

@@ -25,7 +25,7 @@ func TestDescribePodProblems(t *testing.T) {
 
 	got := describePodProblems([]corev1.Pod{pull, crash, starting})
 	for _, want := range []string{
-		"pod web-1 container web: CrashLoopBackOff (restarted 4 times, last exit code 3 Error): back-off 1m20s",
+		"pod web-1 container web: CrashLoopBackOff, exit code 3 (Error), restarted 4 times",
 		"pod web-2 container web: ImagePullBackOff for image example.com/missing:v1",
 		"velad image import <tar>",
 	} {
@@ -41,6 +41,18 @@ func TestDescribePodProblems(t *testing.T) {
 	}
 	if got := describePodProblems([]corev1.Pod{crash}); strings.Contains(got, "velad image import") {
 		t.Errorf("a crash carries the image hint: %q", got)
+	}
+	// Between two back-offs the status shows the container exited, or running again.
+	exited := pod("web-4", corev1.ContainerStatus{Name: "web", RestartCount: 2,
+		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error"}}})
+	if got := describePodProblems([]corev1.Pod{exited}); !strings.Contains(got, "crash-looping (CrashLoopBackOff), exit code 1 (Error), restarted 2 times") {
+		t.Errorf("exited between restarts: %q", got)
+	}
+	rerun := pod("web-5", corev1.ContainerStatus{Name: "web", RestartCount: 3,
+		State:                corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
+		LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 2}}})
+	if got := describePodProblems([]corev1.Pod{rerun}); !strings.Contains(got, "crash-looping (CrashLoopBackOff), exit code 2, restarted 3 times") {
+		t.Errorf("running again after crashes: %q", got)
 	}
 }
 
