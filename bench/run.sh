@@ -137,10 +137,20 @@ Machine: ${machine}; load average ${load_before} before the run. One \`velad ins
 (full: control plane, kubelet, kube-proxy, CoreDNS, containerd sub-process, delivery controller) in a
 fresh data dir; pods of the built-in \`velad.local/hello:v1\` image (no pull), created through
 client-go at once, timed from each create request to its phase Running as a watch sees it. RSS is
-the sum of VmRSS: the cluster's processes (supervisor, server, containerd, the shims) apart from
-the pods' own (processes in the kubelet's kubepods cgroups). Source: \`bench/realnode\`.
+the sum of VmRSS, PSS the sum of Pss (smaps_rollup): the cluster's processes (supervisor, server,
+containerd, the shims) apart from the pods' own (processes in the kubelet's kubepods cgroups).
+Every one of these processes but containerd's children runs the one velad binary (multi-call:
+server, \`containerd\`, the runc shim, and the built-in images' \`pause\` and \`hello\`), so RSS counts
+its shared pages once per process; PSS is what the host pays. Source: \`bench/realnode\`.
 
 ${table}
+
+Reading: beyond the server, each shim and each pod process (pause, hello) is a whole velad process:
+the Go runtime plus the package initialisation of everything linked in (Kubernetes, containerd,
+CUE), about 20–25 MB PSS each, so a pod costs about 70 MB on this node where k3s's C pause and
+shim cost a few MB. Slimmer personalities (a small separate pause/shim binary, or lazy init) are
+the lever for the per-pod figure; the idle figure is the server (control plane + kubelet +
+kube-proxy + CoreDNS + controller) and containerd.
 "
     echo "$table"
   fi
