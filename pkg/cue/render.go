@@ -174,10 +174,9 @@ func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 	res := &Result{}
 	d := newDecoder(false)
 	if ov := v.LookupPath(field("output")); ov.Exists() {
-		if m, ok := d.fast(ov, "output").(map[string]any); ok {
-			res.Output = m
-			res.OutputDefaults = map[string]bool{}
-			defaultPaths(ov, "", res.OutputDefaults)
+		soft := map[string]bool{}
+		if m, ok := d.decodeSoft(ov, "output", "", soft).(map[string]any); ok && d.err() == nil {
+			res.Output, res.OutputDefaults = m, soft
 		} else if d.err() == nil {
 			return nil, fieldErr("output", "must be a struct (a Kubernetes object), got %v", ov.IncompleteKind())
 		}

@@ -234,3 +234,27 @@ z: "\(context.name)"`
 		}
 	}
 }
+
+// TestRenderOutputDefaults: output leaves holding only a CUE default are reported
+// (so traits may override them) in the same walk that decodes the output.
+func TestRenderOutputDefaults(t *testing.T) {
+	e, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := `output: {a: *1 | int, b: [{x: *"d" | string, y: 2}], c: {d: *true | bool, e: parameter.e, f: 0.5}, g: 'hi'}
+parameter: {e: *3 | int}`
+	res, err := e.Render(context.Background(), src, map[string]any{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOut := map[string]any{"a": int64(1), "b": []any{map[string]any{"x": "d", "y": int64(2)}},
+		"c": map[string]any{"d": true, "e": int64(3), "f": 0.5}, "g": "aGk="}
+	if !reflect.DeepEqual(res.Output, wantOut) {
+		t.Errorf("output %#v, want %#v", res.Output, wantOut)
+	}
+	wantSoft := map[string]bool{"a": true, "b[0].x": true, "c.d": true, "c.e": true}
+	if !reflect.DeepEqual(res.OutputDefaults, wantSoft) {
+		t.Errorf("defaults %v, want %v", res.OutputDefaults, wantSoft)
+	}
+}

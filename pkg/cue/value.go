@@ -1,6 +1,7 @@
 package cue
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -174,32 +175,47 @@ func short(v cue.Value) string {
 	return s
 }
 
-// defaultPaths records the leaves of v whose value is the default of a
-// disjunction (`*1 | int`) rather than a plain value.
-func defaultPaths(v cue.Value, path string, out map[string]bool) {
+// decodeSoft decodes v like decode and records in soft the leaves (by path
+// below v, shape "spec.replicas", "spec.template.spec.containers[0].name")
+// whose value is the default of a disjunction (`*1 | int`) rather than a plain
+// value: one walk instead of an encode plus a second walk for the defaults.
+// Bytes are base64, as in JSON.
+func (d *decoder) decodeSoft(v cue.Value, path, rel string, soft map[string]bool) any {
 	switch v.IncompleteKind() {
 	case cue.StructKind:
 		it, err := v.Fields()
 		if err != nil {
-			return
+			d.fail(path, err)
+			return nil
 		}
+		out := map[string]any{}
 		for it.Next() {
-			defaultPaths(it.Value(), joinPath(path, it.Selector().Unquoted()), out)
+			name := it.Selector().Unquoted()
+			out[name] = d.decodeSoft(it.Value(), joinPath(path, name), joinPath(rel, name), soft)
 		}
+		return out
 	case cue.ListKind:
-		if d, ok := v.Default(); ok {
-			v = d
+		if def, ok := v.Default(); ok {
+			v = def
 		}
 		it, err := v.List()
 		if err != nil {
-			return
+			d.fail(path, err)
+			return nil
 		}
+		out := []any{}
 		for i := 0; it.Next(); i++ {
-			defaultPaths(it.Value(), indexPath(path, i), out)
+			out = append(out, d.decodeSoft(it.Value(), indexPath(path, i), indexPath(rel, i), soft))
 		}
-	default:
-		if _, ok := v.Default(); ok {
-			out[path] = true
-		}
+		return out
 	}
+	if def, ok := v.Default(); ok {
+		soft[rel] = true
+		v = def
+	}
+	if v.Kind() == cue.BytesKind {
+		b, _ := v.Bytes()
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	return d.decode(v, path, "")
 }
