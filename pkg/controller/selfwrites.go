@@ -49,30 +49,31 @@ func (w *selfWrites) forget(k client.ObjectKey) {
 	delete(w.rvs, k)
 }
 
-// echo reports whether o is the controller's own write, or older than it.
-func (w *selfWrites) echo(o client.Object) bool {
+// versions returns o's resourceVersion and the controller's last write of o
+// (written false when none is known); ok is false for an unparsable version.
+func (w *selfWrites) versions(o client.Object) (rv, last uint64, written, ok bool) {
 	rv, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
 	if err != nil {
-		return false
+		return 0, 0, false, false
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	last, ok := w.rvs[client.ObjectKeyFromObject(o)]
-	return ok && rv <= last
+	last, written = w.rvs[client.ObjectKeyFromObject(o)]
+	return rv, last, written, true
+}
+
+// echo reports whether o is the controller's own write, or older than it.
+func (w *selfWrites) echo(o client.Object) bool {
+	rv, last, written, ok := w.versions(o)
+	return ok && written && rv <= last
 }
 
 // caughtUp reports whether o is at least as new as the controller's last
 // write of it (true when it wrote none since it started: the cache was filled
 // after any write of an earlier process).
 func (w *selfWrites) caughtUp(o client.Object) bool {
-	rv, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
-	if err != nil {
-		return false
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	last, ok := w.rvs[client.ObjectKeyFromObject(o)]
-	return !ok || rv >= last
+	rv, last, written, ok := w.versions(o)
+	return ok && (!written || rv >= last)
 }
 
 // predicate drops Application update events that echo the controller's

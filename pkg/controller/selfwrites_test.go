@@ -48,6 +48,23 @@ func TestSelfWritesFilterOnlyTheControllersOwnEchoes(t *testing.T) {
 	}
 }
 
+func TestCachedApplicationIsUsedOnlyOnceItHoldsTheLastWrite(t *testing.T) {
+	w := newSelfWrites()
+	if !w.caughtUp(testApp("a", "5", 1)) {
+		t.Error("with no write since start, the cache (listed after any earlier write) is used")
+	}
+	w.record(testApp("a", "10", 1))
+	if w.caughtUp(testApp("a", "9", 1)) {
+		t.Error("a cached copy older than the controller's last write (a checkpoint) must be read again")
+	}
+	if !w.caughtUp(testApp("a", "10", 1)) || !w.caughtUp(testApp("a", "12", 1)) {
+		t.Error("a cached copy at or after the last write is used")
+	}
+	if w.caughtUp(testApp("a", "x", 1)) {
+		t.Error("an unparsable resourceVersion must be read again")
+	}
+}
+
 func TestWorkloadEventsPassOnReadinessChanges(t *testing.T) {
 	one := int32(1)
 	dep := func(gen, observed int64, replicas, updated, ready, available int32) *appsv1.Deployment {
