@@ -66,3 +66,18 @@ func (e *InUseError) Error() string {
 	return fmt.Sprintf("addon %s is still in use: %s; remove those users first or disable with --force",
 		e.Addon, strings.Join(e.Users, "; "))
 }
+
+// VersionError says a registry holds an addon, but not at the version asked for.
+type VersionError struct {
+	// Registry and Addon name what was searched.
+	Registry, Addon string
+	// Version is the version asked for.
+	Version string
+	// Available are the versions the registry has, newest first.
+	Available []string
+}
+
+// Error implements error.
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("addon %s has no version %s in registry %s; available versions: %s", e.Addon, e.Version, e.Registry, strings.Join(e.Available, ", "))
+}

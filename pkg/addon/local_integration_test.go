@@ -195,13 +195,13 @@ func TestIntegrationDirectoryRegistries(t *testing.T) {
 	dir := t.TempDir()
 	writeAddon(t, dir, "it-from-registry", map[string]string{"metadata.yaml": "name: it-from-registry\nversion: 2.0.0\ndescription: added registry\n"})
 	h := newHarness(t)
-	if err := h.m.AddRegistry(h.ctx, "it-dir", dir); err != nil {
+	if err := h.m.AddRegistry(h.ctx, addon.RegistrySpec{Name: "it-dir", Endpoint: dir}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.m.AddRegistry(h.ctx, "it-dir", dir); err == nil {
+	if err := h.m.AddRegistry(h.ctx, addon.RegistrySpec{Name: "it-dir", Endpoint: dir}); err == nil {
 		t.Error("adding a registry twice succeeded")
 	}
-	if err := h.m.AddRegistry(h.ctx, "velad", dir); err == nil {
+	if err := h.m.AddRegistry(h.ctx, addon.RegistrySpec{Name: "velad", Endpoint: dir}); err == nil {
 		t.Error("the embedded registry's name was accepted")
 	}
 	fresh := newHarness(t)

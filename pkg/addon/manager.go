@@ -3,6 +3,8 @@ package addon
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -27,6 +29,9 @@ type Options struct {
 	VelaVersion string
 	// KubernetesVersion is checked against `system.kubernetes`; read from the cluster when empty.
 	KubernetesVersion string
+	// CacheDir holds clones of git registries (<CacheDir>/<registry>); a directory under
+	// the system's temporary directory when empty.
+	CacheDir string
 }
 
 // Manager enables, disables and inspects addons on one cluster.
@@ -36,6 +41,7 @@ type Manager struct {
 	log        log.Logger
 	registries Registries
 	vela, kube string
+	cacheDir   string
 }
 
 // New returns a Manager for the cluster cfg points at.
@@ -48,12 +54,15 @@ func New(cfg *rest.Config, opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating discovery client: %w", err)
 	}
-	m := &Manager{c: c, disc: disc, log: opts.Logger, registries: opts.Registries, vela: opts.VelaVersion, kube: opts.KubernetesVersion}
+	m := &Manager{c: c, disc: disc, log: opts.Logger, registries: opts.Registries, vela: opts.VelaVersion, kube: opts.KubernetesVersion, cacheDir: opts.CacheDir}
 	if m.log == nil {
 		m.log = log.Noop{}
 	}
 	if len(m.registries) == 0 {
 		m.registries = Registries{EmbeddedRegistry()}
+	}
+	if m.cacheDir == "" {
+		m.cacheDir = filepath.Join(os.TempDir(), "velad-addon-registries")
 	}
 	if m.vela == "" {
 		m.vela = VelaVersion

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"velad.io/velad/embedded"
 )
@@ -17,6 +18,10 @@ const (
 	KindEmbedded = "embedded"
 	// KindDirectory is a directory on the local disk with one addon per subdirectory.
 	KindDirectory = "directory"
+	// KindHelm is a helm-repository style HTTP catalog: index.yaml listing addon packages.
+	KindHelm = "helm"
+	// KindGit is a Git repository (optionally a subdirectory of it) with one addon per directory.
+	KindGit = "git"
 )
 
 // EmbeddedRegistryName names the registry of addons shipped inside velad.
@@ -31,10 +36,34 @@ type Registry struct {
 	Name string `json:"name"`
 	// Kind is KindEmbedded or KindDirectory.
 	Kind string `json:"kind"`
-	// Location is shown to users: a directory path, or "(built in)".
+	// Location is shown to users: a directory path, a URL without credentials, or "(built in)".
 	Location string `json:"location"`
 
 	fsys fs.FS
+	// cat serves the registries that are not a file system read as it is (helm, git).
+	cat catalog
+}
+
+// catalog is a registry's source of addons when it is not a plain file system.
+type catalog interface {
+	// names lists the addons, sorted.
+	names() ([]string, error)
+	// entries describes every addon without necessarily loading it.
+	entries() ([]Entry, []error)
+	// load loads an addon at version ("" for the newest); fs.ErrNotExist when absent.
+	load(name, version string) (*Addon, error)
+}
+
+// Entry is one addon of a registry as listings show it.
+type Entry struct {
+	// Name of the addon.
+	Name string
+	// Description from its metadata.
+	Description string
+	// Versions available, newest first.
+	Versions []string
+	// Invisible hides it from listings.
+	Invisible bool
 }
 
 // EmbeddedRegistry returns the offline registry compiled into velad (embedded/addons).
@@ -62,6 +91,9 @@ func (r Registry) source(dir string) string {
 
 // Names lists the addon directories (those holding metadata.yaml), sorted.
 func (r Registry) Names() ([]string, error) {
+	if r.cat != nil {
+		return r.cat.names()
+	}
 	if r.fsys == nil {
 		return nil, fmt.Errorf("registry %s is a %s registry: velad reads embedded and directory registries only", r.Name, r.Kind)
 	}
@@ -82,16 +114,43 @@ func (r Registry) Names() ([]string, error) {
 	return names, nil
 }
 
-// Get loads the addon named name (its directory name).
-func (r Registry) Get(name string) (*Addon, error) {
+// Get loads the newest version of the addon named name (its directory name).
+func (r Registry) Get(name string) (*Addon, error) { return r.GetVersion(name, "") }
+
+// GetVersion loads the addon named name at version ("" for the newest); fs.ErrNotExist
+// when the registry has no such addon, a *VersionError when it lacks that version.
+func (r Registry) GetVersion(name, version string) (*Addon, error) {
+	if r.cat != nil {
+		return r.cat.load(name, version)
+	}
 	if r.fsys == nil {
 		return nil, fs.ErrNotExist
 	}
 	if _, err := fs.Stat(r.fsys, name); errors.Is(err, fs.ErrNotExist) {
 		return nil, fs.ErrNotExist
 	}
-	return Load(r.fsys, name, r.Name, r.source(name))
+	a, err := Load(r.fsys, name, r.Name, r.source(name))
+	if err == nil && version != "" && trimV(a.Meta.Version) != trimV(version) {
+		return nil, &VersionError{Registry: r.Name, Addon: name, Version: version, Available: []string{a.Meta.Version}}
+	}
+	return a, err
 }
+
+// Entries describes every addon of the registry for listings; one that fails to load is
+// an error beside the others.
+func (r Registry) Entries() ([]Entry, []error) {
+	if r.cat != nil {
+		return r.cat.entries()
+	}
+	addons, errs := r.List()
+	out := make([]Entry, 0, len(addons))
+	for _, a := range addons {
+		out = append(out, Entry{Name: a.Meta.Name, Description: a.Meta.Description, Versions: []string{a.Meta.Version}, Invisible: a.Meta.Invisible})
+	}
+	return out, errs
+}
+
+func trimV(v string) string { return strings.TrimPrefix(v, "v") }
 
 // List loads every addon; an addon that fails to load is returned as an error beside the
 // others so one broken directory does not hide the catalog.
@@ -131,17 +190,51 @@ func LoadDir(dir string) (*Addon, error) {
 type Registries []Registry
 
 // Find returns the first addon called name, or a *NotFoundError listing what exists.
-func (rs Registries) Find(name string) (*Addon, error) {
-	for _, r := range rs {
-		a, err := r.Get(name)
+func (rs Registries) Find(name string) (*Addon, error) { return rs.FindVersion(name, "", "") }
+
+// FindVersion returns the addon called name from the registry called registry (any
+// registry, in order, when "") at version (the newest when ""). An unknown registry is
+// an error naming the registries; a missing addon a *NotFoundError listing what exists.
+func (rs Registries) FindVersion(name, registry, version string) (*Addon, error) {
+	search := rs
+	if registry != "" {
+		search = nil
+		var names []string
+		for _, r := range rs {
+			names = append(names, r.Name)
+			if r.Name == registry {
+				search = Registries{r}
+			}
+		}
+		if search == nil {
+			return nil, fmt.Errorf("addon registry %q not found (registries: %s; add one with vela addon registry add)", registry, strings.Join(names, ", "))
+		}
+	}
+	var unreadable []string
+	for _, r := range search {
+		if r.cat != nil {
+			// A registry that cannot be read (offline, bad credentials) does not hide the others.
+			names, err := r.Names()
+			if err != nil {
+				unreadable = append(unreadable, err.Error())
+				continue
+			}
+			if i := sort.SearchStrings(names, name); i == len(names) || names[i] != name {
+				continue
+			}
+		}
+		a, err := r.GetVersion(name, version)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		return a, err
 	}
+	if len(unreadable) > 0 {
+		return nil, fmt.Errorf("addon %q not found; some registries could not be read: %s", name, strings.Join(unreadable, "; "))
+	}
 	seen := map[string]bool{}
 	var avail []string
-	for _, r := range rs {
+	for _, r := range search {
 		names, _ := r.Names()
 		for _, n := range names {
 			if !seen[n] {

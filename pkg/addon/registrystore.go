@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,16 +21,37 @@ const RegistryConfigMap = "vela-addon-registry"
 
 const registriesKey = "registries"
 
-// storedRegistry is one entry of the registries ConfigMap. KubeVela's kinds (helm, git,
-// oss, gitee, gitlab) are kept as they are and listed, but not read: velad stays offline.
+// storedRegistry is one entry of the registries ConfigMap, in KubeVela's format: a name
+// and one source. velad reads helm, git and its own directory kind; KubeVela's other
+// kinds (oss, gitee, gitlab) are kept as they are and listed, not read.
 type storedRegistry struct {
-	Name string    `json:"name"`
-	Dir  *dirEntry `json:"dir,omitempty"`
+	Name string      `json:"name"`
+	Helm *HelmSource `json:"helm,omitempty"`
+	Git  *GitSource  `json:"git,omitempty"`
+	Dir  *dirEntry   `json:"dir,omitempty"`
 }
 
 // dirEntry is velad's own registry kind: a directory on this machine.
 type dirEntry struct {
 	Path string `json:"path"`
+}
+
+// RegistrySpec is a registry to add or update (vela addon registry add|update).
+type RegistrySpec struct {
+	// Name identifies the registry.
+	Name string
+	// Type is KindHelm, KindGit or KindDirectory ("dir"); on update, "" keeps the type.
+	Type string
+	// Endpoint is the helm catalog's URL, the git repository's URL or the directory.
+	Endpoint string
+	// Path is the subdirectory of a git repository holding the addons.
+	Path string
+	// Username and Password authenticate to a helm registry.
+	Username, Password string
+	// Token authenticates to a git registry over HTTPS.
+	Token string
+	// InsecureSkipTLS skips verifying a helm registry's certificate.
+	InsecureSkipTLS bool
 }
 
 // readStoredRegistries returns the registries ConfigMap's entries by name, raw.
@@ -67,8 +89,8 @@ func (m *Manager) writeStoredRegistries(ctx context.Context, regs map[string]jso
 	return nil
 }
 
-// UseStoredRegistries appends the registries added with AddRegistry (and any KubeVela
-// Git/Helm registries, which are listed but not searched) to the Manager's registries.
+// UseStoredRegistries appends the registries added with AddRegistry (and KubeVela's
+// helm and git registries) to the Manager's registries. Nothing is fetched until one is read.
 func (m *Manager) UseStoredRegistries(ctx context.Context) error {
 	raw, err := m.readStoredRegistries(ctx)
 	if err != nil {
@@ -80,67 +102,158 @@ func (m *Manager) UseStoredRegistries(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		m.registries = append(m.registries, registryOfEntry(n, raw[n]))
+		m.registries = append(m.registries, m.registryOfEntry(n, raw[n]))
 	}
 	return nil
 }
 
-func registryOfEntry(name string, raw json.RawMessage) Registry {
+func (m *Manager) registryOfEntry(name string, raw json.RawMessage) Registry {
+	var s storedRegistry
+	if err := json.Unmarshal(raw, &s); err == nil {
+		switch {
+		case s.Dir != nil:
+			return DirRegistry(name, s.Dir.Path)
+		case s.Helm != nil:
+			return HelmRegistry(name, *s.Helm)
+		case s.Git != nil:
+			return GitRegistry(name, *s.Git, m.cacheDir)
+		}
+	}
 	var entry map[string]json.RawMessage
 	_ = json.Unmarshal(raw, &entry)
-	var s storedRegistry
-	if err := json.Unmarshal(raw, &s); err == nil && s.Dir != nil {
-		return DirRegistry(name, s.Dir.Path)
-	}
-	for _, kind := range []string{"helm", "git", "oss", "gitee", "gitlab"} {
+	for _, kind := range []string{"oss", "gitee", "gitlab"} {
 		if _, ok := entry[kind]; ok {
-			return Registry{Name: name, Kind: kind, Location: "(needs the network; not read by velad)"}
+			return Registry{Name: name, Kind: kind, Location: "(a KubeVela " + kind + " registry; not read by velad)"}
 		}
 	}
 	return Registry{Name: name, Kind: "unknown", Location: "(unrecognised entry)"}
 }
 
-// AddRegistry stores a directory registry under name; dir must exist.
-func (m *Manager) AddRegistry(ctx context.Context, name, dir string) error {
-	if name == "" || name == EmbeddedRegistryName || name == LocalRegistryName {
-		return fmt.Errorf("registry name %q is reserved or empty: choose another", name)
+// entryOf turns spec into a stored entry; a directory must exist.
+func entryOf(spec RegistrySpec) (storedRegistry, error) {
+	s := storedRegistry{Name: spec.Name}
+	if spec.Endpoint == "" {
+		return s, fmt.Errorf("registry %s: --endpoint is empty (a URL, or a directory for --type dir)", spec.Name)
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
+	switch spec.Type {
+	case KindHelm:
+		s.Helm = &HelmSource{URL: spec.Endpoint, Username: spec.Username, Password: spec.Password, InsecureSkipTLS: spec.InsecureSkipTLS}
+	case KindGit:
+		s.Git = &GitSource{URL: spec.Endpoint, Path: strings.Trim(spec.Path, "/"), Token: spec.Token}
+	case KindDirectory, "dir", "":
+		abs, err := filepath.Abs(spec.Endpoint)
+		if err != nil {
+			return s, err
+		}
+		if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+			return s, fmt.Errorf("registry %s: %s is not a directory", spec.Name, abs)
+		}
+		s.Dir = &dirEntry{Path: abs}
+	default:
+		return s, fmt.Errorf("registry %s: unknown --type %q (use helm, git or dir)", spec.Name, spec.Type)
 	}
-	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
-		return fmt.Errorf("registry %s: %s is not a directory", name, abs)
+	return s, nil
+}
+
+// AddRegistry stores a registry, after reading it once so a wrong endpoint, path or
+// credential is reported now.
+func (m *Manager) AddRegistry(ctx context.Context, spec RegistrySpec) error {
+	if spec.Name == "" || spec.Name == EmbeddedRegistryName || spec.Name == LocalRegistryName {
+		return fmt.Errorf("registry name %q is reserved or empty: choose another", spec.Name)
+	}
+	if strings.ContainsAny(spec.Name, "/\\ :") || strings.HasPrefix(spec.Name, ".") {
+		return fmt.Errorf("registry name %q may not contain '/', '\\', ':' or spaces, nor start with '.'", spec.Name)
 	}
 	regs, err := m.readStoredRegistries(ctx)
 	if err != nil {
 		return err
 	}
-	if _, ok := regs[name]; ok {
-		return fmt.Errorf("registry %s already exists: delete it first", name)
+	if _, ok := regs[spec.Name]; ok {
+		return fmt.Errorf("registry %s already exists: change it with vela addon registry update, or delete it first", spec.Name)
 	}
-	entry, err := json.Marshal(storedRegistry{Name: name, Dir: &dirEntry{Path: abs}})
+	return m.storeRegistry(ctx, regs, spec)
+}
+
+// UpdateRegistry changes a stored registry; fields spec leaves empty keep their values
+// when the type stays the same.
+func (m *Manager) UpdateRegistry(ctx context.Context, spec RegistrySpec) error {
+	regs, err := m.readStoredRegistries(ctx)
 	if err != nil {
 		return err
 	}
-	regs[name] = entry
+	raw, ok := regs[spec.Name]
+	if !ok {
+		return m.notFound(regs, spec.Name)
+	}
+	var old storedRegistry
+	_ = json.Unmarshal(raw, &old)
+	switch {
+	case old.Helm != nil && (spec.Type == "" || spec.Type == KindHelm):
+		spec.Type = KindHelm
+		spec.Endpoint = firstNonEmpty(spec.Endpoint, old.Helm.URL)
+		spec.Username = firstNonEmpty(spec.Username, old.Helm.Username)
+		spec.Password = firstNonEmpty(spec.Password, old.Helm.Password)
+		spec.InsecureSkipTLS = spec.InsecureSkipTLS || old.Helm.InsecureSkipTLS
+	case old.Git != nil && (spec.Type == "" || spec.Type == KindGit):
+		spec.Type = KindGit
+		spec.Endpoint = firstNonEmpty(spec.Endpoint, old.Git.URL)
+		spec.Path = firstNonEmpty(spec.Path, old.Git.Path)
+		spec.Token = firstNonEmpty(spec.Token, old.Git.Token)
+	case old.Dir != nil && (spec.Type == "" || spec.Type == "dir" || spec.Type == KindDirectory):
+		spec.Type = KindDirectory
+		spec.Endpoint = firstNonEmpty(spec.Endpoint, old.Dir.Path)
+	}
+	return m.storeRegistry(ctx, regs, spec)
+}
+
+func (m *Manager) storeRegistry(ctx context.Context, regs map[string]json.RawMessage, spec RegistrySpec) error {
+	s, err := entryOf(spec)
+	if err != nil {
+		return err
+	}
+	entry, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if _, err := m.registryOfEntry(spec.Name, entry).Names(); err != nil {
+		return fmt.Errorf("%w; the registry was not saved", err)
+	}
+	regs[spec.Name] = entry
 	return m.writeStoredRegistries(ctx, regs)
 }
 
-// DeleteRegistry removes a stored registry; enabled addons stay enabled.
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (m *Manager) notFound(regs map[string]json.RawMessage, name string) error {
+	names := make([]string, 0, len(regs))
+	for n := range regs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return fmt.Errorf("registry %s not found (added registries: %v; %s is built in)", name, names, EmbeddedRegistryName)
+}
+
+// DeleteRegistry removes a stored registry (and a git registry's clone); enabled addons
+// stay enabled.
 func (m *Manager) DeleteRegistry(ctx context.Context, name string) error {
 	regs, err := m.readStoredRegistries(ctx)
 	if err != nil {
 		return err
 	}
 	if _, ok := regs[name]; !ok {
-		names := make([]string, 0, len(regs))
-		for n := range regs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return fmt.Errorf("registry %s not found (added registries: %v; %s is built in)", name, names, EmbeddedRegistryName)
+		return m.notFound(regs, name)
 	}
 	delete(regs, name)
-	return m.writeStoredRegistries(ctx, regs)
+	if err := m.writeStoredRegistries(ctx, regs); err != nil {
+		return err
+	}
+	if name != "" && !strings.ContainsAny(name, `/\`) && !strings.HasPrefix(name, ".") {
+		_ = os.RemoveAll(filepath.Join(m.cacheDir, name))
+	}
+	return nil
 }

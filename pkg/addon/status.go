@@ -103,14 +103,14 @@ func (m *Manager) List(ctx context.Context) ([]Item, []error) {
 	var errs []error
 	seen := map[string]bool{}
 	for _, r := range m.registries {
-		addons, lerrs := r.List()
+		entries, lerrs := r.Entries()
 		errs = append(errs, lerrs...)
-		for _, a := range addons {
-			if a.Meta.Invisible || seen[a.Meta.Name] {
+		for _, e := range entries {
+			if e.Invisible || seen[e.Name] {
 				continue
 			}
-			seen[a.Meta.Name] = true
-			items = append(items, itemOf(a.Meta.Name, r.Name, a.Meta.Description, []string{a.Meta.Version}, enabled))
+			seen[e.Name] = true
+			items = append(items, itemOf(e.Name, r.Name, e.Description, e.Versions, enabled))
 		}
 	}
 	for name, app := range enabled {

@@ -1,0 +1,152 @@
+package addon
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing/fstest"
+	"time"
+)
+
+// maxArchiveSize bounds an addon package read from a registry (compressed and expanded).
+const maxArchiveSize = 64 << 20
+
+// PackageName is the file name `vela addon package` writes for an addon: "<name>-<version>.tgz".
+func PackageName(m Meta) string { return m.Name + "-" + m.Version + ".tgz" }
+
+// Validate checks an addon as enabling would, without a cluster: its definitions, views,
+// YAML resources and CUE files must decode (errors name the file and line). A CUE value
+// left open because a parameter has no default is not an error: enable takes it.
+func Validate(a *Addon) error {
+	if _, err := a.renderDefinitions(); err != nil {
+		return err
+	}
+	if _, err := a.renderViews(); err != nil {
+		return err
+	}
+	if err := a.appendYAMLResources(map[string]any{}); err != nil {
+		return err
+	}
+	if _, err := Render(a, nil, nil); err != nil && !strings.Contains(err.Error(), "incomplete value") {
+		return err
+	}
+	return nil
+}
+
+// Package validates the addon in directory dir and writes it to outDir as
+// <name>-<version>.tgz, the layout of KubeVela's `vela addon package` and of a Helm chart
+// package: a gzipped tar whose entries sit under a top directory named after the addon.
+// It returns the path written.
+func Package(dir, outDir string) (string, error) {
+	a, err := LoadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := Validate(a); err != nil {
+		return "", err
+	}
+	abs, _ := filepath.Abs(dir)
+	buf := &bytes.Buffer{}
+	zw := gzip.NewWriter(buf)
+	tw := tar.NewWriter(zw)
+	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && p != abs {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(abs, p)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		hdr := &tar.Header{Name: path.Join(a.Meta.Name, filepath.ToSlash(rel)), Mode: 0o644, Size: int64(len(data)),
+			ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		_, err = tw.Write(data)
+		return err
+	})
+	if err == nil {
+		err = tw.Close()
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		return "", fmt.Errorf("packaging addon %s: %w", abs, err)
+	}
+	if outDir == "" {
+		outDir = "."
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return "", err
+	}
+	out := filepath.Join(outDir, PackageName(a.Meta))
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		return "", fmt.Errorf("writing addon package: %w", err)
+	}
+	return out, nil
+}
+
+// LoadArchive loads an addon package (.tgz as Package writes it); registry and source are
+// recorded as Load records them. The addon is the archive's single top directory.
+func LoadArchive(data []byte, registry, source string) (*Addon, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a gzipped addon package: %w", source, err)
+	}
+	tr := tar.NewReader(io.LimitReader(zr, maxArchiveSize))
+	files := fstest.MapFS{}
+	top := ""
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading addon package: %w", source, err)
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			continue
+		}
+		name := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
+		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			return nil, fmt.Errorf("%s: package entry %q leaves the addon directory", source, hdr.Name)
+		}
+		first, _, _ := strings.Cut(name, "/")
+		if top == "" {
+			top = first
+		} else if first != top {
+			return nil, fmt.Errorf("%s: package holds %s and %s: an addon package has one top directory", source, top, first)
+		}
+		body, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading %s: %w", source, name, err)
+		}
+		files[name] = &fstest.MapFile{Data: body, Mode: 0o644}
+	}
+	if top == "" {
+		return nil, fmt.Errorf("%s: the addon package is empty", source)
+	}
+	return Load(files, top, registry, source)
+}
