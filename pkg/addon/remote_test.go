@@ -1,0 +1,197 @@
+package addon_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"velad.io/velad/pkg/addon"
+)
+
+// remoteAddon writes version of the addon "it-remote" into dir/it-remote: a CUE template
+// whose ConfigMap records the version and the greeting parameter.
+func remoteAddon(t *testing.T, dir, version string) string {
+	t.Helper()
+	_ = os.RemoveAll(filepath.Join(dir, "it-remote"))
+	return writeAddon(t, dir, "it-remote", map[string]string{
+		"metadata.yaml": fmt.Sprintf("name: it-remote\nversion: %s\ndescription: served remotely\n", version),
+		"parameter.cue": "parameter: {\n\tgreeting: *\"hello\" | string\n\tcolour: *\"blue\" | string\n}\n",
+		"template.cue": `package main
+output: {
+	apiVersion: "core.oam.dev/v1beta1"
+	kind:       "Application"
+	spec: components: [config]
+}
+`,
+		"resources/config.cue": `package main
+config: {
+	name: "it-remote-config"
+	type: "k8s-objects"
+	properties: objects: [{
+		apiVersion: "v1"
+		kind:       "ConfigMap"
+		metadata: name: "it-remote-config"
+		data: {version: context.metadata.version, greeting: parameter.greeting, colour: parameter.colour}
+	}]
+}
+`,
+	})
+}
+
+// helmRepo packages each version of it-remote with addon.Package into a directory served
+// by an HTTP server as a helm-type registry (index.yaml + packages) behind basic auth.
+func helmRepo(t *testing.T, versions ...string) (url string) {
+	t.Helper()
+	src, repo := t.TempDir(), t.TempDir()
+	var index strings.Builder
+	index.WriteString("apiVersion: v1\nentries:\n  it-remote:\n")
+	for _, v := range versions {
+		out, err := addon.Package(remoteAddon(t, src, v), repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(out) != "it-remote-"+v+".tgz" {
+			t.Fatalf("package name %s", out)
+		}
+		fmt.Fprintf(&index, "  - name: it-remote\n    version: %s\n    description: served remotely\n    urls: [it-remote-%s.tgz]\n", v, v)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "index.yaml"), []byte(index.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := http.FileServer(http.Dir(repo))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "reader" || p != "s3cret-pw" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// gitRepo makes a bare repository (file:// URL) whose addons/ directory holds it-remote at
+// version, and returns its URL and a function publishing another version.
+func gitRepo(t *testing.T, version string) (string, func(version string)) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("needs the git command")
+	}
+	bare, work := filepath.Join(t.TempDir(), "catalog.git"), t.TempDir()
+	git := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("", "init", "--quiet", "--bare", "-b", "main", bare)
+	git(work, "init", "--quiet", "-b", "main")
+	publish := func(v string) {
+		remoteAddon(t, filepath.Join(work, "addons"), v)
+		git(work, "add", "-A")
+		git(work, "commit", "--quiet", "-m", "it-remote "+v)
+		git(work, "push", "--quiet", "file://"+bare, "main")
+	}
+	publish(version)
+	return "file://" + bare, publish
+}
+
+func TestHelmRegistry(t *testing.T) {
+	url := helmRepo(t, "1.0.0", "1.1.0")
+	r := addon.HelmRegistry("it-helm", addon.HelmSource{URL: url, Username: "reader", Password: "s3cret-pw"})
+	entries, errs := r.Entries()
+	if len(errs) > 0 || len(entries) != 1 || strings.Join(entries[0].Versions, ",") != "1.1.0,1.0.0" {
+		t.Fatalf("entries %+v, errors %v", entries, errs)
+	}
+	a, err := r.Get("it-remote")
+	if err != nil || a.Meta.Version != "1.1.0" || a.Registry != "it-helm" || a.TemplateCUE == nil || len(a.Resources) != 1 {
+		t.Fatalf("newest: %+v, %v", a, err)
+	}
+	if a, err = r.GetVersion("it-remote", "1.0.0"); err != nil || a.Meta.Version != "1.0.0" {
+		t.Fatalf("1.0.0: %v", err)
+	}
+	var verr *addon.VersionError
+	if _, err := (addon.Registries{r}).FindVersion("it-remote", "it-helm", "9.9.9"); !errors.As(err, &verr) || !strings.Contains(err.Error(), "1.1.0, 1.0.0") {
+		t.Errorf("missing version: %v", err)
+	}
+	bad := addon.HelmRegistry("it-bad", addon.HelmSource{URL: url, Username: "reader", Password: "wrong-pw"})
+	if _, err := bad.Names(); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong-pw") {
+		t.Errorf("bad password: %v", err)
+	}
+	// An unreadable registry does not hide the addon another one holds.
+	if a, err := (addon.Registries{bad, r}).Find("it-remote"); err != nil || a.Meta.Version != "1.1.0" {
+		t.Errorf("find past an unreadable registry: %v", err)
+	}
+}
+
+func TestGitRegistry(t *testing.T) {
+	url, publish := gitRepo(t, "1.0.0")
+	cache := t.TempDir()
+	r := addon.GitRegistry("it-git", addon.GitSource{URL: url, Path: "addons"}, cache)
+	a, err := r.Get("it-remote")
+	if err != nil || a.Meta.Version != "1.0.0" || a.Registry != "it-git" {
+		t.Fatalf("get: %+v, %v", a, err)
+	}
+	publish("1.2.0")
+	// A registry read again (a new vela command) fetches the repository again.
+	r = addon.GitRegistry("it-git", addon.GitSource{URL: url, Path: "addons"}, cache)
+	if a, err = r.Get("it-remote"); err != nil || a.Meta.Version != "1.2.0" {
+		t.Fatalf("after publishing 1.2.0: %+v, %v", a, err)
+	}
+	if _, err := addon.GitRegistry("it-nopath", addon.GitSource{URL: url, Path: "nothing"}, cache).Names(); err == nil || !strings.Contains(err.Error(), "--path") {
+		t.Errorf("missing path: %v", err)
+	}
+}
+
+func TestInitPackageRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	root, err := addon.Init("it-new", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := addon.Init("it-new", dir); err == nil {
+		t.Error("init over an existing directory succeeded")
+	}
+	if _, err := addon.Init("Bad_Name", dir); err == nil {
+		t.Error("a bad name was accepted")
+	}
+	a, err := addon.LoadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := addon.Render(a, map[string]any{"message": "hi"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(fmt.Sprint(out.App.Object), "message:hi") {
+		t.Errorf("rendered %v", out.App.Object)
+	}
+	pkg, err := addon.Package(root, filepath.Join(dir, "out"))
+	if err != nil || filepath.Base(pkg) != "it-new-1.0.0.tgz" {
+		t.Fatalf("package: %s, %v", pkg, err)
+	}
+	data, err := os.ReadFile(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := addon.LoadArchive(data, "r", pkg)
+	if err != nil || b.Meta.Name != "it-new" || b.TemplateCUE == nil || b.Parameter == nil || len(b.Resources) != 1 {
+		t.Fatalf("archive: %+v, %v", b, err)
+	}
+	// A CUE error fails packaging and names the file and line.
+	if err := os.WriteFile(filepath.Join(root, "resources", "example.cue"), []byte("package main\nexample: {\n\tname: 1 & \"x\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := addon.Package(root, dir); err == nil || !strings.Contains(err.Error(), "resources/example.cue:3") {
+		t.Errorf("bad CUE: %v", err)
+	}
+}
