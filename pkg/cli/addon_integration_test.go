@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,4 +75,61 @@ spec:
 	contains(t, mustVela(t, "addon", "registry", "list"), "cli-dir", "directory", parent)
 	contains(t, mustVela(t, "addon", "list"), "cli-local", "cli-dir", "from a directory", "disabled")
 	contains(t, mustVela(t, "addon", "registry", "delete", "cli-dir"), "Registry cli-dir deleted")
+}
+
+// init, package, a helm-type registry served over HTTP behind basic auth, enable from it
+// by --registry/--version, upgrade keeping parameters; the password is never printed.
+func TestIntegrationAddonRemoteCommands(t *testing.T) {
+	c := appClient(t)
+	createNamespace(t, c, "vela-system")
+	work, repo := t.TempDir(), t.TempDir()
+	contains(t, mustVela(t, "addon", "init", "cli-remote", "--path", work), "Addon cli-remote created", "vela addon enable")
+	dir := filepath.Join(work, "cli-remote")
+	contains(t, mustVela(t, "addon", "package", dir, "-o", repo), "cli-remote-1.0.0.tgz")
+	meta := filepath.Join(dir, "metadata.yaml")
+	data, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(meta, []byte(strings.Replace(string(data), "version: 1.0.0", "version: 1.1.0", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, mustVela(t, "addon", "package", dir, "-o", repo), "cli-remote-1.1.0.tgz")
+	index := "apiVersion: v1\nentries:\n  cli-remote:\n" +
+		"  - {name: cli-remote, version: 1.0.0, description: packaged, urls: [cli-remote-1.0.0.tgz]}\n" +
+		"  - {name: cli-remote, version: 1.1.0, description: packaged, urls: [cli-remote-1.1.0.tgz]}\n"
+	if err := os.WriteFile(filepath.Join(repo, "index.yaml"), []byte(index), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := http.FileServer(http.Dir(repo))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "me" || p != "pa55word" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	out, err := velaRun(t, "", "addon", "registry", "add", "cli-helm", "--type", "helm", "--endpoint", srv.URL, "--username", "me", "--password", "nope")
+	if err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error()+out, "nope") {
+		t.Fatalf("wrong password: %v\n%s", err, out)
+	}
+	contains(t, mustVela(t, "addon", "registry", "add", "cli-helm", "--type", "helm", "--endpoint", srv.URL, "--username", "me", "--password", "pa55word"), "Registry cli-helm added")
+	defer velaRun(t, "", "addon", "registry", "delete", "cli-helm") //nolint:errcheck
+	for _, out := range []string{mustVela(t, "addon", "registry", "list"), mustVela(t, "addon", "registry", "list", "-o", "json")} {
+		contains(t, out, "cli-helm", "helm", srv.URL)
+		if strings.Contains(out, "pa55word") {
+			t.Errorf("registry list prints the password:\n%s", out)
+		}
+	}
+	contains(t, mustVela(t, "addon", "list"), "cli-remote", "cli-helm", "[1.1.0, 1.0.0]")
+	contains(t, mustVela(t, "addon", "enable", "cli-remote", "--registry", "cli-helm", "--version", "1.0.0", "--no-wait", "message=kept"), "Addon cli-remote enabled (version 1.0.0)")
+	contains(t, mustVela(t, "addon", "upgrade", "cli-remote", "--no-wait", "namespace=vela-system"), "Upgrading addon cli-remote from 1.0.0 to 1.1.0", "Addon cli-remote enabled (version 1.1.0)")
+	contains(t, mustVela(t, "addon", "status", "cli-remote"), "version:     1.1.0", "registry:    cli-helm", `"message":"kept"`, `"namespace":"vela-system"`)
+	if _, err := velaRun(t, "", "addon", "upgrade", "velad-hello"); err == nil || !strings.Contains(err.Error(), "not enabled") {
+		t.Errorf("upgrading a disabled addon: %v", err)
+	}
+	contains(t, mustVela(t, "addon", "registry", "update", "cli-helm", "--endpoint", srv.URL+"/"), "Registry cli-helm updated")
+	contains(t, mustVela(t, "addon", "disable", "cli-remote"), "Addon cli-remote disabled")
 }
