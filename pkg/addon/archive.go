@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing/fstest"
 	"time"
+
+	"sigs.k8s.io/yaml"
 )
 
 // maxArchiveSize bounds an addon package read from a registry (compressed and expanded).
@@ -149,4 +151,38 @@ func LoadArchive(data []byte, registry, source string) (*Addon, error) {
 		return nil, fmt.Errorf("%s: the addon package is empty", source)
 	}
 	return Load(files, top, registry, source)
+}
+
+// IndexFile is the catalog file of a helm-type registry.
+const IndexFile = "index.yaml"
+
+// WriteIndex writes dir/index.yaml listing every addon package (*.tgz) in dir by name and
+// version, with relative URLs: the directory is then a helm-type registry for any static
+// HTTP server. A package that does not load is an error naming it.
+func WriteIndex(dir string) error {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.tgz"))
+	if err != nil {
+		return err
+	}
+	idx := helmIndex{APIVersion: "v1", Entries: map[string][]helmEntry{}}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		a, err := LoadArchive(data, "", p)
+		if err != nil {
+			return err
+		}
+		idx.Entries[a.Meta.Name] = append(idx.Entries[a.Meta.Name], helmEntry{Name: a.Meta.Name, Version: a.Meta.Version,
+			Description: a.Meta.Description, Invisible: a.Meta.Invisible, URLs: []string{filepath.Base(p)}})
+	}
+	for _, list := range idx.Entries {
+		sortNewestFirst(list)
+	}
+	out, err := yaml.Marshal(idx)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, IndexFile), out, 0o644)
 }

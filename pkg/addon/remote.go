@@ -76,7 +76,8 @@ func redactURL(raw string) string {
 
 // helmIndex is the part of a helm repository index.yaml velad reads.
 type helmIndex struct {
-	Entries map[string][]helmEntry `json:"entries"`
+	APIVersion string                 `json:"apiVersion,omitempty"`
+	Entries    map[string][]helmEntry `json:"entries"`
 }
 
 // helmEntry is one version of one addon in index.yaml.
@@ -147,7 +148,7 @@ func redactErr(err error) error {
 
 func (h *helmCatalog) index() (map[string][]helmEntry, error) {
 	h.once.Do(func() {
-		indexURL, err := h.resolve("index.yaml")
+		indexURL, err := h.resolve(IndexFile)
 		if err != nil {
 			h.err = err
 			return

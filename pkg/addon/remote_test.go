@@ -3,8 +3,6 @@ package addon_test
 import (
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +10,7 @@ import (
 	"testing"
 
 	"velad.io/velad/pkg/addon"
+	"velad.io/velad/pkg/addon/addontest"
 )
 
 // remoteAddon writes version of the addon "it-remote" into dir/it-remote: a CUE template
@@ -44,13 +43,11 @@ config: {
 	})
 }
 
-// helmRepo packages each version of it-remote with addon.Package into a directory served
-// by an HTTP server as a helm-type registry (index.yaml + packages) behind basic auth.
+// helmRepo packages each version of it-remote with addon.Package into a directory with an
+// index from addon.WriteIndex, served over HTTP as a helm-type registry behind basic auth.
 func helmRepo(t *testing.T, versions ...string) (url string) {
 	t.Helper()
 	src, repo := t.TempDir(), t.TempDir()
-	var index strings.Builder
-	index.WriteString("apiVersion: v1\nentries:\n  it-remote:\n")
 	for _, v := range versions {
 		out, err := addon.Package(remoteAddon(t, src, v), repo)
 		if err != nil {
@@ -59,21 +56,11 @@ func helmRepo(t *testing.T, versions ...string) (url string) {
 		if filepath.Base(out) != "it-remote-"+v+".tgz" {
 			t.Fatalf("package name %s", out)
 		}
-		fmt.Fprintf(&index, "  - name: it-remote\n    version: %s\n    description: served remotely\n    urls: [it-remote-%s.tgz]\n", v, v)
 	}
-	if err := os.WriteFile(filepath.Join(repo, "index.yaml"), []byte(index.String()), 0o644); err != nil {
+	if err := addon.WriteIndex(repo); err != nil {
 		t.Fatal(err)
 	}
-	files := http.FileServer(http.Dir(repo))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "reader" || p != "s3cret-pw" {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		files.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return addontest.ServeHelmRegistry(t, repo, "reader", "s3cret-pw")
 }
 
 // gitRepo makes a bare repository (file:// URL) whose addons/ directory holds it-remote at

@@ -217,14 +217,17 @@ arguments are merged over them. An addon that is not enabled is an error: enable
 
 func newAddonPackageCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	var outDir string
+	var index bool
 	cmd := &cobra.Command{
 		Use:   "package DIRECTORY",
 		Short: "Validate an addon directory and write it as <name>-<version>.tgz",
 		Long: `Package an addon directory as KubeVela does: the addon is loaded and checked as enabling
 checks it (errors name the file and line), then written as <name>-<version>.tgz, a gzipped
 tar with the addon under a top directory named after it. A helm-type addon registry serves
-such packages, listed in its index.yaml (helm repo index builds one).`,
-		Example: `  vela addon package ./my-addon -o ./repo && helm repo index ./repo`,
+such packages, listed by name and version in its index.yaml: --index (re)writes
+<output>/index.yaml for every package there, so any static HTTP server of that directory
+is a registry (vela addon registry add NAME --type helm --endpoint URL).`,
+		Example: `  vela addon package ./my-addon -o ./repo --index`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, err := addon.Package(args[0], outDir)
@@ -232,10 +235,17 @@ such packages, listed in its index.yaml (helm repo index builds one).`,
 				return err
 			}
 			fmt.Fprintf(streams.Out, "Addon packaged: %s\n", out)
+			if index {
+				if err := addon.WriteIndex(outDir); err != nil {
+					return err
+				}
+				fmt.Fprintf(streams.Out, "Index written: %s\n", filepath.Join(outDir, addon.IndexFile))
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&outDir, "output", "o", ".", "directory to write the package to")
+	cmd.Flags().BoolVar(&index, "index", false, "also write <output>/index.yaml listing every package in <output> (a helm-type registry)")
 	return cmd
 }
 
@@ -424,7 +434,6 @@ func registryFlags(cmd *cobra.Command, spec *addon.RegistrySpec) {
 }
 
 func newAddonRegistryAddCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	spec := &addon.RegistrySpec{}
 	cmd := &cobra.Command{
 		Use:   "add NAME [DIRECTORY]",
 		Short: "Add a registry: a helm catalog, a git repository or a local directory",
@@ -434,62 +443,43 @@ credential is reported at once. See vela addon registry --help for the types.`,
   vela addon registry add private --type helm --endpoint https://charts.example.com --username me --password secret
   vela addon registry add catalog --type git --endpoint https://github.com/kubevela/catalog --path addons
   vela addon registry add mine ~/src/my-addons`,
-		Args: cobra.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			spec.Name = args[0]
-			if err := registryArgs(spec, args); err != nil {
-				return err
-			}
-			m, err := addonManager(cmd.Context(), streams.ErrOut)
-			if err != nil {
-				return err
-			}
-			if err := m.AddRegistry(cmd.Context(), *spec); err != nil {
-				return err
-			}
-			fmt.Fprintf(streams.Out, "Registry %s added.\n", args[0])
-			return nil
-		},
 	}
-	registryFlags(cmd, spec)
-	return cmd
-}
-
-// registryArgs takes a DIRECTORY argument as a directory registry's endpoint.
-func registryArgs(spec *addon.RegistrySpec, args []string) error {
-	if len(args) < 2 {
-		return nil
-	}
-	if spec.Endpoint != "" || (spec.Type != "" && spec.Type != "dir" && spec.Type != addon.KindDirectory) {
-		return fmt.Errorf("give either a DIRECTORY or --type/--endpoint, not both")
-	}
-	spec.Type, spec.Endpoint = addon.KindDirectory, args[1]
-	return nil
+	return registryWriteCommand(streams, cmd, "added", (*addon.Manager).AddRegistry)
 }
 
 func newAddonRegistryUpdateCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	spec := &addon.RegistrySpec{}
 	cmd := &cobra.Command{
 		Use:     "update NAME [DIRECTORY]",
 		Short:   "Change an added registry's endpoint, path or credentials",
 		Long:    `Change an added registry. Flags not given keep their values while the type stays the same.`,
 		Example: `  vela addon registry update experimental --endpoint https://addons.example.com/v2`,
-		Args:    cobra.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			spec.Name = args[0]
-			if err := registryArgs(spec, args); err != nil {
-				return err
+	}
+	return registryWriteCommand(streams, cmd, "updated", (*addon.Manager).UpdateRegistry)
+}
+
+// registryWriteCommand completes add or update: the registry flags, a DIRECTORY argument
+// taken as a directory registry, and write storing the registry.
+func registryWriteCommand(streams genericiooptions.IOStreams, cmd *cobra.Command, done string,
+	write func(*addon.Manager, context.Context, addon.RegistrySpec) error) *cobra.Command {
+	spec := &addon.RegistrySpec{}
+	cmd.Args = cobra.RangeArgs(1, 2)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		spec.Name = args[0]
+		if len(args) == 2 {
+			if spec.Endpoint != "" || (spec.Type != "" && spec.Type != "dir" && spec.Type != addon.KindDirectory) {
+				return fmt.Errorf("give either a DIRECTORY or --type/--endpoint, not both")
 			}
-			m, err := addonManager(cmd.Context(), streams.ErrOut)
-			if err != nil {
-				return err
-			}
-			if err := m.UpdateRegistry(cmd.Context(), *spec); err != nil {
-				return err
-			}
-			fmt.Fprintf(streams.Out, "Registry %s updated.\n", args[0])
-			return nil
-		},
+			spec.Type, spec.Endpoint = addon.KindDirectory, args[1]
+		}
+		m, err := addonManager(cmd.Context(), streams.ErrOut)
+		if err != nil {
+			return err
+		}
+		if err := write(m, cmd.Context(), *spec); err != nil {
+			return err
+		}
+		fmt.Fprintf(streams.Out, "Registry %s %s.\n", args[0], done)
+		return nil
 	}
 	registryFlags(cmd, spec)
 	return cmd

@@ -2,13 +2,12 @@ package cli
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"velad.io/velad/pkg/addon/addontest"
 	"velad.io/velad/pkg/application"
 )
 
@@ -94,31 +93,17 @@ func TestIntegrationAddonRemoteCommands(t *testing.T) {
 	if err := os.WriteFile(meta, []byte(strings.Replace(string(data), "version: 1.0.0", "version: 1.1.0", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	contains(t, mustVela(t, "addon", "package", dir, "-o", repo), "cli-remote-1.1.0.tgz")
-	index := "apiVersion: v1\nentries:\n  cli-remote:\n" +
-		"  - {name: cli-remote, version: 1.0.0, description: packaged, urls: [cli-remote-1.0.0.tgz]}\n" +
-		"  - {name: cli-remote, version: 1.1.0, description: packaged, urls: [cli-remote-1.1.0.tgz]}\n"
-	if err := os.WriteFile(filepath.Join(repo, "index.yaml"), []byte(index), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	files := http.FileServer(http.Dir(repo))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "me" || p != "pa55word" {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		files.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	contains(t, mustVela(t, "addon", "package", dir, "-o", repo, "--index"), "cli-remote-1.1.0.tgz", "index.yaml")
+	url := addontest.ServeHelmRegistry(t, repo, "me", "pa55word")
 
-	out, err := velaRun(t, "", "addon", "registry", "add", "cli-helm", "--type", "helm", "--endpoint", srv.URL, "--username", "me", "--password", "nope")
+	out, err := velaRun(t, "", "addon", "registry", "add", "cli-helm", "--type", "helm", "--endpoint", url, "--username", "me", "--password", "nope")
 	if err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error()+out, "nope") {
 		t.Fatalf("wrong password: %v\n%s", err, out)
 	}
-	contains(t, mustVela(t, "addon", "registry", "add", "cli-helm", "--type", "helm", "--endpoint", srv.URL, "--username", "me", "--password", "pa55word"), "Registry cli-helm added")
+	contains(t, mustVela(t, "addon", "registry", "add", "cli-helm", "--type", "helm", "--endpoint", url, "--username", "me", "--password", "pa55word"), "Registry cli-helm added")
 	defer velaRun(t, "", "addon", "registry", "delete", "cli-helm") //nolint:errcheck
 	for _, out := range []string{mustVela(t, "addon", "registry", "list"), mustVela(t, "addon", "registry", "list", "-o", "json")} {
-		contains(t, out, "cli-helm", "helm", srv.URL)
+		contains(t, out, "cli-helm", "helm", url)
 		if strings.Contains(out, "pa55word") {
 			t.Errorf("registry list prints the password:\n%s", out)
 		}
@@ -130,6 +115,6 @@ func TestIntegrationAddonRemoteCommands(t *testing.T) {
 	if _, err := velaRun(t, "", "addon", "upgrade", "velad-hello"); err == nil || !strings.Contains(err.Error(), "not enabled") {
 		t.Errorf("upgrading a disabled addon: %v", err)
 	}
-	contains(t, mustVela(t, "addon", "registry", "update", "cli-helm", "--endpoint", srv.URL+"/"), "Registry cli-helm updated")
+	contains(t, mustVela(t, "addon", "registry", "update", "cli-helm", "--endpoint", url+"/"), "Registry cli-helm updated")
 	contains(t, mustVela(t, "addon", "disable", "cli-remote"), "Addon cli-remote disabled")
 }
