@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"sort"
+	"strings"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -81,7 +83,25 @@ func NewHandler(c client.Client, cfg *rest.Config) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/query", a.query)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.Handle("GET /", http.FileServerFS(embedded.Dashboard()))
-	return mux, nil
+	return localHostOnly(mux), nil
+}
+
+// localHostOnly refuses requests whose Host is not a loopback name or address: the
+// dashboard has no login and listens on 127.0.0.1, so a web page that rebinds its own domain
+// to 127.0.0.1 (DNS rebinding) must not read it through the user's browser.
+func localHostOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		ip := net.ParseIP(strings.Trim(host, "[]"))
+		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			http.Error(w, "the dashboard answers only requests for localhost or 127.0.0.1", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // query answers a VelaQL statement (?velaql=view{k=v}.field) with the exported value, as

@@ -3,6 +3,8 @@ package dashboard
 import (
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,5 +41,21 @@ func TestSyncRefusesABadPort(t *testing.T) {
 	}
 	if s.srv != nil {
 		t.Fatal("a bad port must not start the server")
+	}
+}
+
+func TestLocalHostOnlyRefusesOtherHosts(t *testing.T) {
+	h := localHostOnly(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) }))
+	for host, want := range map[string]int{
+		"127.0.0.1:8000": http.StatusOK, "localhost:8000": http.StatusOK, "[::1]:8000": http.StatusOK,
+		"localhost": http.StatusOK, "evil.example:8000": http.StatusForbidden, "10.0.0.5:8000": http.StatusForbidden,
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/api/v1/applications", nil)
+		r.Host = host
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != want {
+			t.Errorf("Host %s: status %d, want %d", host, w.Code, want)
+		}
 	}
 }
