@@ -15,6 +15,9 @@ import (
 	"testing/fstest"
 	"time"
 
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/repo"
 	"sigs.k8s.io/yaml"
 )
 
@@ -44,8 +47,10 @@ func Validate(a *Addon) error {
 }
 
 // Package validates the addon in directory dir and writes it to outDir as
-// <name>-<version>.tgz, the layout of KubeVela's `vela addon package` and of a Helm chart
-// package: a gzipped tar whose entries sit under a top directory named after the addon.
+// <name>-<version>.tgz, the layout of KubeVela's `vela addon package`: a Helm chart package
+// (a gzipped tar whose entries sit under a top directory named after the addon) with a
+// Chart.yaml made from metadata.yaml (a library chart, so Helm never installs it) unless the
+// directory has one, so `helm repo index` and chart repositories accept it.
 // It returns the path written.
 func Package(dir, outDir string) (string, error) {
 	a, err := LoadDir(dir)
@@ -59,6 +64,24 @@ func Package(dir, outDir string) (string, error) {
 	buf := &bytes.Buffer{}
 	zw := gzip.NewWriter(buf)
 	tw := tar.NewWriter(zw)
+	add := func(rel string, data []byte) error {
+		hdr := &tar.Header{Name: path.Join(a.Meta.Name, rel), Mode: 0o644, Size: int64(len(data)),
+			ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		_, err := tw.Write(data)
+		return err
+	}
+	if _, serr := os.Stat(filepath.Join(abs, chartutil.ChartfileName)); serr != nil {
+		chartfile, err := yaml.Marshal(chartMetadata(a.Meta))
+		if err == nil {
+			err = add(chartutil.ChartfileName, chartfile)
+		}
+		if err != nil {
+			return "", fmt.Errorf("packaging addon %s: %w", abs, err)
+		}
+	}
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -80,13 +103,7 @@ func Package(dir, outDir string) (string, error) {
 		if err != nil {
 			return err
 		}
-		hdr := &tar.Header{Name: path.Join(a.Meta.Name, filepath.ToSlash(rel)), Mode: 0o644, Size: int64(len(data)),
-			ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		_, err = tw.Write(data)
-		return err
+		return add(filepath.ToSlash(rel), data)
 	})
 	if err == nil {
 		err = tw.Close()
@@ -108,6 +125,12 @@ func Package(dir, outDir string) (string, error) {
 		return "", fmt.Errorf("writing addon package: %w", err)
 	}
 	return out, nil
+}
+
+// chartMetadata is the Chart.yaml KubeVela writes into an addon package.
+func chartMetadata(m Meta) *chart.Metadata {
+	return &chart.Metadata{APIVersion: chart.APIVersionV2, Name: m.Name, Version: m.Version, AppVersion: m.Version,
+		Description: m.Description, Type: "library", Icon: m.Icon, Home: m.URL, Keywords: m.Tags}
 }
 
 // LoadArchive loads an addon package (.tgz as Package writes it); registry and source are
@@ -156,33 +179,28 @@ func LoadArchive(data []byte, registry, source string) (*Addon, error) {
 // IndexFile is the catalog file of a helm-type registry.
 const IndexFile = "index.yaml"
 
-// WriteIndex writes dir/index.yaml listing every addon package (*.tgz) in dir by name and
-// version, with relative URLs: the directory is then a helm-type registry for any static
-// HTTP server. A package that does not load is an error naming it.
+// WriteIndex writes dir/index.yaml, a Helm repository index of every addon package (*.tgz)
+// in dir with relative URLs (as `helm repo index` writes it): the directory is then a
+// helm-type registry for any static HTTP server. A package that does not load as an addon
+// is an error naming it.
 func WriteIndex(dir string) error {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.tgz"))
 	if err != nil {
 		return err
 	}
-	idx := helmIndex{APIVersion: "v1", Entries: map[string][]helmEntry{}}
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		a, err := LoadArchive(data, "", p)
-		if err != nil {
+		if _, err := LoadArchive(data, "", p); err != nil {
 			return err
 		}
-		idx.Entries[a.Meta.Name] = append(idx.Entries[a.Meta.Name], helmEntry{Name: a.Meta.Name, Version: a.Meta.Version,
-			Description: a.Meta.Description, Invisible: a.Meta.Invisible, URLs: []string{filepath.Base(p)}})
 	}
-	for _, list := range idx.Entries {
-		sortNewestFirst(list)
-	}
-	out, err := yaml.Marshal(idx)
+	idx, err := repo.IndexDirectory(dir, "")
 	if err != nil {
-		return err
+		return fmt.Errorf("indexing %s: %w", dir, err)
 	}
-	return os.WriteFile(filepath.Join(dir, IndexFile), out, 0o644)
+	idx.SortEntries()
+	return idx.WriteFile(filepath.Join(dir, IndexFile), 0o644)
 }

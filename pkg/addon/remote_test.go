@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/repo"
+
 	"velad.io/velad/pkg/addon"
 	"velad.io/velad/pkg/addon/addontest"
 )
@@ -173,6 +176,18 @@ func TestInitPackageRoundTrip(t *testing.T) {
 	b, err := addon.LoadArchive(data, "r", pkg)
 	if err != nil || b.Meta.Name != "it-new" || b.TemplateCUE == nil || b.Parameter == nil || len(b.Resources) != 1 {
 		t.Fatalf("archive: %+v, %v", b, err)
+	}
+	// The package is a Helm chart (library type) that helm's loader and index accept.
+	ch, err := loader.Load(pkg)
+	if err != nil || ch.Metadata.Name != "it-new" || ch.Metadata.Version != "1.0.0" || ch.Metadata.Type != "library" {
+		t.Fatalf("helm loads the package as %+v, %v", ch, err)
+	}
+	if err := addon.WriteIndex(filepath.Dir(pkg)); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := repo.LoadIndexFile(filepath.Join(filepath.Dir(pkg), addon.IndexFile))
+	if err != nil || !idx.Has("it-new", "1.0.0") {
+		t.Fatalf("helm reads the index as %+v, %v", idx, err)
 	}
 	// A CUE error fails packaging and names the file and line.
 	if err := os.WriteFile(filepath.Join(root, "resources", "example.cue"), []byte("package main\nexample: {\n\tname: 1 & \"x\"\n}\n"), 0o644); err != nil {

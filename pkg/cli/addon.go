@@ -430,6 +430,7 @@ func registryFlags(cmd *cobra.Command, spec *addon.RegistrySpec) {
 	cmd.Flags().StringVar(&spec.Username, "username", "", "helm: basic auth user name")
 	cmd.Flags().StringVar(&spec.Password, "password", "", "helm: basic auth password")
 	cmd.Flags().StringVar(&spec.Token, "token", "", "git: access token for HTTPS")
+	cmd.Flags().StringVar(&spec.Token, "gitToken", "", "git: the same as --token (KubeVela's name for it)")
 	cmd.Flags().BoolVar(&spec.InsecureSkipTLS, "insecure-skip-tls", false, "helm: do not verify the server's certificate")
 }
 
