@@ -32,6 +32,23 @@ func (h *harness) remoteConfig() map[string]string {
 	return cm.Data
 }
 
+// enableRemote enables it-remote from registry at version ("" for the newest) with greeting
+// and checks that version 1.0.0 was delivered; it is disabled when the test ends.
+func (h *harness) enableRemote(m *addon.Manager, registry, version, greeting string) {
+	h.t.Helper()
+	a, err := m.FindVersion("it-remote", registry, version)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := m.Enable(h.ctx, a, addon.EnableOptions{Parameters: map[string]any{"greeting": greeting}}); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = m.Disable(h.ctx, "it-remote", addon.DisableOptions{Force: true}) })
+	if d := h.remoteConfig(); d["version"] != "1.0.0" || d["greeting"] != greeting {
+		h.t.Fatalf("1.0.0 delivered %v", d)
+	}
+}
+
 // A helm-type registry over HTTP serving packages made by addon.Package: enable an older
 // version, upgrade to the newest keeping the stored parameters.
 func TestIntegrationHelmRegistryEnableUpgrade(t *testing.T) {
@@ -59,17 +76,7 @@ func TestIntegrationHelmRegistryEnableUpgrade(t *testing.T) {
 	if !found || len(errs) > 0 {
 		t.Fatalf("list: %+v %v", items, errs)
 	}
-	a, err := m.FindVersion("it-remote", "it-helm", "1.0.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Enable(h.ctx, a, addon.EnableOptions{Parameters: map[string]any{"greeting": "hi"}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Disable(h.ctx, "it-remote", addon.DisableOptions{Force: true}) })
-	if d := h.remoteConfig(); d["version"] != "1.0.0" || d["greeting"] != "hi" {
-		t.Fatalf("1.0.0 delivered %v", d)
-	}
+	h.enableRemote(m, "it-helm", "1.0.0", "hi")
 	m = h.reload(cache)
 	if _, err := m.Upgrade(h.ctx, "it-remote", addon.UpgradeOptions{EnableOptions: addon.EnableOptions{Parameters: map[string]any{"colour": "red"}}}); err != nil {
 		t.Fatal(err)
@@ -97,17 +104,7 @@ func TestIntegrationGitRegistryEnableUpgrade(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = h.m.DeleteRegistry(h.ctx, "it-git") })
 	m := h.reload(cache)
-	a, err := m.FindVersion("it-remote", "it-git", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Enable(h.ctx, a, addon.EnableOptions{Parameters: map[string]any{"greeting": "from git"}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Disable(h.ctx, "it-remote", addon.DisableOptions{Force: true}) })
-	if d := h.remoteConfig(); d["version"] != "1.0.0" || d["greeting"] != "from git" {
-		t.Fatalf("1.0.0 delivered %v", d)
-	}
+	h.enableRemote(m, "it-git", "", "from git")
 	publish("1.2.0")
 	m = h.reload(cache)
 	if _, err := m.Upgrade(h.ctx, "it-remote", addon.UpgradeOptions{}); err != nil {
