@@ -47,7 +47,7 @@ func (n *Node) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	klog.InfoS("runc and CNI plugins", "from", rt.From, "runc", rt.Runc)
+	klog.InfoS("runc, shim and CNI plugins", "from", rt.From, "runc", rt.Runc, "shim", rt.Shim)
 	reg, err := LoadRegistries(n.Config.RegistriesFile())
 	if err != nil {
 		return err

@@ -64,6 +64,9 @@ type Runtime struct {
 	Runc string
 	// CNIDirs are the directories containerd looks up the CNI plugins in.
 	CNIDirs []string
+	// Shim is the runc shim containerd starts per pod (runtime_path), or "" for velad's own
+	// shim found on containerd's PATH (the wrapper in the node's bin directory).
+	Shim string
 	// From says where they come from, for the log: the velad binary or the host.
 	From string
 }
@@ -76,7 +79,7 @@ func ResolveRuntime(p Paths) (Runtime, error) {
 		if err != nil {
 			return Runtime{}, err
 		}
-		return Runtime{Runc: filepath.Join(dir, "runc"), CNIDirs: []string{dir}, From: "velad (" + bundled.Version() + ")"}, nil
+		return Runtime{Runc: filepath.Join(dir, "runc"), Shim: filepath.Join(dir, bundled.Shim), CNIDirs: []string{dir}, From: "velad (" + bundled.Version() + ")"}, nil
 	}
 	if missing := missingHostRuntime(); len(missing) > 0 {
 		return Runtime{}, fmt.Errorf("missing %s: %s", strings.Join(missing, ", "), runtimeHint)

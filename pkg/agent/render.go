@@ -44,7 +44,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri"]
   [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
+      runtime_type = "io.containerd.runc.v2"%s
       [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         BinaryName = %s
         SystemdCgroup = false
@@ -63,9 +63,18 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri"]
 [plugins."io.containerd.grpc.v1.cri"]
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
-`, q(p.ContainerdRoot()), q(p.ContainerdState()), q(p.ContainerdSocket()), q(rt.Runc),
+`, q(p.ContainerdRoot()), q(p.ContainerdState()), q(p.ContainerdSocket()), runtimePath(rt), q(rt.Runc),
 		quoteList(rt.CNIDirs), q(p.CNIConfDir()), q(p.CNITemplate()), q(PauseImage), q(p.RegistryHostsDir()), reg.CRIAuth())
 	return b.String()
+}
+
+// runtimePath is the runc runtime's runtime_path line naming the carried shim, or "" (velad's
+// own shim wrapper, found on containerd's PATH).
+func runtimePath(rt Runtime) string {
+	if rt.Shim == "" {
+		return ""
+	}
+	return "\n      runtime_path = " + strconv.Quote(rt.Shim)
 }
 
 func quoteList(items []string) string {

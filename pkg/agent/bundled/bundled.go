@@ -1,4 +1,5 @@
-// Package bundled holds runc and the CNI plugins that hack/build-runtime.sh compiles into
+// Package bundled holds runc, containerd's runc shim and the CNI plugins that
+// hack/build-runtime.sh compiles into
 // velad, and extracts them into a node's data directory, so that a real node needs no
 // system package for them.
 package bundled
@@ -22,8 +23,11 @@ import (
 //go:embed payload
 var embedded embed.FS
 
-// Binaries are the programs a complete payload holds: runc and the CNI plugins.
-var Binaries = []string{"runc", "bridge", "host-local", "portmap", "loopback"}
+// Binaries are the programs a complete payload holds: runc, the runc shim and the CNI plugins.
+var Binaries = []string{"runc", Shim, "bridge", "host-local", "portmap", "loopback"}
+
+// Shim is the carried runc shim's binary name (containerd's io.containerd.runc.v2 runtime).
+const Shim = "containerd-shim-runc-v2"
 
 // versionsFile names the payload's stamp: which runc and plugins versions it holds.
 const versionsFile = "VERSIONS"
