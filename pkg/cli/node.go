@@ -36,33 +36,6 @@ func newContainerdCommand(_ genericiooptions.IOStreams) *cobra.Command {
 	}
 }
 
-// newPauseCommand is the entrypoint of the built-in pause image: it holds a pod's
-// namespaces, reaps orphans, and exits on SIGTERM or SIGINT.
-func newPauseCommand(_ genericiooptions.IOStreams) *cobra.Command {
-	return &cobra.Command{
-		Use:    "pause",
-		Short:  "Hold a pod's namespaces (the built-in pause image's entrypoint)",
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			sigs := make(chan os.Signal, 4)
-			signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGCHLD)
-			for s := range sigs {
-				if s != syscall.SIGCHLD {
-					return nil
-				}
-				for {
-					var ws syscall.WaitStatus
-					if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); pid <= 0 || err != nil {
-						break
-					}
-				}
-			}
-			return nil
-		},
-	}
-}
-
 // newHelloCommand is the entrypoint of the built-in hello image: a small HTTP server.
 func newHelloCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	port := images.HelloPort

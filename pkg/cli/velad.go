@@ -39,7 +39,6 @@ OAM application delivery controller and its addons, all offline.
 		newKubectlCommand(streams),
 		newVelaPassthroughCommand(streams),
 		newContainerdCommand(streams),
-		newPauseCommand(streams),
 		newHelloCommand(streams),
 		newImageCommand(streams),
 	)

@@ -214,11 +214,21 @@ static int supervise(const char *dataDir) {
 	}
 }
 
-// veladSupervise takes over the process when it was started as
-// `<exe> supervise --data-dir <dir>` (or --data-dir=<dir>); any other command line goes on
-// to the Go runtime. glibc passes argc/argv/envp to constructors of the executable.
-__attribute__((constructor)) static void veladSupervise(int argc, char **argv, char **envp) {
+int veladPause(void); // pause.c
+
+// veladCommands takes over the process when it was started as
+// `<exe> supervise --data-dir <dir>` (or --data-dir=<dir>) or `<exe> pause` (pause.c); any
+// other command line goes on to the Go runtime. glibc passes argc/argv/envp to constructors
+// of the executable.
+__attribute__((constructor)) static void veladCommands(int argc, char **argv, char **envp) {
 	(void)envp;
+	if (argc >= 2 && strcmp(argv[1], "pause") == 0) {
+		if (argc != 2) {
+			fprintf(stderr, "Error: usage: velad pause (the built-in pause image's entrypoint; it takes no arguments)\n");
+			exit(2);
+		}
+		exit(veladPause());
+	}
 	if (argc < 2 || strcmp(argv[1], "supervise") != 0) {
 		return;
 	}

@@ -6,6 +6,9 @@ package process
 // velad links and kept ~140 MB resident (about 20 MB of heap, the rest the binary's pages
 // that init touched) to wait on one child; the C one stays at a few MB. Any binary that
 // links this package gets the constructor; only velad is ever started with "supervise".
+//
+// The same constructor runs `velad pause` (pause.c), the built-in pause image's entrypoint
+// (pkg/agent/images), so that a real node's pod sandboxes are not each a whole velad process.
 
 // #cgo CFLAGS: -Wall
 import "C"

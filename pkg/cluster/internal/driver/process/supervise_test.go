@@ -123,3 +123,47 @@ func TestSuperviseRejectsBadArguments(t *testing.T) {
 		}
 	}
 }
+
+// `<test binary> pause` is the C pause of the built-in pause image: it runs until SIGTERM or
+// SIGINT, then exits 0, and reaps the children it is left with.
+func TestPauseRunsUntilTerminated(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		cmd := exec.Command(os.Args[0], "pause")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			t.Fatalf("pause exited before any signal: %v, output %q", err, out.String())
+		case <-time.After(300 * time.Millisecond):
+		}
+		// SIGCHLD (as when a child of it exits) is reaped, not an exit.
+		if err := cmd.Process.Signal(syscall.SIGCHLD); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			if err != nil || out.Len() != 0 {
+				t.Fatalf("after %v: %v, output %q; want exit 0 and no output", sig, err, out.String())
+			}
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("pause still running 10s after %v", sig)
+		}
+	}
+}
+
+func TestPauseRefusesArguments(t *testing.T) {
+	out, err := exec.Command(os.Args[0], "pause", "now").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "takes no arguments") {
+		t.Fatalf("pause with an argument: %v, %q; want exit 2 and a usage error", err, out)
+	}
+}
