@@ -136,10 +136,11 @@ func run(bin string, n int, idle time.Duration) ([]row, error) {
 	all := many[len(many)-1]
 	time.Sleep(10 * time.Second)
 	withPodsRSS, podRSS := treeRSS(cfg)
+	each := perProcess(cfg)
 
 	sec := func(d time.Duration) float64 { return float64(d.Round(10*time.Millisecond)) / float64(time.Second) }
 	met := func(b bool) *bool { return &b }
-	return []row{
+	return append([]row{
 		{Name: "install → ready (`velad install --node real` returns)", Value: sec(installed), Unit: "s"},
 		{Name: "install start → node Ready (the node's Ready condition, 1 s precision)", Value: sec(ready), Unit: "s", Target: "≤ 10 s", Met: met(ready <= 10*time.Second)},
 		{Name: "first pod (hello image) created → Running", Value: sec(first[0]), Unit: "s"},
@@ -150,8 +151,42 @@ func run(bin string, n int, idle time.Duration) ([]row, error) {
 		{Name: "idle PSS of the same processes (shared pages of the one velad binary counted once)", Value: float64(int(nodeRSS.pss)), Unit: "MB"},
 		{Name: fmt.Sprintf("with %d pods running: RSS of velad, containerd and the %d shims", n+1, n+1), Value: float64(int(withPodsRSS.rss)), Unit: "MB"},
 		{Name: fmt.Sprintf("with %d pods running: PSS of velad, containerd and the %d shims", n+1, n+1), Value: float64(int(withPodsRSS.pss)), Unit: "MB"},
-		{Name: fmt.Sprintf("PSS of the %d pods' own processes (hello, pause: the velad binary too)", n+1), Value: float64(int(podRSS.pss)), Unit: "MB"},
-	}, nil
+		{Name: fmt.Sprintf("PSS of the %d pods' own processes (hello, pause)", n+1), Value: float64(int(podRSS.pss)), Unit: "MB"},
+	}, each...), nil
+}
+
+// processKinds are the per-pod processes measured one by one: each one's argv has the key.
+var processKinds = []struct{ name, arg string }{
+	{"runc shim", "-namespace"},
+	{"pause (sandbox)", "pause"},
+	{"hello (the pod's container)", "hello"},
+}
+
+// perProcess returns, per kind of per-pod process, its mean PSS and RSS.
+func perProcess(cfg *config.Config) []row {
+	var out []row
+	sock := filepath.Join(cfg.AgentRunDir(), "containerd.sock")
+	pods := podPIDs(nil)
+	for _, k := range processKinds {
+		var pids []int
+		candidates := pods
+		if k.arg == "-namespace" {
+			candidates = proc.WithArg(sock)
+		}
+		for _, pid := range candidates {
+			if proc.HasArg(pid, k.arg) {
+				pids = append(pids, pid)
+			}
+		}
+		if len(pids) == 0 {
+			continue
+		}
+		mb := func(v float64) float64 { return float64(int(v/float64(len(pids))*10)) / 10 }
+		out = append(out,
+			row{Name: fmt.Sprintf("per %s process, mean of %d: PSS", k.name, len(pids)), Value: mb(proc.PSSMB(pids)), Unit: "MB"},
+			row{Name: fmt.Sprintf("per %s process, mean of %d: RSS", k.name, len(pids)), Value: mb(proc.RSSMB(pids)), Unit: "MB"})
+	}
+	return out
 }
 
 // startPods creates n hello pods at once and returns, per pod, the time from its creation
@@ -237,18 +272,24 @@ func treeRSS(cfg *config.Config) (node, pods mem) {
 			}
 		}
 	}
-	var podPIDs []int
+	podPIDs := podPIDs(seen)
+	return mem{proc.RSSMB(nodePIDs), proc.PSSMB(nodePIDs)}, mem{proc.RSSMB(podPIDs), proc.PSSMB(podPIDs)}
+}
+
+// podPIDs lists the processes in the kubelet's kubepods cgroups but those in skip.
+func podPIDs(skip map[int]bool) []int {
+	var out []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || seen[pid] {
+		if err != nil || skip[pid] {
 			continue
 		}
 		if cg, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cgroup")); err == nil && strings.Contains(string(cg), "kubepods") {
-			podPIDs = append(podPIDs, pid)
+			out = append(out, pid)
 		}
 	}
-	return mem{proc.RSSMB(nodePIDs), proc.PSSMB(nodePIDs)}, mem{proc.RSSMB(podPIDs), proc.PSSMB(podPIDs)}
+	return out
 }
 
 func freePort() int {
