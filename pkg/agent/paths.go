@@ -38,7 +38,8 @@ func (p Paths) ContainerdSocket() string { return filepath.Join(p.RunDir, "conta
 // ContainerdLog is where the containerd sub-process writes its log.
 func (p Paths) ContainerdLog() string { return filepath.Join(p.Dir, "containerd.log") }
 
-// BinDir holds the shim wrapper containerd finds on its PATH.
+// BinDir holds the carried runtime binaries (one directory per payload) and the shim
+// wrapper containerd finds on its PATH when velad carries no shim.
 func (p Paths) BinDir() string { return filepath.Join(p.Dir, "bin") }
 
 // CNIConfDir is where containerd writes the CNI config from the template.
