@@ -216,20 +216,31 @@ static int supervise(const char *dataDir) {
 
 int veladPause(void); // pause.c
 
+// isVelad reports whether argv0 runs velad itself, not one of its multi-call personalities
+// (`vela`, `kubectl`), whose own sub-commands must reach the Go program unchanged.
+static int isVelad(const char *argv0) {
+	const char *base = strrchr(argv0, '/');
+	base = base ? base + 1 : argv0;
+	return strcmp(base, "vela") != 0 && strcmp(base, "kubectl") != 0;
+}
+
 // veladCommands takes over the process when it was started as
 // `<exe> supervise --data-dir <dir>` (or --data-dir=<dir>) or `<exe> pause` (pause.c); any
 // other command line goes on to the Go runtime. glibc passes argc/argv/envp to constructors
 // of the executable.
 __attribute__((constructor)) static void veladCommands(int argc, char **argv, char **envp) {
 	(void)envp;
-	if (argc >= 2 && strcmp(argv[1], "pause") == 0) {
+	if (argc < 2 || !isVelad(argv[0])) {
+		return;
+	}
+	if (strcmp(argv[1], "pause") == 0) {
 		if (argc != 2) {
 			fprintf(stderr, "Error: usage: velad pause (the built-in pause image's entrypoint; it takes no arguments)\n");
 			exit(2);
 		}
 		exit(veladPause());
 	}
-	if (argc < 2 || strcmp(argv[1], "supervise") != 0) {
+	if (strcmp(argv[1], "supervise") != 0) {
 		return;
 	}
 	const char *dataDir = NULL;
