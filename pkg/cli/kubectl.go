@@ -5,8 +5,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	componentcli "k8s.io/component-base/cli"
 	kubectlcmd "k8s.io/kubectl/pkg/cmd"
 	"k8s.io/kubectl/pkg/cmd/plugin"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"velad.io/velad/pkg/cluster"
 	"velad.io/velad/pkg/server/config"
@@ -34,7 +36,12 @@ func runKubectl(streams genericiooptions.IOStreams, args []string) error {
 		IOStreams:     streams,
 	})
 	cmd.SetArgs(args)
-	return cmd.Execute()
+	if err := componentcli.RunNoErrOutput(cmd); err != nil {
+		// As kubectl's own main: print the error once, kubectl's way, and exit with its code
+		// (kubectl exec passes the remote command's exit status, kubectl diff exits 1 on a diff).
+		cmdutil.CheckErr(err)
+	}
+	return nil
 }
 
 // setDefaultKubeconfig points KUBECONFIG at the default cluster when the user set none.
