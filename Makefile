@@ -3,7 +3,13 @@ SHELL       := /bin/bash
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO          ?= go
 BIN         := bin/velad
-LDFLAGS     := -s -w -X velad.io/velad/pkg/version.Version=$(VERSION)
+KUBE_VERSION := $(shell $(GO) list -m -f '{{.Version}}' k8s.io/kubernetes)
+KUBE_MINOR  := $(word 2,$(subst ., ,$(KUBE_VERSION)))
+# The Kubernetes version the embedded components report (kube-apiserver /version, kubectl
+# version): Kubernetes' own build sets these; without them they say v0.0.0-master.
+KUBE_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(p).gitVersion=$(KUBE_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(KUBE_MINOR) -X $(p).gitTreeState=clean)
+LDFLAGS     := -s -w -X velad.io/velad/pkg/version.Version=$(VERSION) $(KUBE_LDFLAGS)
 export CGO_ENABLED := 1
 
 .PHONY: all build install test test-unit e2e bench bench-quick generate verify fmt clean

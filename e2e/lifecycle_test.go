@@ -61,6 +61,11 @@ func TestClusterLifecycle(t *testing.T) {
 	if err := os.WriteFile(mf, []byte(manifest), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The embedded components report the Kubernetes version velad links (not v0.0.0-master):
+	// kubectl version parses it, Helm charts' kubeVersion constraints check it.
+	if out := h.must("kubectl", "version", "-o", "json"); strings.Count(out, `"gitVersion": "v1.`) != 2 || strings.Contains(out, "master") {
+		t.Errorf("kubectl version: want client and server at velad's Kubernetes v1.x version:\n%s", out)
+	}
 	h.must("kubectl", "apply", "-f", mf)
 	waitFor(t, "2 ready e2e-web pods", func() bool {
 		out, _ := h.run("kubectl", "get", "deploy", "e2e-web", "-o", "jsonpath={.status.readyReplicas}")

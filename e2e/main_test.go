@@ -26,17 +26,12 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		veladBin = filepath.Join(dir, "velad")
-		// As make build does: runc and the CNI plugins carried in the binary (real-node tests).
-		runtime := exec.Command("../hack/build-runtime.sh")
-		runtime.Stdout, runtime.Stderr = os.Stderr, os.Stderr
-		if err := runtime.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "building runc and the CNI plugins:", err)
-			os.Exit(1)
-		}
-		build := exec.Command("go", "build", "-o", veladBin, "../cmd/velad")
+		// make build: runc and the CNI plugins carried in the binary (real-node tests), and the
+		// link-time versions (velad's, and the Kubernetes version its components report).
+		build := exec.Command("make", "-s", "-C", "..", "build", "BIN="+veladBin)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "building velad:", err)
+			fmt.Fprintln(os.Stderr, "building velad (make build):", err)
 			os.Exit(1)
 		}
 		code := m.Run()
