@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 )
 
 func TestFindsAndMeasuresAChild(t *testing.T) {
@@ -15,7 +16,13 @@ func TestFindsAndMeasuresAChild(t *testing.T) {
 		t.Fatal("start sh:", err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	pids := WithArg(marker)
+	// The child's /proc entry can lag its start under load (CI flaked once): look again a while.
+	var pids []int
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if pids = WithArg(marker); len(pids) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(pids) != 1 || pids[0] != cmd.Process.Pid {
 		t.Fatalf("WithArg = %v, want [%d]", pids, cmd.Process.Pid)
 	}
