@@ -66,7 +66,7 @@ func (s *Server) runAgent(ctx context.Context) (err error) {
 	defer sup.wait(shutdownGrace)
 	writePhase(phaseFile, PhaseNode, "")
 	start := time.Now().Truncate(time.Second)
-	n := &agent.Node{Config: s.cfg, Name: s.nodeName, IP: s.nodeIP, Server: s.cfg.Join.Server}
+	n := &agent.Node{Config: s.cfg, Name: s.nodeName, IP: s.nodeIP}
 	sup.goRun("node", func() error { return n.Run(ctx) })
 	if err := waitNodeReady(ctx, kubeletConfig, s.nodeName, start, sup); err != nil {
 		return err

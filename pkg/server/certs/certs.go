@@ -112,13 +112,18 @@ func (kp *KeyPair) KeyPEM() ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
-// Write stores the pair as <base>.crt and <base>.key (mode 0600) under dir.
-func (kp *KeyPair) Write(dir, base string) error {
+// Write stores the pair as <base>.crt and <base>.key (mode 0600) under dir; the .crt
+// holds the certificates of chain after the pair's own (a server presents them).
+func (kp *KeyPair) Write(dir, base string, chain ...*KeyPair) error {
 	keyPEM, err := kp.KeyPEM()
 	if err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(dir, base+".crt"), kp.CertPEM()); err != nil {
+	certPEM := kp.CertPEM()
+	for _, c := range chain {
+		certPEM = append(certPEM, c.CertPEM()...)
+	}
+	if err := writeFile(filepath.Join(dir, base+".crt"), certPEM); err != nil {
 		return err
 	}
 	return writeFile(filepath.Join(dir, base+".key"), keyPEM)

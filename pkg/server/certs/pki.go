@@ -71,12 +71,9 @@ func Ensure(dir string, sans SANs) error {
 	if err != nil {
 		return err
 	}
-	if err := serving.Write(dir, Serving); err != nil {
-		return err
-	}
 	// The chain ends with the CA, so that a joining agent can check it against the hash in
 	// its join token (package join).
-	if err := writeFile(filepath.Join(dir, Serving+".crt"), append(serving.CertPEM(), ca.CertPEM()...)); err != nil {
+	if err := serving.Write(dir, Serving, ca); err != nil {
 		return err
 	}
 	fp, err := loadOrCreateCA(dir, FrontProxyCA, "velad-front-proxy-ca")
