@@ -30,10 +30,11 @@ type Node struct {
 	Config *config.Config
 	// Name and IP of the node.
 	Name, IP string
-	// Server is the API server of a joined agent (`velad join`), whose kubelet and kube-proxy
-	// kubeconfigs package join wrote; "" for the node of this host's own server.
-	Server string
 }
+
+// joined reports whether n is a joined agent (`velad join`, Config.Join): its kubelet and
+// kube-proxy kubeconfigs are package join's, and it runs no CoreDNS of its own.
+func (n *Node) joined() bool { return n.Config.Join != nil }
 
 // Run prepares the node's files, starts containerd and runs the kubelet until ctx is done,
 // then stops containerd (the containers and their shims keep running, to be adopted again).
@@ -62,7 +63,7 @@ func (n *Node) Run(ctx context.Context) error {
 		return fmt.Errorf("writing %s: %w", p.RunDir, err)
 	}
 	kcfg, proxyKubeconfig := n.Config.ComponentKubeconfig(certs.Kubelet), n.Config.ComponentKubeconfig(certs.KubeProxy)
-	if n.Server == "" {
+	if !n.joined() {
 		if kcfg, err = n.writeKubeletKubeconfig(); err != nil {
 			return err
 		}
@@ -80,7 +81,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 3)
 	// A joined agent has no admin credentials for CoreDNS; its pods use the server's.
-	if n.IP != "" && n.Server == "" {
+	if n.IP != "" && !n.joined() {
 		go func() {
 			errc <- dns.Run(ctx, dns.Config{
 				NodeIP: n.IP, ServiceIP: ClusterDNSIP(n.Config.Network.ServiceCIDR),

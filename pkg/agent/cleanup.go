@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -271,7 +272,7 @@ func scopeRules(saved, network string, kube bool) (string, bool) {
 		for again := true; again; {
 			again = false
 			for c, idx := range chainRules {
-				if dropChain[c] || !strings.HasPrefix(c, "CNI-") || isShared(c) || len(idx) == 0 {
+				if dropChain[c] || !strings.HasPrefix(c, "CNI-") || slices.Contains(sharedPortmapChains, c) || len(idx) == 0 {
 					continue
 				}
 				all := true
@@ -327,13 +328,4 @@ func scopeRules(saved, network string, kube bool) (string, bool) {
 		}
 	}
 	return out.String(), changed
-}
-
-func isShared(chain string) bool {
-	for _, c := range sharedPortmapChains {
-		if c == chain {
-			return true
-		}
-	}
-	return false
 }
