@@ -86,11 +86,7 @@ func agentConfig(m *cluster.Manager, name, dataDir, server, nodeName, nodeIP str
 	cfg.ClusterOnly = true
 	cfg.Node = config.Node{Name: nodeName, IP: nodeIP, Mode: config.NodeReal}
 	if cfg.Node.Name == "" {
-		host, err := os.Hostname()
-		if err != nil || host == "" {
-			host = "velad-agent"
-		}
-		cfg.Node.Name = strings.ToLower(strings.Split(host, ".")[0])
+		cfg.Node.Name = config.DefaultNodeName("velad-agent")
 	}
 	if u, err := url.Parse(server); err == nil {
 		if p, err := strconv.Atoi(u.Port()); err == nil {

@@ -163,8 +163,7 @@ func listNodes(ctx context.Context, cs kubernetes.Interface, cfg *config.Config)
 func ownNode(cfg *config.Config, nodes []corev1.Node) corev1.Node {
 	name := cfg.Node.Name
 	if name == "" {
-		host, _ := os.Hostname()
-		name = strings.ToLower(strings.Split(host, ".")[0])
+		name = config.DefaultNodeName("velad") // as the server names it
 	}
 	for _, n := range nodes {
 		if n.Name == name {

@@ -211,11 +211,7 @@ func (s *Server) socketPath() string { return s.cfg.RunDir() + "/kine.sock" }
 func resolveNode(c *config.Config) (name, ip string) {
 	name = c.Node.Name
 	if name == "" {
-		host, err := os.Hostname()
-		if err != nil || host == "" {
-			host = "velad"
-		}
-		name = strings.ToLower(strings.Split(host, ".")[0])
+		name = config.DefaultNodeName("velad")
 	}
 	ip = c.Node.IP
 	if ip == "" {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/spf13/pflag"
 	"sigs.k8s.io/yaml"
@@ -183,4 +184,14 @@ func (c *Config) Save() error {
 		return fmt.Errorf("writing cluster config in %s (is the data dir writable?): %w", c.DataDir, err)
 	}
 	return os.Rename(tmp, filepath.Join(c.DataDir, "config.yaml"))
+}
+
+// DefaultNodeName is the node name a cluster gets without --node-name: the host name's first
+// label, lower-cased, or fallback when the host has none.
+func DefaultNodeName(fallback string) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = fallback
+	}
+	return strings.ToLower(strings.Split(host, ".")[0])
 }
