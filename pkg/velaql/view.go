@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"velad.io/velad/pkg/application"
 	"velad.io/velad/pkg/cue"
 	"velad.io/velad/pkg/cue/provider/op"
 	"velad.io/velad/pkg/workflow"
@@ -40,21 +41,15 @@ func ViewConfigMap(name, template string) (*corev1.ConfigMap, error) {
 	}, nil
 }
 
-// Members gives the client of a joined member cluster (multicluster.ClientCache), for
-// views reading with `cluster` set.
-type Members interface {
-	Client(ctx context.Context, cluster string) (client.Client, error)
-}
-
 // Querier runs VelaQL queries against one cluster.
 type Querier struct {
 	c       client.Client
-	members Members
+	members application.ClusterClients // for views reading with `cluster` set
 	engine  *cue.Engine
 }
 
 // NewQuerier returns a Querier reading through c; members may be nil (the hub only).
-func NewQuerier(c client.Client, members Members) (*Querier, error) {
+func NewQuerier(c client.Client, members application.ClusterClients) (*Querier, error) {
 	e, err := cue.New(cue.WithProviders(op.All()...), cue.WithWorkers(2), cue.WithRenderCache(0))
 	if err != nil {
 		return nil, err
