@@ -51,7 +51,7 @@ func addonManager(ctx context.Context, w io.Writer) (*addon.Manager, error) {
 		return nil, fmt.Errorf("loading kubeconfig: %w", err)
 	}
 	m, err := addon.New(cfg, addon.Options{Logger: log.Writer{W: w}, Registries: addon.Registries{addon.EmbeddedRegistry()},
-		CacheDir: filepath.Join(cluster.DefaultBaseDir(), "addon-registries")})
+		CacheDir: cluster.AddonRegistryCacheDir()})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"velad.io/velad/pkg/addon"
+	"velad.io/velad/pkg/cluster"
 	"velad.io/velad/pkg/log"
 )
 
@@ -69,7 +70,8 @@ func enableInstallAddons(ctx context.Context, w io.Writer, cfg *rest.Config, req
 	if len(reqs) == 0 {
 		return nil
 	}
-	m, err := addon.New(cfg, addon.Options{Logger: log.Writer{W: w}, Registries: addon.Registries{addon.EmbeddedRegistry()}})
+	m, err := addon.New(cfg, addon.Options{Logger: log.Writer{W: w}, Registries: addon.Registries{addon.EmbeddedRegistry()},
+		CacheDir: cluster.AddonRegistryCacheDir()})
 	if err != nil {
 		return err
 	}

@@ -53,3 +53,7 @@ func loadAll(base string) []*config.Config {
 	}
 	return out
 }
+
+// AddonRegistryCacheDir holds the clones of git addon registries, shared by the vela CLI,
+// `velad install --addons` and the dashboard.
+func AddonRegistryCacheDir() string { return filepath.Join(DefaultBaseDir(), "addon-registries") }

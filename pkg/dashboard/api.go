@@ -16,6 +16,7 @@ import (
 	"velad.io/velad/pkg/addon"
 	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/application"
+	"velad.io/velad/pkg/cluster"
 	"velad.io/velad/pkg/log"
 	"velad.io/velad/pkg/multicluster"
 	"velad.io/velad/pkg/velaql"
@@ -70,7 +71,7 @@ func NewHandler(c client.Client, cfg *rest.Config) (http.Handler, error) {
 		return nil, err
 	}
 	a := &api{c: c, members: members, ql: ql, addons: func(ctx context.Context) (*addon.Manager, error) {
-		m, err := addon.New(cfg, addon.Options{Logger: log.Noop{}})
+		m, err := addon.New(cfg, addon.Options{Logger: log.Noop{}, CacheDir: cluster.AddonRegistryCacheDir()})
 		if err != nil {
 			return nil, err
 		}
