@@ -105,26 +105,17 @@ func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
 }
 
 // filledParameter runs checkParameter's checks and decodes the parameter after
-// defaults (best effort). A parameter that encodes as JSON has every regular
-// field concrete, so no required field can be missing: the walk that looks for
-// them only runs when the encoding fails.
+// defaults (best effort).
 func filledParameter(pv cue.Value, user map[string]any) (map[string]any, error) {
-	if !pv.Exists() {
-		return nil, nil
+	b, err := checkParameter(pv, user)
+	if err != nil || !pv.Exists() {
+		return nil, err
 	}
-	if err := pv.Validate(); err != nil {
-		return nil, flatten(err)
-	}
-	if b, err := pv.MarshalJSON(); err == nil {
+	if b != nil {
 		var out map[string]any
 		if k8sjson.Unmarshal(b, &out) == nil {
 			return out, nil
 		}
-	}
-	errs := &Error{}
-	missing(pv, user, "parameter", errs)
-	if len(errs.Errs) > 0 {
-		return nil, errs
 	}
 	m, _ := newDecoder(false).decode(pv, "parameter", "").(map[string]any)
 	return m, nil
@@ -147,7 +138,7 @@ func FillInputs(v cue.Value, parameter, context map[string]any) cue.Value {
 // checkFilled reports parameter problems first, since they are the user's to
 // fix, then a non-empty `errs`.
 func checkFilled(v cue.Value, parameter map[string]any) error {
-	if err := checkParameter(v.LookupPath(field("parameter")), parameter); err != nil {
+	if _, err := checkParameter(v.LookupPath(field("parameter")), parameter); err != nil {
 		return err
 	}
 	return checkErrs(v)
@@ -253,20 +244,25 @@ func checkErrs(v cue.Value) error {
 }
 
 // checkParameter reports conflicts and constraint failures in the filled
-// parameter, then required fields the user did not supply.
-func checkParameter(pv cue.Value, user map[string]any) error {
+// parameter, then required fields the user did not supply. It returns the
+// parameter's JSON when it encodes: then every regular field is concrete, so no
+// required field can be missing and the walk that looks for them is skipped.
+func checkParameter(pv cue.Value, user map[string]any) ([]byte, error) {
 	if !pv.Exists() {
-		return nil
+		return nil, nil
 	}
 	if err := pv.Validate(); err != nil {
-		return flatten(err)
+		return nil, flatten(err)
+	}
+	if b, err := pv.MarshalJSON(); err == nil {
+		return b, nil
 	}
 	errs := &Error{}
 	missing(pv, user, "parameter", errs)
 	if len(errs.Errs) > 0 {
-		return errs
+		return nil, errs
 	}
-	return nil
+	return nil, nil
 }
 
 // missing walks the parameter schema alongside the user's value and records
