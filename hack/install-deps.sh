@@ -3,7 +3,8 @@
 #   hack/install-deps.sh build   cgo toolchain, and libseccomp + pkg-config: runc, which velad
 #                                carries (hack/build-runtime.sh), links libseccomp statically
 #   hack/install-deps.sh test    the build's, plus iptables/conntrack for the real-node tests
-#                                (CNI port mapping, kube-proxy)
+#                                (CNI port mapping, kube-proxy) and systemd for the systemd
+#                                driver's test (run as PID 1 of its own namespaces, e2e)
 # containerd is built into velad; runc and the CNI plugins are carried inside it. Safe to run
 # again. Not root: says what is missing and how to install it, and fails only for the build's.
 set -euo pipefail
@@ -15,6 +16,7 @@ build_need=${#need[@]}
 if [ "$what" = test ]; then
   command -v iptables >/dev/null || need+=(iptables)
   command -v conntrack >/dev/null || need+=(conntrack)
+  [ -x /lib/systemd/systemd ] || need+=(systemd)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
