@@ -13,12 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/Masterminds/semver/v3"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/repo"
 	"sigs.k8s.io/yaml"
 )
 
@@ -74,19 +76,50 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
-// helmIndex is the part of a helm repository index.yaml velad reads.
+// helmIndex is a helm repository's index.yaml: Helm's own repo.IndexFile, newest version of
+// each addon first, and the versions KubeVela's `invisible` flag hides (Helm's type has no
+// field for it).
 type helmIndex struct {
-	APIVersion string                 `json:"apiVersion,omitempty"`
-	Entries    map[string][]helmEntry `json:"entries"`
+	*repo.IndexFile
+	invisible map[string]bool // "<name> <version>"
 }
 
-// helmEntry is one version of one addon in index.yaml.
-type helmEntry struct {
-	Name        string   `json:"name"`
-	Version     string   `json:"version"`
-	Description string   `json:"description,omitempty"`
-	URLs        []string `json:"urls"`
-	Invisible   bool     `json:"invisible,omitempty"`
+// parseHelmIndex reads index.yaml leniently, as KubeVela does: unlike Helm's strict
+// repo.LoadIndexFile it takes fields Helm does not know (such as `invisible`) and versions
+// that are not semver; Helm's SortEntries orders each addon's versions newest first.
+func parseHelmIndex(data []byte) (helmIndex, error) {
+	idx := &repo.IndexFile{}
+	if err := yaml.Unmarshal(data, idx); err != nil {
+		return helmIndex{}, err
+	}
+	var flags struct {
+		Entries map[string][]struct {
+			Version   string `json:"version"`
+			Invisible bool   `json:"invisible"`
+		} `json:"entries"`
+	}
+	if err := yaml.Unmarshal(data, &flags); err != nil {
+		return helmIndex{}, err
+	}
+	hidden := map[string]bool{}
+	for name, list := range flags.Entries {
+		for _, v := range list {
+			if v.Invisible {
+				hidden[name+" "+v.Version] = true
+			}
+		}
+	}
+	for name, list := range idx.Entries {
+		list = slices.DeleteFunc(list, func(v *repo.ChartVersion) bool { return v == nil })
+		for _, v := range list {
+			if v.Metadata == nil {
+				v.Metadata = &chart.Metadata{}
+			}
+		}
+		idx.Entries[name] = list
+	}
+	idx.SortEntries()
+	return helmIndex{IndexFile: idx, invisible: hidden}, nil
 }
 
 type helmCatalog struct {
@@ -94,7 +127,7 @@ type helmCatalog struct {
 	src  HelmSource
 
 	once sync.Once
-	idx  map[string][]helmEntry // newest first
+	idx  helmIndex
 	err  error
 }
 
@@ -146,7 +179,7 @@ func redactErr(err error) error {
 	return err
 }
 
-func (h *helmCatalog) index() (map[string][]helmEntry, error) {
+func (h *helmCatalog) index() (helmIndex, error) {
 	h.once.Do(func() {
 		indexURL, err := h.resolve(IndexFile)
 		if err != nil {
@@ -158,16 +191,10 @@ func (h *helmCatalog) index() (map[string][]helmEntry, error) {
 			h.err = err
 			return
 		}
-		var idx helmIndex
-		if err := yaml.Unmarshal(data, &idx); err != nil {
+		h.idx, err = parseHelmIndex(data)
+		if err != nil {
 			h.err = fmt.Errorf("addon registry %s: %s is not a helm repository index: %w", h.name, redactURL(indexURL), err)
-			return
 		}
-		for name, list := range idx.Entries {
-			sortNewestFirst(list)
-			idx.Entries[name] = list
-		}
-		h.idx = idx.Entries
 	})
 	return h.idx, h.err
 }
@@ -185,24 +212,13 @@ func (h *helmCatalog) resolve(ref string) (string, error) {
 	return base.ResolveReference(r).String(), nil
 }
 
-func sortNewestFirst(list []helmEntry) {
-	sort.SliceStable(list, func(i, j int) bool {
-		vi, ei := semver.NewVersion(list[i].Version)
-		vj, ej := semver.NewVersion(list[j].Version)
-		if ei != nil || ej != nil {
-			return list[i].Version > list[j].Version
-		}
-		return vi.GreaterThan(vj)
-	})
-}
-
 func (h *helmCatalog) names() ([]string, error) {
 	idx, err := h.index()
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(idx))
-	for n := range idx {
+	names := make([]string, 0, len(idx.Entries))
+	for n := range idx.Entries {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -215,11 +231,11 @@ func (h *helmCatalog) entries() ([]Entry, []error) {
 		return nil, []error{err}
 	}
 	var out []Entry
-	for name, list := range idx {
+	for name, list := range idx.Entries {
 		if len(list) == 0 {
 			continue
 		}
-		e := Entry{Name: name, Description: list[0].Description, Invisible: list[0].Invisible}
+		e := Entry{Name: name, Description: list[0].Description, Invisible: idx.invisible[name+" "+list[0].Version]}
 		for _, v := range list {
 			e.Versions = append(e.Versions, v.Version)
 		}
@@ -234,7 +250,7 @@ func (h *helmCatalog) load(name, version string) (*Addon, error) {
 	if err != nil {
 		return nil, err
 	}
-	list := idx[name]
+	list := idx.Entries[name]
 	if len(list) == 0 {
 		return nil, fs.ErrNotExist
 	}

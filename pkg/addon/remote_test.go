@@ -123,6 +123,33 @@ func TestHelmRegistry(t *testing.T) {
 	}
 }
 
+// A hand-written index (no apiVersion, KubeVela's invisible flag, a field Helm does not
+// know) is read as KubeVela reads it: versions newest first by semver, not by string.
+func TestHelmRegistryHandWrittenIndex(t *testing.T) {
+	dir := t.TempDir()
+	index := `entries:
+  hidden:
+  - {name: hidden, version: 1.9.0, description: old, urls: [hidden-1.9.0.tgz], invisible: true, flavour: x}
+  - {name: hidden, version: 1.10.0, description: new, urls: [hidden-1.10.0.tgz], invisible: true}
+  shown:
+  - {name: shown, version: 0.1.0, urls: [shown-0.1.0.tgz]}
+`
+	if err := os.WriteFile(filepath.Join(dir, addon.IndexFile), []byte(index), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := addon.HelmRegistry("it-hand", addon.HelmSource{URL: addontest.ServeHelmRegistry(t, dir, "u", "p"), Username: "u", Password: "p"})
+	entries, errs := r.Entries()
+	if len(errs) > 0 || len(entries) != 2 {
+		t.Fatalf("entries %+v, errors %v", entries, errs)
+	}
+	if e := entries[0]; e.Name != "hidden" || !e.Invisible || e.Description != "new" || strings.Join(e.Versions, ",") != "1.10.0,1.9.0" {
+		t.Errorf("hidden: %+v", e)
+	}
+	if e := entries[1]; e.Name != "shown" || e.Invisible {
+		t.Errorf("shown: %+v", e)
+	}
+}
+
 func TestGitRegistry(t *testing.T) {
 	url, publish := gitRepo(t, "1.0.0")
 	cache := t.TempDir()
