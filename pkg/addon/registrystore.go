@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,21 +57,28 @@ type RegistrySpec struct {
 
 // readStoredRegistries returns the registries ConfigMap's entries by name, raw.
 func (m *Manager) readStoredRegistries(ctx context.Context) (map[string]json.RawMessage, error) {
+	regs, _, err := m.readStoredRegistriesVersion(ctx)
+	return regs, err
+}
+
+// readStoredRegistriesVersion is readStoredRegistries and the ConfigMap's resourceVersion
+// ("" when there is none), which changes whenever a registry is added, updated or deleted.
+func (m *Manager) readStoredRegistriesVersion(ctx context.Context) (map[string]json.RawMessage, string, error) {
 	cm := &corev1.ConfigMap{}
 	err := m.c.Get(ctx, client.ObjectKey{Namespace: Namespace, Name: RegistryConfigMap}, cm)
 	if apierrors.IsNotFound(err) {
-		return map[string]json.RawMessage{}, nil
+		return map[string]json.RawMessage{}, "", nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading addon registries: %w", err)
+		return nil, "", fmt.Errorf("reading addon registries: %w", err)
 	}
 	out := map[string]json.RawMessage{}
 	if data := cm.Data[registriesKey]; data != "" {
 		if err := json.Unmarshal([]byte(data), &out); err != nil {
-			return nil, fmt.Errorf("configmap %s/%s: %s is not a JSON object: %w", Namespace, RegistryConfigMap, registriesKey, err)
+			return nil, "", fmt.Errorf("configmap %s/%s: %s is not a JSON object: %w", Namespace, RegistryConfigMap, registriesKey, err)
 		}
 	}
-	return out, nil
+	return out, cm.ResourceVersion, nil
 }
 
 func (m *Manager) writeStoredRegistries(ctx context.Context, regs map[string]json.RawMessage) error {
@@ -96,15 +104,36 @@ func (m *Manager) UseStoredRegistries(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.registries = append(m.registries, m.storedRegistries(raw)...)
+	return nil
+}
+
+// WithStoredRegistries returns a copy of m that also searches the stored registries (as
+// UseStoredRegistries; m itself is left as it is) and the stored set's version: a copy
+// stays current until the version changes, so a long-running caller can keep it, and the
+// catalogs it has read, while the version stays the same.
+func (m *Manager) WithStoredRegistries(ctx context.Context) (*Manager, string, error) {
+	raw, version, err := m.readStoredRegistriesVersion(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	c := *m
+	c.registries = append(slices.Clip(m.registries), m.storedRegistries(raw)...)
+	return &c, version, nil
+}
+
+// storedRegistries turns the stored entries into registries, by name.
+func (m *Manager) storedRegistries(raw map[string]json.RawMessage) Registries {
 	names := make([]string, 0, len(raw))
 	for n := range raw {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	out := make(Registries, 0, len(names))
 	for _, n := range names {
-		m.registries = append(m.registries, m.registryOfEntry(n, raw[n]))
+		out = append(out, m.registryOfEntry(n, raw[n]))
 	}
-	return nil
+	return out
 }
 
 func (m *Manager) registryOfEntry(name string, raw json.RawMessage) Registry {

@@ -74,6 +74,34 @@ func TestIntegrationVelauxServesTheDashboard(t *testing.T) {
 	if !strings.Contains(enabled, "velaux") {
 		t.Fatalf("addons endpoint: enabled = %q, want velaux among them", enabled)
 	}
+	// The dashboard keeps its addon manager between requests, but a registry added or
+	// deleted shows in the next listing.
+	listed := func() string {
+		var addons struct {
+			Addons []addon.Item `json:"addons"`
+		}
+		getJSON(t, st.URL+"/api/v1/addons", &addons)
+		names := ""
+		for _, a := range addons.Addons {
+			names += a.Name + "@" + a.Registry + " "
+		}
+		return names
+	}
+	dir := t.TempDir()
+	writeAddon(t, dir, "it-dash-registry", map[string]string{"metadata.yaml": "name: it-dash-registry\nversion: 1.0.0\ndescription: added later\n"})
+	if err := h.m.AddRegistry(h.ctx, addon.RegistrySpec{Name: "it-dash", Endpoint: dir}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.m.DeleteRegistry(context.Background(), "it-dash") })
+	if names := listed(); !strings.Contains(names, "it-dash-registry@it-dash ") {
+		t.Fatalf("after adding registry it-dash, addons = %s", names)
+	}
+	if err := h.m.DeleteRegistry(h.ctx, "it-dash"); err != nil {
+		t.Fatal(err)
+	}
+	if names := listed(); strings.Contains(names, "it-dash-registry") {
+		t.Fatalf("after deleting registry it-dash, addons = %s", names)
+	}
 	if page := get(t, st.URL+"/"); !strings.Contains(page, "velad dashboard") {
 		t.Fatalf("the page is not served: %.200s", page)
 	}

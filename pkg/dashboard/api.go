@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -57,8 +59,38 @@ type Component struct {
 type api struct {
 	c       client.Client
 	members application.ClusterClients
-	addons  func(ctx context.Context) (*addon.Manager, error)
+	addons  *addonCache
 	ql      *velaql.Querier
+}
+
+// addonCatalogTTL bounds how long the dashboard keeps the catalogs it read from the
+// registries (their index.yaml, git checkout): an addon version published later shows
+// after at most this long. Adding, updating or deleting a registry shows at once.
+const addonCatalogTTL = time.Minute
+
+// addonCache keeps one addon.Manager (built once) and its view with the stored registries,
+// made again when the stored registries change or the view is addonCatalogTTL old.
+type addonCache struct {
+	base *addon.Manager
+
+	mu      sync.Mutex
+	view    *addon.Manager
+	version string
+	made    time.Time
+}
+
+// get returns the current view.
+func (c *addonCache) get(ctx context.Context) (*addon.Manager, error) {
+	view, version, err := c.base.WithStoredRegistries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.view == nil || c.version != version || time.Since(c.made) >= addonCatalogTTL {
+		c.view, c.version, c.made = view, version, time.Now()
+	}
+	return c.view, nil
 }
 
 // NewHandler returns the dashboard's HTTP handler reading through c (cfg builds the addon
@@ -70,13 +102,11 @@ func NewHandler(c client.Client, cfg *rest.Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &api{c: c, members: members, ql: ql, addons: func(ctx context.Context) (*addon.Manager, error) {
-		m, err := addon.New(cfg, addon.Options{Logger: log.Noop{}, CacheDir: cluster.AddonRegistryCacheDir()})
-		if err != nil {
-			return nil, err
-		}
-		return m, m.UseStoredRegistries(ctx)
-	}}
+	m, err := addon.New(cfg, addon.Options{Logger: log.Noop{}, CacheDir: cluster.AddonRegistryCacheDir()})
+	if err != nil {
+		return nil, err
+	}
+	a := &api{c: c, members: members, ql: ql, addons: &addonCache{base: m}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/applications", a.listApps)
 	mux.HandleFunc("GET /api/v1/applications/{namespace}/{name}", a.getApp)
@@ -166,7 +196,7 @@ func (a *api) getApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listAddons(w http.ResponseWriter, r *http.Request) {
-	m, err := a.addons(r.Context())
+	m, err := a.addons.get(r.Context())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
