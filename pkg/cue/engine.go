@@ -30,6 +30,8 @@ type Engine struct {
 	pkgs    *packages
 	workers chan *worker
 	memo    *memo
+	// whole turns the split rendering off (WithWholeTemplates).
+	whole bool
 }
 
 // Option configures an Engine.
@@ -39,6 +41,7 @@ type options struct {
 	workers   int
 	cacheSize int
 	memoSize  int
+	whole     bool
 	providers []*provider.Provider
 }
 
@@ -51,6 +54,11 @@ func WithCacheSize(n int) Option { return func(o *options) { o.cacheSize = n } }
 // WithRenderCache sets how many render results are remembered by their
 // inputs (default 4096); 0 turns the cache off, so every Render evaluates.
 func WithRenderCache(n int) Option { return func(o *options) { o.memoSize = n } }
+
+// WithWholeTemplates makes Render evaluate every template whole, without
+// splitting off its parameter schema (see split): the reference behaviour,
+// for tests and for ruling the split out when debugging.
+func WithWholeTemplates() Option { return func(o *options) { o.whole = true } }
 
 // WithProviders registers importable provider packages (e.g. vela/op).
 func WithProviders(ps ...*provider.Provider) Option {
@@ -70,7 +78,7 @@ func New(opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pkgs: pkgs, workers: make(chan *worker, o.workers), memo: newMemo(o.memoSize)}
+	e := &Engine{pkgs: pkgs, workers: make(chan *worker, o.workers), memo: newMemo(o.memoSize), whole: o.whole}
 	for i := 0; i < o.workers; i++ {
 		e.workers <- &worker{
 			ctx:     cuecontext.New(),
@@ -171,6 +179,10 @@ type compiled struct {
 	ctxPaths *pathTree
 	// tags are the patch annotations in the source (see staticTags).
 	tags map[string]Tags
+	// split is the template cut for Render (see split), nil when it cannot be
+	// cut; splitDone tells whether cutting was tried.
+	split     *split
+	splitDone bool
 }
 
 // context returns the context value to fill: only the keys, and within
@@ -276,7 +288,7 @@ func (w *worker) build(src string) (cue.Value, map[string]Tags, error) {
 	// context and parameter are declared (at the end, after any imports) so
 	// references resolve before the engine fills them; unification keeps the
 	// template's own declarations.
-	f, err := parser.ParseFile("template.cue", src+"\ncontext: _\nparameter: _\n", parser.ParseComments)
+	f, err := parser.ParseFile("template.cue", src+inputDecls, parser.ParseComments)
 	if err != nil {
 		return cue.Value{}, nil, fmt.Errorf("parsing template: %w", flatten(err))
 	}

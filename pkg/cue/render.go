@@ -74,6 +74,9 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 				return nil
 			}
 		}
+		if !e.whole && !tc.splitDone {
+			tc.split, tc.splitDone = w.w.splitTemplate(template), true
+		}
 		res, rerr = render(tc, parameter, cm)
 		if cacheable {
 			e.memo.put(key, res, rerr)
@@ -86,8 +89,14 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 	return res, rerr
 }
 
-// render evaluates a compiled template with its inputs.
+// render evaluates a compiled template with its inputs: through its split
+// form when it has one and that succeeds, else whole.
 func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
+	if tc.split != nil {
+		if res, ok := tc.split.render(parameter, cm, tc.tags); ok {
+			return res, nil
+		}
+	}
 	v := tc.fill(parameter, cm)
 	pm, err := filledParameter(v.LookupPath(field("parameter")), parameter)
 	if err != nil {

@@ -1,0 +1,127 @@
+package cue
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// splitTmpl has a definition only its parameter uses (so it splits), an import
+// only the body uses, an import only the schema uses, a parameter default that
+// reaches the output and a hidden parameter field the body reads.
+const splitTmpl = `
+import (
+	"strings"
+	"list"
+)
+
+output: {
+	apiVersion: "v1"
+	kind:       "Pod"
+	metadata: name: strings.ToLower(context.name)
+	spec: containers: [{
+		name:  context.name
+		image: parameter.image
+		if parameter.probe != _|_ {
+			livenessProbe: parameter.probe
+		}
+		ports: [{containerPort: parameter.port, protocol: parameter.protocol}]
+		env: [{name: "N", value: parameter._n}]
+	}]
+}
+errs: [if parameter.port == 1 {"port 1 is reserved"}]
+
+#Probe: {
+	path:    string
+	period:  *10 | int
+	timeout: *1 | int
+}
+
+parameter: {
+	image: string
+	port:  *80 | int
+	protocol: *"TCP" | "UDP"
+	probe?: #Probe
+	tags: [...string] & list.MaxItems(3)
+	_n: "x"
+}
+`
+
+func TestSplitTemplate(t *testing.T) {
+	for name, tc := range map[string]struct {
+		src   string
+		split bool
+	}{
+		"definition only the parameter uses": {splitTmpl, true},
+		"no definition":                      {workerTmpl, false},
+		"definition the body uses too":       {"#D: {a: *1 | int}\noutput: #D\nparameter: #D", false},
+		"parameter default from context":     {"#D: string\noutput: {a: parameter.a}\nparameter: {a: *context.name | #D}", false},
+		"definition reads context":           {"#D: *context.name | string\noutput: {a: parameter.a}\nparameter: {a: #D}", false},
+		"parameter reads a hidden field":     {"#D: string\n_x: 1\noutput: {a: parameter.a}\nparameter: {a: #D, b: *_x | int}", false},
+		"top-level comprehension":            {"#D: string\nif true {output: {a: parameter.a}}\nparameter: {a: #D}", false},
+		"split declarations":                 {"#D: string\noutput: {a: parameter.a, b: parameter.b}\nparameter: a: #D\nparameter: b: *2 | int", true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEngine(t)
+			err := e.Do(context.Background(), func(w *Worker) error {
+				if got := w.w.splitTemplate(tc.src) != nil; got != tc.split {
+					return fmt.Errorf("split = %v, want %v", got, tc.split)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestSplitRenderMatchesWhole renders through the split template and through
+// the whole one: results (defaults that reach the output included) and error
+// messages must be the same.
+func TestSplitRenderMatchesWhole(t *testing.T) {
+	split := newEngine(t)
+	whole, err := New(WithWholeTemplates())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Context{Name: "Web", AppName: "app"}
+	for name, p := range map[string]map[string]any{
+		"defaults":         {"image": "nginx", "tags": []any{}},
+		"given":            {"image": "nginx", "port": int64(8080), "protocol": "UDP", "tags": []any{"a"}, "probe": map[string]any{"path": "/", "period": int64(5)}},
+		"missing image":    {"tags": []any{}},
+		"missing tags":     {"image": "nginx"},
+		"wrong type":       {"image": "nginx", "tags": []any{}, "port": "80"},
+		"bad enum":         {"image": "nginx", "tags": []any{}, "protocol": "HTTP"},
+		"failed builtin":   {"image": "nginx", "tags": []any{"a", "b", "c", "d"}},
+		"unknown field":    {"image": "nginx", "tags": []any{}, "probe": map[string]any{"path": "/", "bogus": true}},
+		"errs":             {"image": "nginx", "tags": []any{}, "port": int64(1)},
+		"incomplete probe": {"image": "nginx", "tags": []any{}, "probe": map[string]any{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			want, werr := whole.Render(context.Background(), splitTmpl, p, c)
+			got, gerr := split.Render(context.Background(), splitTmpl, p, c)
+			if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+				t.Fatalf("error %v, want %v", gerr, werr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("result\n%#v\nwant\n%#v", got, want)
+			}
+			if werr != nil {
+				return
+			}
+			if !want.OutputDefaults["spec.containers[0].ports[0].protocol"] && p["protocol"] == nil {
+				t.Errorf("the protocol default must stay a default in the output: %v", want.OutputDefaults)
+			}
+			// and the split path itself rendered it (no fallback to the whole template)
+			_ = split.Do(context.Background(), func(w *Worker) error {
+				tc, _ := w.w.compile(splitTmpl)
+				if _, ok := tc.split.render(p, tc.context(c), tc.tags); !ok {
+					t.Error("the split render fell back to the whole template")
+				}
+				return nil
+			})
+		})
+	}
+}
