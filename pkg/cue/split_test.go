@@ -117,7 +117,7 @@ func TestSplitRenderMatchesWhole(t *testing.T) {
 			// and the split path itself rendered it (no fallback to the whole template)
 			_ = split.Do(context.Background(), func(w *Worker) error {
 				tc, _ := w.w.compile(splitTmpl)
-				if _, ok := tc.split.render(p, tc.context(c), tc.tags); !ok {
+				if _, ok := w.w.splitTemplate(splitTmpl).render(p, tc.context(c), tc.tags); !ok {
 					t.Error("the split render fell back to the whole template")
 				}
 				return nil
