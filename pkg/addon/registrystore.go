@@ -190,7 +190,7 @@ func (m *Manager) AddRegistry(ctx context.Context, spec RegistrySpec) error {
 	if spec.Name == "" || spec.Name == EmbeddedRegistryName || spec.Name == LocalRegistryName {
 		return fmt.Errorf("registry name %q is reserved or empty: choose another", spec.Name)
 	}
-	if strings.ContainsAny(spec.Name, "/\\ :") || strings.HasPrefix(spec.Name, ".") {
+	if !cacheableName(spec.Name) || strings.ContainsAny(spec.Name, " :") {
 		return fmt.Errorf("registry name %q may not contain '/', '\\', ':' or spaces, nor start with '.'", spec.Name)
 	}
 	regs, err := m.readStoredRegistries(ctx)
@@ -228,7 +228,7 @@ func (m *Manager) UpdateRegistry(ctx context.Context, spec RegistrySpec) error {
 		spec.Endpoint = firstNonEmpty(spec.Endpoint, old.Git.URL)
 		spec.Path = firstNonEmpty(spec.Path, old.Git.Path)
 		spec.Token = firstNonEmpty(spec.Token, old.Git.Token)
-	case old.Dir != nil && (spec.Type == "" || spec.Type == "dir" || spec.Type == KindDirectory):
+	case old.Dir != nil && (spec.Type == "" || IsDirType(spec.Type)):
 		spec.Type = KindDirectory
 		spec.Endpoint = firstNonEmpty(spec.Endpoint, old.Dir.Path)
 	}
@@ -249,6 +249,16 @@ func (m *Manager) storeRegistry(ctx context.Context, regs map[string]json.RawMes
 	}
 	regs[spec.Name] = entry
 	return m.writeStoredRegistries(ctx, regs)
+}
+
+// IsDirType reports whether a registry type given by the user (--type) means a directory
+// registry: KindDirectory or its short form "dir".
+func IsDirType(t string) bool { return t == KindDirectory || t == "dir" }
+
+// cacheableName reports whether a registry name can name its own directory in the cache
+// of git clones: not empty, no path separator, not hidden (nor "." or "..").
+func cacheableName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, `/\`) && !strings.HasPrefix(name, ".")
 }
 
 func firstNonEmpty(a, b string) string {
@@ -281,7 +291,7 @@ func (m *Manager) DeleteRegistry(ctx context.Context, name string) error {
 	if err := m.writeStoredRegistries(ctx, regs); err != nil {
 		return err
 	}
-	if name != "" && !strings.ContainsAny(name, `/\`) && !strings.HasPrefix(name, ".") {
+	if cacheableName(name) {
 		_ = os.RemoveAll(filepath.Join(m.cacheDir, name))
 	}
 	return nil

@@ -303,6 +303,10 @@ type gitCatalog struct {
 // sync clones the repository into the cache, or fetches it when cloned before, once.
 func (g *gitCatalog) sync() (Registry, error) {
 	g.once.Do(func() {
+		if !cacheableName(g.name) {
+			g.err = fmt.Errorf("addon registry %q: the name cannot name its clone's directory (no '/', '\\', nor a leading '.'): delete it and add it under another name", g.name)
+			return
+		}
 		if _, err := exec.LookPath("git"); err != nil {
 			g.err = fmt.Errorf("addon registry %s is a git registry: reading it needs the git command, which is not installed (install git, or use a helm-type registry)", g.name)
 			return

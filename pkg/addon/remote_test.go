@@ -167,6 +167,14 @@ func TestGitRegistry(t *testing.T) {
 	if _, err := addon.GitRegistry("it-nopath", addon.GitSource{URL: url, Path: "nothing"}, cache).Names(); err == nil || !strings.Contains(err.Error(), "--path") {
 		t.Errorf("missing path: %v", err)
 	}
+	// A stored name that is no directory name (KubeVela's ConfigMap edited by hand) is
+	// refused before its clone replaces anything outside the cache.
+	if _, err := addon.GitRegistry("..", addon.GitSource{URL: url, Path: "addons"}, filepath.Join(cache, "sub")).Names(); err == nil || !strings.Contains(err.Error(), "another name") {
+		t.Errorf("registry named ..: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cache, "it-git")); err != nil {
+		t.Errorf("the cache beside it: %v", err)
+	}
 }
 
 func TestInitPackageRoundTrip(t *testing.T) {

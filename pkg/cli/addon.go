@@ -467,7 +467,7 @@ func registryWriteCommand(streams genericiooptions.IOStreams, cmd *cobra.Command
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		spec.Name = args[0]
 		if len(args) == 2 {
-			if spec.Endpoint != "" || (spec.Type != "" && spec.Type != "dir" && spec.Type != addon.KindDirectory) {
+			if spec.Endpoint != "" || (spec.Type != "" && !addon.IsDirType(spec.Type)) {
 				return fmt.Errorf("give either a DIRECTORY or --type/--endpoint, not both")
 			}
 			spec.Type, spec.Endpoint = addon.KindDirectory, args[1]

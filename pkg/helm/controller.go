@@ -1,7 +1,9 @@
 package helm
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -245,13 +247,21 @@ func (r *Reconciler) finalize(ctx context.Context, hr *unstructured.Unstructured
 // setStatus applies change to hr's status and writes it when it changed.
 func (r *Reconciler) setStatus(ctx context.Context, hr *unstructured.Unstructured, change func(*status)) error {
 	st := readStatus(hr)
+	was, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
 	change(st)
 	st.ObservedGeneration = hr.GetGeneration()
-	if unchanged(st, hr) {
+	now, err := json.Marshal(st) // as it is written: times to the second
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(now, was) {
 		return nil // a release re-checked at its interval and still current: nothing to write
 	}
-	m, err := st.toMap()
-	if err != nil {
+	m := map[string]any{}
+	if err := json.Unmarshal(now, &m); err != nil {
 		return err
 	}
 	hr.Object["status"] = m

@@ -1,7 +1,6 @@
 package helm
 
 import (
-	"bytes"
 	"encoding/json"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,22 +45,6 @@ func readStatus(hr *unstructured.Unstructured) *status {
 		}
 	}
 	return st
-}
-
-// unchanged reports whether s, as it would be written (times to the second), is hr's status.
-func unchanged(s *status, hr *unstructured.Unstructured) bool {
-	now, err := json.Marshal(s)
-	was, err2 := json.Marshal(readStatus(hr))
-	return err == nil && err2 == nil && bytes.Equal(now, was)
-}
-
-func (s *status) toMap() (map[string]any, error) {
-	data, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]any{}
-	return m, json.Unmarshal(data, &m)
 }
 
 // ready sets Ready (first, as KubeVela's health policy reads conditions[0]) and Released true.

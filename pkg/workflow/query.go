@@ -7,17 +7,27 @@ import (
 	"cuelang.org/go/cue"
 
 	vcue "velad.io/velad/pkg/cue"
+	"velad.io/velad/pkg/cue/provider"
 )
 
 // QueryHandlers returns the read-only actions of NewHandlers for env, the ones a VelaQL
 // view may run: kube read and list, query collectServiceEndpoints and listResourcesInApp.
 // env needs no Dispatcher.
 func QueryHandlers(env *Env) Handlers {
-	k := &kubeActions{env: env}
-	return Handlers{
-		"kube":  {"read": k.read, "list": k.list},
-		"query": {"collectServiceEndpoints": k.collectServiceEndpoints, "listResourcesInApp": k.listResourcesInApp},
+	all, out := NewHandlers(env), Handlers{}
+	for p, actions := range queryActions {
+		out[p] = map[string]provider.Handler{}
+		for _, a := range actions {
+			out[p][a] = all[p][a]
+		}
 	}
+	return out
+}
+
+// queryActions are the read-only actions of NewHandlers, by provider.
+var queryActions = map[string][]string{
+	"kube":  {"read", "list"},
+	"query": {"collectServiceEndpoints", "listResourcesInApp"},
 }
 
 // Evaluate runs template outside any workflow, as a VelaQL view runs: it fills the template
