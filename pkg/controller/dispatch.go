@@ -313,11 +313,17 @@ var _ workflow.Forgetter = (*dispatcher)(nil)
 // defaultNamespace puts a namespaced object without a namespace into the
 // Application's; c says which kinds are namespaced.
 func (d *dispatcher) defaultNamespace(c client.Client, o *unstructured.Unstructured) {
+	defaultNamespace(c, o, d.s.app.Namespace)
+}
+
+// defaultNamespace puts o into ns when it has no namespace and is namespaced, or c cannot
+// tell (an unknown kind is taken as namespaced); c says which kinds are namespaced.
+func defaultNamespace(c client.Client, o *unstructured.Unstructured, ns string) {
 	if o.GetNamespace() != "" {
 		return
 	}
-	if ns, err := c.IsObjectNamespaced(o); err != nil || ns {
-		o.SetNamespace(d.s.app.Namespace)
+	if namespaced, err := c.IsObjectNamespaced(o); err != nil || namespaced {
+		o.SetNamespace(ns)
 	}
 }
 

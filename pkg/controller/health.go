@@ -55,14 +55,7 @@ func (r *Reconciler) placedHealth(ctx context.Context, s *appState, c *appfile.C
 		if m, err = s.af.RenderComponent(ctx, r.cue, c, opts); err != nil {
 			return nil, err
 		}
-		m = placed(m, func(o *unstructured.Unstructured) {
-			if o.GetNamespace() != "" {
-				return
-			}
-			if namespaced, err := cl.IsObjectNamespaced(o); err != nil || namespaced {
-				o.SetNamespace(s.app.Namespace)
-			}
-		})
+		m = placed(m, func(o *unstructured.Unstructured) { defaultNamespace(cl, o, s.app.Namespace) })
 	}
 	if ns != "" && ns != s.app.Namespace {
 		m = placed(m, func(o *unstructured.Unstructured) {

@@ -23,12 +23,7 @@ func (r *Reconciler) render(ctx context.Context, s *appState) error {
 	for _, m := range ms {
 		s.manifests[m.Name] = m
 		for _, o := range m.Objects() {
-			if o.GetNamespace() != "" {
-				continue
-			}
-			if namespaced, err := r.client.IsObjectNamespaced(o); err != nil || namespaced {
-				o.SetNamespace(s.app.Namespace)
-			}
+			defaultNamespace(r.client, o, s.app.Namespace)
 		}
 	}
 	return nil
