@@ -27,10 +27,17 @@ const refObjectsType = "ref-objects"
 // from their cluster (and its urls fetched) and handed to the template as whole
 // objects, as KubeVela does; every other component renders its properties as
 // written. The reconcile renders a component once up front and again per
-// placement, so each distinct set of properties is resolved once.
+// placement, so each distinct set of properties is resolved once: renders of the same set
+// wait for the one resolving it (the lock covers only the map; reads and fetches run
+// outside it), and a failed resolution is tried again by the next render.
 func (r *Reconciler) componentProperties(namespace string) func(context.Context, *appfile.Component) (map[string]any, error) {
+	type resolution struct {
+		once  sync.Once
+		props map[string]any
+		err   error
+	}
 	var mu sync.Mutex
-	resolved := map[string]map[string]any{}
+	resolved := map[string]*resolution{}
 	return func(ctx context.Context, c *appfile.Component) (map[string]any, error) {
 		if c.Type != refObjectsType {
 			return c.Properties, nil
@@ -40,15 +47,21 @@ func (r *Reconciler) componentProperties(namespace string) func(context.Context,
 			return nil, err
 		}
 		mu.Lock()
-		defer mu.Unlock()
-		if props, ok := resolved[string(key)]; ok {
-			return props, nil
+		res := resolved[string(key)]
+		if res == nil {
+			res = &resolution{}
+			resolved[string(key)] = res
 		}
-		props, err := r.resolveReferences(ctx, namespace, c.Properties)
-		if err == nil {
-			resolved[string(key)] = props
+		mu.Unlock()
+		res.once.Do(func() { res.props, res.err = r.resolveReferences(ctx, namespace, c.Properties) })
+		if res.err != nil {
+			mu.Lock()
+			if resolved[string(key)] == res {
+				delete(resolved, string(key))
+			}
+			mu.Unlock()
 		}
-		return props, err
+		return res.props, res.err
 	}
 }
 
