@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	"velad.io/velad/pkg/server"
@@ -58,10 +59,17 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options, ready func()) erro
 	f := informers.NewSharedInformerFactory(cs, 0)
 	ingresses := f.Networking().V1().Ingresses()
 	r := &router{
-		ingresses: ingresses.Lister(),
-		services:  f.Core().V1().Services().Lister(),
-		slices:    f.Discovery().V1().EndpointSlices().Lister(),
-		nodes:     f.Core().V1().Nodes().Lister(),
+		routes:   newRouteTable(ingresses.Lister()),
+		services: f.Core().V1().Services().Lister(),
+		slices:   f.Discovery().V1().EndpointSlices().Lister(),
+		nodes:    f.Core().V1().Nodes().Lister(),
+	}
+	if _, err := ingresses.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { r.routes.changed() },
+		UpdateFunc: func(any, any) { r.routes.changed() },
+		DeleteFunc: func(any) { r.routes.changed() },
+	}); err != nil {
+		return fmt.Errorf("gateway: %w", err)
 	}
 	f.Start(ctx.Done())
 	defer f.Shutdown()

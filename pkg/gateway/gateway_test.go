@@ -128,6 +128,17 @@ func TestGateway(t *testing.T) {
 		return nil
 	})
 
+	// A deleted Ingress routes no more (the route table follows the changes).
+	if err := cs.NetworkingV1().Ingresses("default").Delete(ctx, "sim", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() error {
+		if code, body := get(t, base, "sim.example.com", "/"); code != http.StatusNotFound {
+			return fmt.Errorf("after deleting Ingress sim: status %d: %s", code, body)
+		}
+		return nil
+	})
+
 	code, body := get(t, base, "unknown.example.com", "/x")
 	if code != http.StatusNotFound || !strings.Contains(body, `"unknown.example.com"`) || !strings.Contains(body, `"/x"`) {
 		t.Errorf("unknown host: status %d: %s", code, body)

@@ -32,15 +32,65 @@ var classes = map[string]bool{"": true, "velad": true, "nginx": true}
 
 // router answers requests from the cluster's Ingresses, Services, EndpointSlices and Nodes.
 type router struct {
-	ingresses networkinglisters.IngressLister
-	services  corelisters.ServiceLister
-	slices    discoverylisters.EndpointSliceLister
-	nodes     corelisters.NodeLister
+	routes   *routeTable
+	services corelisters.ServiceLister
+	slices   discoverylisters.EndpointSliceLister
+	nodes    corelisters.NodeLister
 
 	next sync.Map // backend key -> *atomic.Uint64, the round-robin counters
 }
 
 type targetKey struct{}
+
+// routeTable is the Ingresses the gateway serves (by class), oldest first so that ties go to
+// the oldest Ingress. It is listed and sorted again only after an Ingress changed (the
+// informer calls changed), not per request.
+type routeTable struct {
+	lister networkinglisters.IngressLister
+	stale  atomic.Bool
+
+	mu     sync.Mutex
+	built  bool
+	sorted []*networkingv1.Ingress
+}
+
+// newRouteTable returns the table of the Ingresses lister holds.
+func newRouteTable(lister networkinglisters.IngressLister) *routeTable {
+	return &routeTable{lister: lister}
+}
+
+// changed marks the table stale: an Ingress was added, updated or deleted.
+func (t *routeTable) changed() { t.stale.Store(true) }
+
+// ingresses returns the served Ingresses, oldest first; callers must not modify them.
+func (t *routeTable) ingresses() ([]*networkingv1.Ingress, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.built && !t.stale.Load() {
+		return t.sorted, nil
+	}
+	t.stale.Store(false) // a change from here on makes it stale again
+	all, err := t.lister.List(labels.Everything())
+	if err != nil {
+		t.stale.Store(true)
+		return nil, err
+	}
+	served := all[:0]
+	for _, ing := range all {
+		if classes[ingressClass(ing)] {
+			served = append(served, ing)
+		}
+	}
+	sort.Slice(served, func(i, j int) bool {
+		a, b := served[i], served[j]
+		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+			return a.CreationTimestamp.Before(&b.CreationTimestamp)
+		}
+		return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+	})
+	t.sorted, t.built = served, true
+	return served, nil
+}
 
 // handler returns the gateway's HTTP handler.
 func (r *router) handler() http.Handler {
@@ -77,17 +127,10 @@ func (r *router) handler() http.Handler {
 // the host beats a wildcard or host-less one, then the longest path wins, Exact before Prefix.
 // An Ingress's defaultBackend serves what no rule matches.
 func (r *router) match(host, path string) (*networkingv1.IngressServiceBackend, *networkingv1.Ingress) {
-	all, err := r.ingresses.List(labels.Everything())
+	all, err := r.routes.ingresses()
 	if err != nil {
 		return nil, nil
 	}
-	sort.Slice(all, func(i, j int) bool { // oldest first, so that ties go to the oldest Ingress
-		a, b := all[i], all[j]
-		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-			return a.CreationTimestamp.Before(&b.CreationTimestamp)
-		}
-		return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
-	})
 	var (
 		best      *networkingv1.IngressServiceBackend
 		bestIng   *networkingv1.Ingress
@@ -95,9 +138,6 @@ func (r *router) match(host, path string) (*networkingv1.IngressServiceBackend, 
 		fallback  *networkingv1.Ingress
 	)
 	for _, ing := range all {
-		if !classes[ingressClass(ing)] {
-			continue
-		}
 		if fallback == nil && ing.Spec.DefaultBackend != nil && ing.Spec.DefaultBackend.Service != nil {
 			fallback = ing
 		}
