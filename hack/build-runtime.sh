@@ -15,7 +15,15 @@ CNI_PLUGINS_VERSION=v1.9.1
 CONTAINERD_VERSION=$(go list -m -f '{{.Version}}' github.com/containerd/containerd/v2)
 out=pkg/agent/bundled/payload
 stamp="runc $RUNC_VERSION (static, seccomp) containerd-shim-runc-v2 $CONTAINERD_VERSION cni-plugins $CNI_PLUGINS_VERSION $(go env GOOS)/$(go env GOARCH)"
-if [ -f "$out/VERSIONS" ] && [ "$(cat "$out/VERSIONS")" = "$stamp" ] && [ -f "$out/runc.gz" ] && [ -f "$out/containerd-shim-runc-v2.gz" ]; then
+binaries="runc containerd-shim-runc-v2 bridge host-local portmap loopback"
+# Up to date: the stamp matches and every binary is there.
+up_to_date() {
+  [ -f "$out/VERSIONS" ] && [ "$(cat "$out/VERSIONS")" = "$stamp" ] || return 1
+  for b in $binaries; do
+    [ -s "$out/$b.gz" ] || return 1
+  done
+}
+if up_to_date; then
   exit 0
 fi
 if ! pkg-config --exists libseccomp 2>/dev/null; then
@@ -37,7 +45,7 @@ CGO_ENABLED=0 GOBIN="$tmp" GOFLAGS=-buildvcs=false \
   "$p/main/bridge@$CNI_PLUGINS_VERSION" "$p/ipam/host-local@$CNI_PLUGINS_VERSION" \
   "$p/meta/portmap@$CNI_PLUGINS_VERSION" "$p/main/loopback@$CNI_PLUGINS_VERSION"
 rm -f "$out"/*.gz "$out/VERSIONS"
-for b in runc containerd-shim-runc-v2 bridge host-local portmap loopback; do
+for b in $binaries; do
   gzip -9n <"$tmp/$b" >"$out/$b.gz"
 done
 echo "$stamp" >"$out/VERSIONS"
