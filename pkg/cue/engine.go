@@ -211,9 +211,18 @@ type pathTree struct {
 
 // add records the path sel (field names from the root).
 func (t *pathTree) add(sel []string) {
+	if t = t.reach(sel); t != nil {
+		t.whole, t.kids = true, nil
+	}
+}
+
+// reach returns the node for sel, creating it, or nil when a whole node is on
+// the way (everything below it is kept anyway). A node reached only this way
+// keeps no fields: a struct projects to {}, enough for `!= _|_` tests.
+func (t *pathTree) reach(sel []string) *pathTree {
 	for _, s := range sel {
 		if t.whole {
-			return
+			return nil
 		}
 		if t.kids == nil {
 			t.kids = map[string]*pathTree{}
@@ -225,7 +234,10 @@ func (t *pathTree) add(sel []string) {
 		}
 		t = k
 	}
-	t.whole, t.kids = true, nil
+	if t.whole {
+		return nil
+	}
+	return t
 }
 
 // project returns the part of v on the tree's paths: a struct keeps only the
@@ -247,17 +259,28 @@ func (t *pathTree) project(v any) any {
 // contextRef matches `context` and the chain of `.identifier` selectors after it.
 var contextRef = regexp.MustCompile(`\bcontext\b((?:\.[A-Za-z_$][A-Za-z0-9_$]*)*)`)
 
+// existenceTest matches what follows a chain that is only tested for existence.
+var existenceTest = regexp.MustCompile(`^\s*[!=]=\s*_\|_`)
+
 // contextKeys returns the context paths src selects, or nil if it uses
 // `context` other than as `context.<identifier>...`. A chain ends at anything
 // but `.identifier` (an index, a quoted label, an operator), and the value at
-// its end is kept whole, so `context.output.spec` keeps all of spec.
+// its end is kept whole, so `context.output.spec` keeps all of spec — unless
+// the chain is only compared with _|_ (`context.output.spec != _|_`): then its
+// fields are kept only as far as other chains need them.
 func contextKeys(src string) *pathTree {
 	root := &pathTree{kids: map[string]*pathTree{}}
-	for _, m := range contextRef.FindAllStringSubmatch(src, -1) {
-		if m[1] == "" {
+	for _, m := range contextRef.FindAllStringSubmatchIndex(src, -1) {
+		chain := src[m[2]:m[3]]
+		if chain == "" {
 			return nil
 		}
-		root.add(strings.Split(m[1][1:], "."))
+		sel := strings.Split(chain[1:], ".")
+		if existenceTest.MatchString(src[m[1]:]) {
+			root.reach(sel)
+		} else {
+			root.add(sel)
+		}
 	}
 	return root
 }

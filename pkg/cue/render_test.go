@@ -227,6 +227,16 @@ z: "\(context.name)"`
 	if spec := tc.context(c)["output"].(map[string]any)["spec"]; !reflect.DeepEqual(spec, c.Output["spec"]) {
 		t.Fatalf("context.output.spec not whole: %v", spec)
 	}
+	// A chain only tested for existence keeps no fields of its own.
+	tc = &compiled{ctxPaths: contextKeys("if context.output.spec != _|_ && context.output.spec.template == _|_ {}\nif context.output.status != _|_ {}\nm: context.output.metadata")}
+	want = map[string]any{"output": map[string]any{"metadata": c.Output["metadata"], "spec": map[string]any{"template": map[string]any{}}}}
+	if got := tc.context(c); !reflect.DeepEqual(got, want) {
+		t.Fatalf("existence-only chains:\n got %v\nwant %v", got, want)
+	}
+	tc = &compiled{ctxPaths: contextKeys("if context.output.spec != _|_ {}\nw: context.output.spec")}
+	if spec := tc.context(c)["output"].(map[string]any)["spec"]; !reflect.DeepEqual(spec, c.Output["spec"]) {
+		t.Fatalf("context.output.spec used as a value too, but not whole: %v", spec)
+	}
 	for _, other := range []string{`w: context["output"]`, `w: context.output["spec"]`, `w: context.output & {}`, `w: context`} {
 		tc = &compiled{ctxPaths: contextKeys(src + "\n" + other)}
 		if out := tc.context(c)["output"]; !reflect.DeepEqual(out, c.Output) {
