@@ -3,8 +3,10 @@ package cue
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	k8sjson "k8s.io/apimachinery/pkg/util/json"
@@ -219,7 +221,115 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
+// jsonMerge applies an RFC 7386 merge patch. An object patch on an object is
+// merged on JSON-normalised copies of the Go values (see jsonCopy), exactly as
+// jsonpatch.MergePatch does on their encodings, without the encode, parse and
+// decode round trips; anything else goes through the library.
 func jsonMerge(base map[string]any, patch any) (map[string]any, error) {
+	if pm, ok := patch.(map[string]any); ok && base != nil {
+		doc, okb := jsonCopy(base)
+		p, okp := jsonCopy(pm)
+		if okb && okp {
+			mergeDocs(doc.(map[string]any), p.(map[string]any))
+			return doc.(map[string]any), nil
+		}
+	}
+	return jsonMergeEncoded(base, patch)
+}
+
+// mergeDocs, mergeValue and pruneNulls follow jsonpatch (v5) mergeDocs, merge and
+// pruneNulls: a null removes a key; a value for a missing or null key, or one
+// replacing a non-object, loses its nested null keys (list items stay).
+func mergeDocs(doc, patch map[string]any) {
+	for k, v := range patch {
+		if v == nil {
+			delete(doc, k)
+			continue
+		}
+		if cur, ok := doc[k]; !ok || cur == nil {
+			doc[k] = pruneNulls(v)
+		} else {
+			doc[k] = mergeValue(cur, v)
+		}
+	}
+}
+
+func mergeValue(cur, patch any) any {
+	cd, ok := cur.(map[string]any)
+	if !ok {
+		return pruneNulls(patch)
+	}
+	pd, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	mergeDocs(cd, pd)
+	return cd
+}
+
+func pruneNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+			} else {
+				pruneNulls(e)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if e != nil {
+				pruneNulls(e)
+			}
+		}
+	}
+	return v
+}
+
+// jsonCopy deep-copies v as a JSON encode and k8s decode would return it:
+// objects, lists, strings, bools, nil, int64 for numbers JSON writes without
+// a fraction or exponent, float64 otherwise. ok is false for any other type.
+func jsonCopy(v any) (any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			c, ok := jsonCopy(e)
+			if !ok {
+				return nil, false
+			}
+			out[k] = c
+		}
+		return out, true
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			c, ok := jsonCopy(e)
+			if !ok {
+				return nil, false
+			}
+			out[i] = c
+		}
+		return out, true
+	case string:
+		return v, utf8.ValidString(x) // encoding/json would replace invalid bytes
+	case nil, bool, int64:
+		return v, true
+	case int:
+		return int64(x), true
+	case float64:
+		// encoding/json writes integral values below 1e21 without a fraction or
+		// exponent, which k8s decodes as int64 when they fit.
+		if x == math.Trunc(x) && math.Abs(x) < 1e21 && x >= math.MinInt64 && x < math.MaxInt64 {
+			return int64(x), true
+		}
+		return v, !math.IsInf(x, 0) && !math.IsNaN(x)
+	}
+	return nil, false
+}
+
+func jsonMergeEncoded(base map[string]any, patch any) (map[string]any, error) {
 	doc, pb, err := marshalBoth(base, patch)
 	if err != nil {
 		return nil, err

@@ -3,8 +3,12 @@ package cue
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
+
+	k8sjson "k8s.io/apimachinery/pkg/util/json"
 )
 
 func TestApplyPatchStrategies(t *testing.T) {
@@ -174,5 +178,54 @@ func TestMemoEvicts(t *testing.T) {
 	}
 	if _, _, ok := m.get(strings.Repeat("k", 100)); !ok {
 		t.Error("the newest entry must be present")
+	}
+}
+
+// TestJSONMergeMatchesLibrary: the Go-value merge patch gives what
+// jsonpatch.MergePatch gives on the encodings.
+func TestJSONMergeMatchesLibrary(t *testing.T) {
+	bases := []string{
+		`{}`,
+		`{"a":1,"b":{"c":"d","e":null,"f":[1,{"g":null}]},"h":[{"i":1}],"n":null,"x":2.5,"y":3}`,
+		`{"metadata":{"labels":{"a":"b","c":"d"}},"spec":{"template":{"metadata":{"labels":{"a":"b"}}}}}`,
+	}
+	patches := []string{
+		`{}`,
+		`{"a":null}`,
+		`{"a":{"z":null,"w":1}}`,
+		`{"b":{"c":null,"e":{"p":null,"q":[null,{"r":null,"s":1}]},"f":{"k":null}}}`,
+		`{"h":{"i":null}}`,
+		`{"n":{"m":null,"o":2}}`,
+		`{"new":{"a":null,"b":[{"c":null}],"d":{"e":null}}}`,
+		`{"b":[{"c":null}],"x":4,"y":2.5}`,
+		`{"metadata":{"labels":{"a":null,"e":"f"}},"spec":{"template":{"metadata":{"labels":{"a":null,"e":"f"}}}}}`,
+	}
+	for _, bs := range bases {
+		for _, ps := range patches {
+			var base map[string]any
+			var patch any
+			if err := k8sjson.Unmarshal([]byte(bs), &base); err != nil {
+				t.Fatal(err)
+			}
+			if err := k8sjson.Unmarshal([]byte(ps), &patch); err != nil {
+				t.Fatal(err)
+			}
+			base["float"] = 4.0 // integral floats come back as int64 from the encoding
+			want, err := jsonMergeEncoded(base, patch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := fmt.Sprint(base)
+			got, err := jsonMerge(base, patch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s + %s:\n got %#v\nwant %#v", bs, ps, got, want)
+			}
+			if fmt.Sprint(base) != before {
+				t.Errorf("%s + %s: base modified", bs, ps)
+			}
+		}
 	}
 }
