@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
@@ -60,10 +59,10 @@ func (a Agent) Bootstrap(ctx context.Context) error {
 	if err := os.MkdirAll(a.CertDir, 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", a.CertDir, err)
 	}
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})
-	if err := os.WriteFile(filepath.Join(a.CertDir, certs.CA+".crt"), caPEM, 0o600); err != nil {
+	if err := certs.WriteCert(a.CertDir, certs.CA, ca); err != nil {
 		return fmt.Errorf("writing the cluster CA: %w", err)
 	}
+	caPEM := (&certs.KeyPair{Cert: ca}).CertPEM()
 	cs, err := kubernetes.NewForConfig(a.BootstrapConfig(caPEM))
 	if err != nil {
 		return err
@@ -76,14 +75,18 @@ func (a Agent) Bootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	b, _ := pem.Decode(certPEM)
+	if b == nil {
+		return fmt.Errorf("the server %s signed the kubelet's certificate, but sent no PEM certificate", a.Server)
+	}
+	cert, err := x509.ParseCertificate(b.Bytes)
 	if err != nil {
-		return err
+		return fmt.Errorf("the server %s signed the kubelet's certificate, but it does not parse: %w", a.Server, err)
 	}
-	if err := os.WriteFile(filepath.Join(a.CertDir, certs.Kubelet+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return fmt.Errorf("writing the kubelet key: %w", err)
+	if err := (&certs.KeyPair{Cert: cert, Key: key}).Write(a.CertDir, certs.Kubelet); err != nil {
+		return fmt.Errorf("writing the kubelet's certificate: %w", err)
 	}
-	return os.WriteFile(filepath.Join(a.CertDir, certs.Kubelet+".crt"), certPEM, 0o600)
+	return nil
 }
 
 // BootstrapConfig is a client of the server authenticated by the bootstrap token (what the

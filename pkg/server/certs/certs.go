@@ -129,6 +129,12 @@ func (kp *KeyPair) Write(dir, base string, chain ...*KeyPair) error {
 	return writeFile(filepath.Join(dir, base+".key"), keyPEM)
 }
 
+// WriteCert stores cert alone as <base>.crt (mode 0600) under dir: a CA whose key stays
+// with the cluster, as a joining agent keeps it.
+func WriteCert(dir, base string, cert *x509.Certificate) error {
+	return writeFile(filepath.Join(dir, base+".crt"), (&KeyPair{Cert: cert}).CertPEM())
+}
+
 // Load reads <base>.crt and <base>.key from dir.
 func Load(dir, base string) (*KeyPair, error) {
 	certPEM, err := os.ReadFile(filepath.Join(dir, base+".crt"))
