@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
-	"strings"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -28,33 +25,17 @@ func apiCalls(ctx context.Context, cfg *rest.Config) (map[string]float64, error)
 	return parseCalls(bytes.NewReader(data))
 }
 
+// parseCalls sums apiserver_request_total by "VERB resource[/subresource]".
 func parseCalls(r io.Reader) (map[string]float64, error) {
 	out := map[string]float64{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "apiserver_request_total{") {
-			continue
-		}
-		end := strings.LastIndexByte(line, '}')
-		labels := map[string]string{}
-		for _, kv := range strings.Split(line[len("apiserver_request_total{"):end], ",") {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				labels[k] = strings.Trim(v, `"`)
-			}
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
-		if err != nil {
-			continue
-		}
+	err := eachSample(r, "apiserver_request_total", func(labels map[string]string, v float64) {
 		key := labels["verb"] + " " + labels["resource"]
 		if s := labels["subresource"]; s != "" {
 			key += "/" + s
 		}
 		out[key] += v
-	}
-	return out, sc.Err()
+	})
+	return out, err
 }
 
 // printCalls writes the calls made between before and after, per Application, largest first.

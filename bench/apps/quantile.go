@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 const histogram = "velad_application_reconcile_duration_seconds"
@@ -19,26 +18,14 @@ func reconcileQuantiles(url string) (p50, p99, count float64, err error) {
 		return 0, 0, 0, err
 	}
 	defer resp.Body.Close()
-	buckets := map[float64]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, histogram+"_bucket{") {
-			continue
-		}
-		i := strings.Index(line, `le="`)
-		j := strings.Index(line[i+4:], `"`)
-		leStr := line[i+4 : i+4+j]
-		le, perr := strconv.ParseFloat(leStr, 64)
-		if leStr == "+Inf" {
-			le, perr = 1e9, nil
-		}
-		f := strings.Fields(line)
-		v, verr := strconv.ParseFloat(f[len(f)-1], 64)
-		if perr == nil && verr == nil {
+	buckets := map[float64]float64{} // upper bound (le, +Inf last) -> cumulative count
+	err = eachSample(resp.Body, histogram+"_bucket", func(labels map[string]string, v float64) {
+		if le, err := strconv.ParseFloat(labels["le"], 64); err == nil {
 			buckets[le] += v
 		}
+	})
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("reading %s: %w", url, err)
 	}
 	if len(buckets) == 0 {
 		return 0, 0, 0, fmt.Errorf("no %s in %s", histogram, url)
@@ -55,7 +42,7 @@ func reconcileQuantiles(url string) (p50, p99, count float64, err error) {
 		for _, le := range les {
 			c := buckets[le]
 			if c >= target {
-				if le == 1e9 {
+				if math.IsInf(le, 1) {
 					return prevLe
 				}
 				if c == prevC {

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+const metricsText = `# HELP apiserver_request_total Counter of apiserver requests.
+# TYPE apiserver_request_total counter
+apiserver_request_total{code="200",component="apiserver",resource="pods",subresource="status",verb="PATCH"} 3
+apiserver_request_total{code="201",resource="applications",verb="POST"} 2
+apiserver_request_total{code="200",resource="applications",verb="POST"} 1 1700000000000
+apiserver_request_total_other{verb="GET"} 9
+velad_application_reconcile_duration_seconds_bucket{result="ok",le="0.1"} 4
+velad_application_reconcile_duration_seconds_bucket{result="ok",le="+Inf"} 5
+velad_application_reconcile_duration_seconds_sum{result="ok"} 0.7
+`
+
+func TestParseCallsAndBuckets(t *testing.T) {
+	calls, err := parseCalls(strings.NewReader(metricsText))
+	if err != nil || len(calls) != 2 || calls["PATCH pods/status"] != 3 || calls["POST applications"] != 3 {
+		t.Fatalf("calls %v, %v", calls, err)
+	}
+	les := map[string]float64{}
+	err = eachSample(strings.NewReader(metricsText), histogram+"_bucket", func(l map[string]string, v float64) { les[l["le"]] += v })
+	if err != nil || len(les) != 2 || les["0.1"] != 4 || les["+Inf"] != 5 {
+		t.Fatalf("buckets %v, %v", les, err)
+	}
+}
