@@ -98,6 +98,7 @@ func (n *Node) Run(ctx context.Context) error {
 			clientCAFile: certs.Path(n.Config.CertDir(), certs.CA+".crt"),
 			clusterDNS:   ClusterDNSIP(n.Config.Network.ServiceCIDR),
 			paths:        p,
+			rotateCerts:  n.joined(),
 		})
 	}()
 	select {

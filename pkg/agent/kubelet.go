@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -21,6 +20,9 @@ type kubeletConfig struct {
 	clientCAFile     string
 	clusterDNS       string
 	paths            Paths
+	// rotateCerts has the kubelet renew its client certificate through CertificateSigningRequests
+	// before it expires (a joined agent's is signed by the controller manager for a year).
+	rotateCerts bool
 }
 
 // runKubelet runs the upstream kubelet in this process until ctx is done. Like the control
@@ -37,7 +39,7 @@ func runKubelet(ctx context.Context, c kubeletConfig) (err error) {
 	flags.HostnameOverride = c.nodeName
 	flags.NodeIP = c.nodeIP
 	flags.RootDirectory = c.paths.KubeletRoot()
-	flags.CertDirectory = filepath.Join(c.paths.KubeletRoot(), "pki")
+	flags.CertDirectory = c.paths.KubeletPKI()
 	kc, err := kubeletoptions.NewKubeletConfiguration()
 	if err != nil {
 		return err
@@ -66,6 +68,7 @@ func runKubelet(ctx context.Context, c kubeletConfig) (err error) {
 	kc.ImageGCHighThresholdPercent = 100
 	kc.ImageGCLowThresholdPercent = 99
 	kc.RegisterNode = true
+	kc.RotateCertificates = c.rotateCerts
 	if err := kubeletvalidation.ValidateKubeletConfiguration(kc, utilfeature.DefaultFeatureGate); err != nil {
 		return fmt.Errorf("kubelet configuration: %w", utilerrors.Flatten(utilerrors.NewAggregate([]error{err})))
 	}

@@ -26,6 +26,11 @@ var agentRoles = map[string]string{
 	leaveRole:                 leaveRole,
 }
 
+// renewBinding lets every node renew its own kubelet client certificate: the controller manager
+// approves a node's CertificateSigningRequest for its own name (the kubelets of joined agents
+// rotate theirs before they expire).
+const renewBinding = "velad:node-autorenew"
+
 // leaveRole lets an agent that leaves (`velad uninstall` of it) delete its Node object.
 const leaveRole = "velad:agent-leave"
 
@@ -89,6 +94,14 @@ func EnsureServer(ctx context.Context, cs kubernetes.Interface, secret string) e
 		if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, b, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("binding the join group to %s: %w", role, err)
 		}
+	}
+	renew := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: renewBinding, Labels: map[string]string{"app.kubernetes.io/managed-by": "velad"}},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient"},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.GroupKind, Name: "system:nodes"}},
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, renew, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("letting nodes renew their kubelet certificates (%s): %w", renewBinding, err)
 	}
 	return nil
 }

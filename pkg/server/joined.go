@@ -39,7 +39,8 @@ func (s *Server) ensureJoin(ctx context.Context, admin *rest.Config) error {
 
 // runAgent runs a joined agent: a real node of the cluster at cfg.Join.Server, no control
 // plane. Its kubelet's certificate is asked for on the first start (and again when the node
-// was renamed); the phases go certs → node → ready.
+// was renamed or it is about to expire); the kubelet renews it while it runs. The phases go
+// certs → node → ready.
 func (s *Server) runAgent(ctx context.Context) (err error) {
 	phaseFile := s.cfg.PhaseFile()
 	defer func() { writeOutcome(phaseFile, err) }()
@@ -76,7 +77,8 @@ func (s *Server) runAgent(ctx context.Context) (err error) {
 	return sup.block(ctx)
 }
 
-// agentCredentials gets the kubelet's certificate when it has none for this node name, and
+// agentCredentials gets the kubelet's certificate when it has none for this node name or its
+// certificate (velad join's, or the one the kubelet rotated to since) is about to expire, and
 // writes the kubelet's (certificate) and kube-proxy's (bootstrap token) kubeconfigs.
 func (s *Server) agentCredentials(ctx context.Context) (*rest.Config, error) {
 	data, err := os.ReadFile(s.cfg.TokenFile())
@@ -89,9 +91,18 @@ func (s *Server) agentCredentials(ctx context.Context) (*rest.Config, error) {
 	}
 	dir := s.cfg.CertDir()
 	a := join.Agent{Server: s.cfg.Join.Server, Token: tok, NodeName: s.nodeName, CertDir: dir}
-	if kp, err := certs.Load(dir, certs.Kubelet); err != nil || kp.Cert.Subject.CommonName != "system:node:"+s.nodeName {
+	paths := agent.PathsFor(s.cfg)
+	current, err := join.KubeletCert(dir, paths.KubeletClientCurrent())
+	if err != nil {
+		klog.ErrorS(err, "the kubelet's certificate is unreadable: asking for a new one")
+	}
+	if why := join.NeedsCert(current, s.nodeName, time.Now()); why != "" {
+		klog.InfoS("asking the server for the kubelet's client certificate", "server", a.Server, "reason", why)
 		if err := a.Bootstrap(ctx); err != nil {
 			return nil, err
+		}
+		if err := join.ForgetRotated(paths.KubeletPKI()); err != nil {
+			return nil, fmt.Errorf("removing the kubelet's previous certificates: %w", err)
 		}
 	}
 	ctxName := "velad-" + s.cfg.Name
