@@ -59,7 +59,9 @@ func (p Paths) KubeletRoot() string { return filepath.Join(p.Dir, "kubelet") }
 func (p Paths) KubeletPKI() string { return filepath.Join(p.KubeletRoot(), "pki") }
 
 // KubeletClientCurrent is the client certificate and key the kubelet rotated last, once it has.
-func (p Paths) KubeletClientCurrent() string { return filepath.Join(p.KubeletPKI(), "kubelet-client-current.pem") }
+func (p Paths) KubeletClientCurrent() string {
+	return filepath.Join(p.KubeletPKI(), "kubelet-client-current.pem")
+}
 
 // PodLogDir holds container logs.
 func (p Paths) PodLogDir() string { return filepath.Join(p.Dir, "pod-logs") }
