@@ -2,11 +2,9 @@ package e2e
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -26,17 +24,10 @@ func gcApp(names ...string) string {
 func TestGCSurvivesKill9(t *testing.T) {
 	h := newHost(t)
 	h.must("install", "--node", "simulated", "--port", strconv.Itoa(freePort(t)))
-	kc := strings.TrimSpace(h.must("kubeconfig"))
-	kubectl := func(args ...string) (string, error) {
-		return h.run(append([]string{"kubectl", "--kubeconfig", kc}, args...)...)
-	}
+	kubectl := h.kubectlOf("")
 	apply := func(manifest string) {
 		t.Helper()
-		f := filepath.Join(t.TempDir(), "app.yaml")
-		if err := os.WriteFile(f, []byte(manifest), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := kubectl("apply", "-f", f); err != nil {
+		if out, err := kubectl("apply", "-f", writeTemp(t, "app.yaml", manifest)); err != nil {
 			t.Fatalf("kubectl apply: %v\n%s", err, out)
 		}
 	}
@@ -58,12 +49,7 @@ func TestGCSurvivesKill9(t *testing.T) {
 	if get("configmap", "gc-held", "-o", "jsonpath={.metadata.deletionTimestamp}") == "" {
 		t.Fatal("gc-held is not being deleted")
 	}
-	if pid := serverPID(filepath.Join(h.home, "default")); pid == 0 {
-		t.Fatal("no velad server process found")
-	} else if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
+	killServer(t, filepath.Join(h.home, "default"))
 	h.waitReady("default", 2*time.Minute)
 	if rts := get("resourcetrackers", "-o", "name"); !strings.Contains(rts, "e2e-gc-v1-default") {
 		t.Fatalf("the outdated tracker went before its resources: %s", rts)

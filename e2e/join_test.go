@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,10 +34,7 @@ spec:
 func TestJoinAgent(t *testing.T) {
 	h := newHost(t)
 	h.must("install", "--name", "e2e", "--node", "simulated", "--cluster-only", "--port", strconv.Itoa(freePort(t)))
-	kc := strings.TrimSpace(h.must("kubeconfig", "--name", "e2e"))
-	kubectl := func(args ...string) (string, error) {
-		return h.run(append([]string{"kubectl", "--kubeconfig", kc}, args...)...)
-	}
+	kubectl := h.kubectlOf("e2e")
 	// The server's address as another host reaches it: the internal kubeconfig's.
 	internal, err := clientcmd.BuildConfigFromFlags("", strings.TrimSpace(h.must("kubeconfig", "--name", "e2e", "--internal")))
 	if err != nil {
@@ -95,24 +91,10 @@ func TestJoinAgent(t *testing.T) {
 		}
 	}
 
-	mf := filepath.Join(t.TempDir(), "pod.yaml")
-	if err := os.WriteFile(mf, []byte(agentPod), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := kubectl("apply", "-f", mf); err != nil {
+	if out, err := kubectl("apply", "-f", writeTemp(t, "pod.yaml", agentPod)); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
-	podIP := ""
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && podIP == ""; time.Sleep(250 * time.Millisecond) {
-		out, _ := kubectl("get", "pod", "hello-agent", "-o", "jsonpath={.status.containerStatuses[0].ready} {.spec.nodeName} {.status.podIP}")
-		if f := strings.Fields(out); len(f) == 3 && f[0] == "true" && f[1] == "e2e-agent" {
-			podIP = f[2]
-		}
-	}
-	if podIP == "" {
-		desc, _ := kubectl("describe", "pod", "hello-agent")
-		t.Fatalf("hello-agent not Ready on e2e-agent within 60s:\n%s", desc)
-	}
+	podIP := waitPodReady(t, kubectl, "hello-agent", "e2e-agent")
 	if body := httpGet(t, "http://"+podIP+":8080/agent"); !strings.Contains(body, "path /agent") {
 		t.Fatalf("the pod on the agent answered %q", body)
 	}
@@ -123,14 +105,7 @@ func TestJoinAgent(t *testing.T) {
 	agentDir := filepath.Join(h.home, "agent")
 	// kill -9 of the agent: its supervisor restarts it with the certificate it has (no new
 	// CSR), and the running pod is adopted.
-	pid := serverPID(agentDir)
-	if pid == 0 {
-		t.Fatal("no velad server process of the agent found")
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
+	killServer(t, agentDir)
 	h.waitReady("agent", 2*time.Minute)
 	if csrs, _ := kubectl("get", "csr", "-o", "name"); len(strings.Fields(csrs)) != 1 {
 		t.Fatalf("after the agent's restart the server holds CSRs %q, want the first join's only", csrs)

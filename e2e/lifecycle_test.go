@@ -57,10 +57,7 @@ func TestClusterLifecycle(t *testing.T) {
 	if out, err := h.run("kubeconfig", "--host", "not-in-cert.example"); err == nil || !strings.Contains(out, "tlsSANs") {
 		t.Fatalf("kubeconfig --host for a name outside the certificate: err=%v out=%s", err, out)
 	}
-	mf := filepath.Join(t.TempDir(), "objs.yaml")
-	if err := os.WriteFile(mf, []byte(manifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mf := writeTemp(t, "objs.yaml", manifest)
 	// The embedded components report the Kubernetes version velad links (not v0.0.0-master):
 	// kubectl version parses it, Helm charts' kubeVersion constraints check it.
 	if out := h.must("kubectl", "version", "-o", "json"); strings.Count(out, `"gitVersion": "v1.`) != 2 || strings.Contains(out, "master") {
@@ -78,12 +75,7 @@ func TestClusterLifecycle(t *testing.T) {
 
 	dataDir := filepath.Join(h.home, "default")
 	// kill -9 the server only: the supervisor restarts it.
-	if pid := serverPID(dataDir); pid == 0 {
-		t.Fatal("no velad server process found")
-	} else if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
+	killServer(t, dataDir)
 	h.waitReady("default", 2*time.Minute)
 	assertObjects(t, h)
 
@@ -138,16 +130,4 @@ func assertObjects(t *testing.T, h *host) {
 		t.Fatalf("configmap e2e-keep lost its data after restart: %q", out)
 	}
 	h.must("kubectl", "get", "deployment", "e2e-web")
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }

@@ -3,12 +3,14 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,16 +110,86 @@ func (h *host) status() []clusterStatus {
 
 func (h *host) waitReady(name string, timeout time.Duration) {
 	h.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		for _, s := range h.status() {
+	poll(h.t, "cluster "+name+" ready", timeout, 200*time.Millisecond, func() error {
+		st := h.status()
+		for _, s := range st {
 			if s.Name == name && s.Ready {
-				return
+				return nil
 			}
 		}
-		time.Sleep(200 * time.Millisecond)
+		return fmt.Errorf("velad status: %+v", st)
+	})
+}
+
+// poll calls cond every `every` until it returns nil; after timeout it fails the test with
+// what it waited for and cond's last error.
+func poll(t testing.TB, what string, timeout, every time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s: %v", what, timeout, err)
+		}
+		time.Sleep(every)
 	}
-	h.t.Fatalf("cluster %s not ready after %s: %+v", name, timeout, h.status())
+}
+
+// waitFor polls cond for up to two minutes.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	poll(t, what, 2*time.Minute, 200*time.Millisecond, func() error {
+		if cond() {
+			return nil
+		}
+		return errors.New("the condition does not hold")
+	})
+}
+
+// killServer kills the `velad server` process of dataDir with SIGKILL and waits until that
+// process is gone (its supervisor restarts it); it returns the killed pid.
+func killServer(t testing.TB, dataDir string) int {
+	t.Helper()
+	pid := serverPID(dataDir)
+	if pid == 0 {
+		t.Fatalf("no velad server process of %s found", dataDir)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 %d: %v", pid, err)
+	}
+	poll(t, fmt.Sprintf("the killed server %d gone", pid), 30*time.Second, 50*time.Millisecond, func() error {
+		if serverPID(dataDir) == pid {
+			return fmt.Errorf("pid %d still serves %s", pid, dataDir)
+		}
+		return nil
+	})
+	return pid
+}
+
+// writeTemp writes content to a file called name in a temporary directory of t's.
+func writeTemp(t testing.TB, name, content string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// kubectlOf returns a kubectl of the host's velad for cluster's kubeconfig ("" for the default).
+func (h *host) kubectlOf(cluster string) func(args ...string) (string, error) {
+	h.t.Helper()
+	args := []string{"kubeconfig"}
+	if cluster != "" {
+		args = append(args, "--name", cluster)
+	}
+	kc := strings.TrimSpace(h.must(args...))
+	return func(args ...string) (string, error) {
+		return h.run(append([]string{"kubectl", "--kubeconfig", kc}, args...)...)
+	}
 }
 
 // pids returns the live processes serving dir.

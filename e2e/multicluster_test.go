@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,16 +115,13 @@ func TestMultiClusterDemo(t *testing.T) {
 	}
 	mustSh(`vela cluster join $(velad kubeconfig --name sub-cluster --internal) --name sub-cluster`)
 	mustSh(`vela up -f app.yaml`)
-	var status string
-	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(2 * time.Second) {
-		status = mustSh(`vela status app`)
+	poll(t, "vela status app running in both clusters", 3*time.Minute, 2*time.Second, func() error {
+		status := mustSh(`vela status app`)
 		if strings.Contains(status, "running") && strings.Contains(status, "Cluster: sub-cluster") && strings.Contains(status, "Cluster: local") {
-			break
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("vela status app: not running in both clusters after 3m:\n%s", status)
-		}
-	}
+		return fmt.Errorf("vela status app:\n%s", status)
+	})
 	tree := mustSh(`vela status app --tree`)
 	if !strings.Contains(tree, "sub-cluster") || !strings.Contains(tree, "local") {
 		t.Errorf("vela status app --tree does not show both clusters:\n%s", tree)
@@ -143,15 +141,13 @@ func TestMultiClusterDemo(t *testing.T) {
 
 	mustSh(`echo y | vela delete app`) // the demo answers its question
 	for _, cluster := range []string{"default", "sub-cluster"} {
-		for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+		poll(t, "deployment hello gone from cluster "+cluster+" after vela delete", time.Minute, time.Second, func() error {
 			out, err := sh(`velad kubectl --kubeconfig $(velad kubeconfig --name ` + cluster + `) get deployment hello`)
 			if err != nil && strings.Contains(out, "NotFound") {
-				break
+				return nil
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("deployment hello still in cluster %s after vela delete: %v\n%s", cluster, err, out)
-			}
-		}
+			return fmt.Errorf("%v\n%s", err, out)
+		})
 	}
 	mustSh(`vela cluster detach sub-cluster`)
 }

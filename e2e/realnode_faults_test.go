@@ -64,11 +64,7 @@ func TestRealNodeFaults(t *testing.T) {
 	h := newHost(t)
 	foreign := foreignRules(t)
 	out, err := h.run("install", "--name", "e2e", "--node", "real", "--port", strconv.Itoa(freePort(t)))
-	if err != nil && strings.Contains(out, "cannot run containers") {
-		msg := "REAL NODE NOT TESTED: this host cannot run containers: " + strings.TrimSpace(out)
-		fmt.Fprintln(os.Stderr, "\n!!!!! "+msg+" !!!!!")
-		t.Skip(msg)
-	}
+	skipWithoutContainers(t, "REAL NODE", out, err)
 	if err != nil {
 		t.Fatalf("velad install --node real: %v\n%s", err, out)
 	}
@@ -82,28 +78,22 @@ func TestRealNodeFaults(t *testing.T) {
 	runVela := func(args ...string) (string, error) {
 		return h.runAsEnv(vela, []string{"KUBECONFIG=" + kc}, args...)
 	}
-	appFile := filepath.Join(t.TempDir(), "apps.yaml")
-	if err := os.WriteFile(appFile, []byte(faultApps), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := runVela("up", "-f", appFile); err != nil {
+	if out, err := runVela("up", "-f", writeTemp(t, "apps.yaml", faultApps)); err != nil {
 		t.Fatalf("vela up: %v\n%s", err, out)
 	}
 	waitStatus := func(app string, want ...string) string {
 		t.Helper()
 		var out string
-		for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Second) {
+		poll(t, fmt.Sprintf("vela status %s showing %q", app, want), 3*time.Minute, 2*time.Second, func() error {
 			out, _ = runVela("status", app)
-			all := true
 			for _, w := range want {
-				all = all && strings.Contains(out, w)
+				if !strings.Contains(out, w) {
+					return fmt.Errorf("it shows:\n%s", out)
+				}
 			}
-			if all {
-				return out
-			}
-		}
-		t.Fatalf("vela status %s does not show %q within 3m:\n%s", app, want, out)
-		return ""
+			return nil
+		})
+		return out
 	}
 	waitStatus("hello", "running", "Healthy")
 	crash := waitStatus("crasher", "Unhealthy", "CrashLoopBackOff", "restarted")
@@ -138,12 +128,7 @@ func TestRealNodeFaults(t *testing.T) {
 	// kill -9: the containers keep running and are adopted, not created again.
 	socket := filepath.Join(runDir, "containerd.sock")
 	before := containers(t, socket)
-	if pid := serverPID(dataDir); pid == 0 {
-		t.Fatal("no velad server process found")
-	} else if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
+	killServer(t, dataDir)
 	if countHello() == 0 {
 		t.Errorf("no hello container process survived the kill -9 of the server")
 	}

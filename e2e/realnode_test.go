@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -52,10 +51,7 @@ func TestRealNode(t *testing.T) {
 	t.Logf("install → node Ready: %s", time.Since(start).Round(time.Millisecond))
 	dataDir := filepath.Join(h.home, "e2e")
 	runDir := (&config.Config{DataDir: dataDir}).AgentRunDir()
-	kc := strings.TrimSpace(h.must("kubeconfig", "--name", "e2e"))
-	kubectl := func(args ...string) (string, error) {
-		return h.run(append([]string{"kubectl", "--kubeconfig", kc}, args...)...)
-	}
+	kubectl := h.kubectlOf("e2e")
 	if st := h.status(); len(st) != 1 || !strings.Contains(st[0].Node, "real") {
 		t.Fatalf("status does not show a real node: %+v", st)
 	}
@@ -63,26 +59,11 @@ func TestRealNode(t *testing.T) {
 		t.Fatalf("velad image ls lacks the built-in images:\n%s", out)
 	}
 
-	mf := filepath.Join(t.TempDir(), "hello.yaml")
-	if err := os.WriteFile(mf, []byte(helloPod), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	podStart := time.Now()
-	if out, err := kubectl("apply", "-f", mf); err != nil {
+	if out, err := kubectl("apply", "-f", writeTemp(t, "hello.yaml", helloPod)); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
-	podIP := ""
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		out, _ := kubectl("get", "pod", "hello", "-o", "jsonpath={.status.containerStatuses[0].ready} {.status.podIP}")
-		if f := strings.Fields(out); len(f) == 2 && f[0] == "true" {
-			podIP = f[1]
-			break
-		}
-	}
-	if podIP == "" {
-		desc, _ := kubectl("describe", "pod", "hello")
-		t.Fatalf("hello pod not Ready within 60s:\n%s", desc)
-	}
+	podIP := waitPodReady(t, kubectl, "hello", "")
 	t.Logf("hello pod Running and Ready: %s", time.Since(podStart).Round(time.Millisecond))
 	body := httpGet(t, "http://"+podIP+":8080/e2e")
 	if !strings.Contains(body, "Hello from velad!") || !strings.Contains(body, "path /e2e") {
@@ -104,12 +85,7 @@ func TestRealNode(t *testing.T) {
 	// kill -9 of the server (containerd dies with it; the supervisor restarts both): the
 	// running pod is adopted, not started again.
 	before, _ := kubectl("get", "pod", "hello", "-o", "jsonpath={.status.containerStatuses[0].containerID}")
-	if pid := serverPID(dataDir); pid == 0 {
-		t.Fatal("no velad server process found")
-	} else if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
+	killServer(t, dataDir)
 	h.waitReady("e2e", 2*time.Minute)
 	after, _ := kubectl("get", "pod", "hello", "-o", "jsonpath={.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount}")
 	if after != before+" 0" {
@@ -140,22 +116,45 @@ func skipWithoutContainers(t *testing.T, what, out string, err error) {
 	t.Skip(msg)
 }
 
+// httpGet GETs url, trying again for a while while the connection fails.
 func httpGet(t *testing.T, url string) string {
 	t.Helper()
+	var body string
+	poll(t, "GET "+url, 5*time.Second, 250*time.Millisecond, func() (err error) {
+		body, err = getOnce(url)
+		return err
+	})
+	return body
+}
+
+// getOnce GETs url once: the body, or why there is none.
+func getOnce(url string) (string, error) {
 	c := &http.Client{Timeout: 5 * time.Second}
-	var last error
-	for i := 0; i < 20; i++ {
-		resp, err := c.Get(url)
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			return string(b)
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+// waitPodReady waits up to a minute for the pod's container to be Ready (on node, when not
+// empty) and returns the pod's IP; it fails with kubectl describe of the pod.
+func waitPodReady(t *testing.T, kubectl func(...string) (string, error), pod, node string) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, _ := kubectl("get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[0].ready} {.spec.nodeName} {.status.podIP}")
+		if f := strings.Fields(out); len(f) == 3 && f[0] == "true" && (node == "" || f[1] == node) {
+			return f[2]
 		}
-		last = err
+		if time.Now().After(deadline) {
+			desc, _ := kubectl("describe", "pod", pod)
+			t.Fatalf("pod %s not Ready (on node %q) within 1m:\n%s", pod, node, desc)
+		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	t.Fatalf("GET %s: %v", url, last)
-	return ""
 }
 
 // assertNoRealNodeLeft checks that nothing of a real node outlives its uninstall.

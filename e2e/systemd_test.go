@@ -199,23 +199,13 @@ func TestSystemdDriver(t *testing.T) {
 
 	// kill -9: systemd restarts the server (Restart=always) and the data is intact.
 	dataDir := filepath.Join(h.home, "default")
-	old := serverPID(dataDir)
-	if old == 0 {
-		t.Fatalf("no velad server process for %s", dataDir)
-	}
-	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if pid := serverPID(dataDir); pid != 0 && pid != old {
-			break
+	old := killServer(t, dataDir)
+	poll(t, "systemd restarting the server after kill -9", 60*time.Second, 300*time.Millisecond, func() error {
+		if pid := serverPID(dataDir); pid == 0 || pid == old {
+			return fmt.Errorf("server pid %d (killed: %d)", pid, old)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("systemd did not restart the server within 60 s after kill -9")
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+		return nil
+	})
 	waitReadyIn(t, ns, h, 60*time.Second)
 	if out := h.must("kubectl", "get", "configmap", "kept", "-o", "jsonpath={.data.k}"); out != "v" {
 		t.Fatalf("configmap after restart: %q", out)
@@ -251,14 +241,12 @@ func TestSystemdDriver(t *testing.T) {
 // waitReadyIn waits until `velad status`, run inside the namespaces, says the cluster is ready.
 func waitReadyIn(t *testing.T, ns *systemdNS, h *host, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
+	poll(t, "cluster ready under systemd", timeout, 300*time.Millisecond, func() error {
 		out, _ := h.runAs("nsenter", "-t", strconv.Itoa(ns.pid), "-p", "-m", "--", veladBin, "status", "-o", "json")
 		if strings.Contains(out, `"ready": true`) {
-			return
+			return nil
 		}
-		time.Sleep(300 * time.Millisecond)
-	}
-	out, _ := ns.exec("systemctl", "status", "--no-pager", "velad-default.service")
-	t.Fatalf("cluster not ready under systemd after %s:\n%s", timeout, out)
+		unit, _ := ns.exec("systemctl", "status", "--no-pager", "velad-default.service")
+		return fmt.Errorf("%s", unit)
+	})
 }
