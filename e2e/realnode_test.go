@@ -73,9 +73,8 @@ func TestRealNode(t *testing.T) {
 	if err != nil {
 		t.Fatalf("service: %v\n%s", err, clusterIP)
 	}
-	if body := httpGet(t, "http://"+strings.TrimSpace(clusterIP)+"/svc"); !strings.Contains(body, "path /svc") {
-		t.Fatalf("hello through its Service (kube-proxy) answered %q", body)
-	}
+	clusterIP = strings.TrimSpace(clusterIP)
+	waitServiceAnswers(t, kubectl, "hello-svc", clusterIP+":80", podIP+":8080", "/svc", "path /svc")
 	for _, name := range []string{"hello-svc", "hello-svc.default.svc.cluster.local"} {
 		if got := httpGet(t, "http://"+podIP+":8080/lookup/"+name); strings.TrimSpace(got) != strings.TrimSpace(clusterIP) {
 			t.Fatalf("in the pod, %s resolved to %q, want the Service's cluster IP %s (cluster DNS)", name, got, clusterIP)
@@ -155,6 +154,43 @@ func waitPodReady(t *testing.T, kubectl func(...string) (string, error), pod, no
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// waitServiceAnswers waits until a request to path through the Service's cluster address
+// (clusterIP:port) answers with want. A pod that just became Ready is not yet reachable
+// there: the EndpointSlice must list it ready and kube-proxy must have written its rules
+// (iptables nat: the cluster address, then a DNAT to endpoint). So it polls, in that
+// order, up to a minute, and on failure says which of the three was missing.
+func waitServiceAnswers(t *testing.T, kubectl func(...string) (string, error), svc, clusterAddr, endpoint, path, want string) {
+	t.Helper()
+	host, port, _ := strings.Cut(clusterAddr, ":")
+	epIP, _, _ := strings.Cut(endpoint, ":")
+	poll(t, fmt.Sprintf("Service %s answering %q at %s%s", svc, want, clusterAddr, path), time.Minute, 500*time.Millisecond, func() error {
+		eps, err := kubectl("get", "endpointslices", "-l", "kubernetes.io/service-name="+svc,
+			"-o", `jsonpath={range .items[*].endpoints[*]}{.addresses[0]}={.conditions.ready} {end}`)
+		if err != nil || !strings.Contains(" "+eps, " "+epIP+"=true ") {
+			return fmt.Errorf("its EndpointSlice does not list %s ready: %q %v", epIP, eps, err)
+		}
+		nat, err := exec.Command("iptables-save", "-t", "nat").Output()
+		if err != nil {
+			return fmt.Errorf("iptables-save -t nat: %v", err)
+		}
+		rules := string(nat)
+		if !strings.Contains(rules, "-d "+host+"/32") || !strings.Contains(rules, "--dport "+port) {
+			return fmt.Errorf("kube-proxy has no nat rule for %s yet", clusterAddr)
+		}
+		if !strings.Contains(rules, "--to-destination "+endpoint) {
+			return fmt.Errorf("kube-proxy has no DNAT to %s yet", endpoint)
+		}
+		body, err := getOnce("http://" + clusterAddr + path)
+		if err != nil {
+			return fmt.Errorf("the rules are there, but GET failed: %v", err)
+		}
+		if !strings.Contains(body, want) {
+			return fmt.Errorf("the rules are there, but it answered %q", body)
+		}
+		return nil
+	})
 }
 
 // assertNoRealNodeLeft checks that nothing of a real node outlives its uninstall.
