@@ -99,6 +99,29 @@ func (k *kubeActions) read(ctx context.Context, in map[string]any) (map[string]a
 	return map[string]any{"value": live.Object}, nil
 }
 
+// filterOption narrows a list or a delete-all (client.InNamespace, client.MatchingLabels).
+type filterOption interface {
+	client.ListOption
+	client.DeleteAllOfOption
+}
+
+// filterOptions reads the `filter` of a list or delete action: namespace, matchingLabels.
+func filterOptions(in map[string]any) []filterOption {
+	f, _ := in["filter"].(map[string]any)
+	var opts []filterOption
+	if ns, _ := f["namespace"].(string); ns != "" {
+		opts = append(opts, client.InNamespace(ns))
+	}
+	if ml, ok := f["matchingLabels"].(map[string]any); ok {
+		labels := client.MatchingLabels{}
+		for key, v := range ml {
+			labels[key] = fmt.Sprint(v)
+		}
+		opts = append(opts, labels)
+	}
+	return opts
+}
+
 func (k *kubeActions) list(ctx context.Context, in map[string]any) (map[string]any, error) {
 	res, _ := in["resource"].(map[string]any)
 	apiVersion, _ := res["apiVersion"].(string)
@@ -107,17 +130,8 @@ func (k *kubeActions) list(ctx context.Context, in map[string]any) (map[string]a
 	l.SetAPIVersion(apiVersion)
 	l.SetKind(kind + "List")
 	var opts []client.ListOption
-	if f, ok := in["filter"].(map[string]any); ok {
-		if ns, _ := f["namespace"].(string); ns != "" {
-			opts = append(opts, client.InNamespace(ns))
-		}
-		if ml, ok := f["matchingLabels"].(map[string]any); ok {
-			labels := client.MatchingLabels{}
-			for key, v := range ml {
-				labels[key] = fmt.Sprint(v)
-			}
-			opts = append(opts, labels)
-		}
+	for _, o := range filterOptions(in) {
+		opts = append(opts, o)
 	}
 	c, _, err := k.clientOf(ctx, in)
 	if err != nil {
@@ -159,17 +173,8 @@ func (k *kubeActions) delete(ctx context.Context, in map[string]any) (map[string
 		return nil, nil
 	}
 	var opts []client.DeleteAllOfOption
-	if f, ok := in["filter"].(map[string]any); ok {
-		if ns, _ := f["namespace"].(string); ns != "" {
-			opts = append(opts, client.InNamespace(ns))
-		}
-		if ml, ok := f["matchingLabels"].(map[string]any); ok {
-			labels := client.MatchingLabels{}
-			for key, v := range ml {
-				labels[key] = fmt.Sprint(v)
-			}
-			opts = append(opts, labels)
-		}
+	for _, o := range filterOptions(in) {
+		opts = append(opts, o)
 	}
 	if err := c.DeleteAllOf(ctx, u, opts...); err != nil {
 		return nil, fmt.Errorf("deleting %s objects: %w", u.GetKind(), err)

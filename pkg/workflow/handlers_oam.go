@@ -59,7 +59,12 @@ func (o *oamActions) applyComponent(ctx context.Context, in map[string]any) (map
 	}
 	cluster, _ := in["cluster"].(string)
 	ns, _ := in["namespace"].(string)
-	out, outs, err := o.env.Dispatcher.ApplyComponent(ctx, comp, cluster, ns)
+	return componentResult(o.env.Dispatcher.ApplyComponent(ctx, comp, cluster, ns))
+}
+
+// componentResult is the result of #ApplyComponent and #RenderComponent: the workload as
+// output and the auxiliary and trait objects as outputs, those there are.
+func componentResult(out, outs map[string]any, err error) (map[string]any, error) {
 	res := map[string]any{}
 	if out != nil {
 		res["output"] = out
@@ -80,15 +85,7 @@ func (o *oamActions) renderComponent(ctx context.Context, in map[string]any) (ma
 	if !ok {
 		return nil, fmt.Errorf("#RenderComponent is not supported here")
 	}
-	out, outs, err := r.RenderComponent(ctx, comp)
-	res := map[string]any{}
-	if out != nil {
-		res["output"] = out
-	}
-	if outs != nil {
-		res["outputs"] = outs
-	}
-	return res, err
+	return componentResult(r.RenderComponent(ctx, comp))
 }
 
 // applyAll applies every component (except `exceptions`) in dependency
