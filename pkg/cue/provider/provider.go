@@ -31,6 +31,12 @@ type Provider struct {
 	Handlers map[string]Handler
 }
 
+// Vela returns the schema-only provider of the CUE package vela/<name>, whose source is
+// the one file <name>.cue.
+func Vela(name, schema string) *Provider {
+	return &Provider{Name: name, ImportPath: "vela/" + name, Files: map[string]string{name + ".cue": schema}}
+}
+
 // Handler returns the handler registered for action do, or an error naming the
 // provider and the known actions.
 func (p *Provider) Handler(do string) (Handler, error) {

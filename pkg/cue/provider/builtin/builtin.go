@@ -16,5 +16,5 @@ const Name = "builtin"
 
 // New returns the provider with its schema and no handlers.
 func New() *provider.Provider {
-	return &provider.Provider{Name: Name, ImportPath: "vela/" + Name, Files: map[string]string{"builtin.cue": schema}}
+	return provider.Vela(Name, schema)
 }

@@ -22,7 +22,7 @@ var schema string
 // New returns the "vela/op" package. It has no actions of its own: its
 // definitions alias the providers' actions, which carry #provider and #do.
 func New() *provider.Provider {
-	return &provider.Provider{Name: "op", ImportPath: "vela/op", Files: map[string]string{"op.cue": schema}}
+	return provider.Vela("op", schema)
 }
 
 // All returns "vela/op", every provider it imports and "vela/ql" (VelaQL views), schema only; register

@@ -14,5 +14,5 @@ var schema string
 
 // New returns the "vela/ql" package, schema only.
 func New() *provider.Provider {
-	return &provider.Provider{Name: "ql", ImportPath: "vela/ql", Files: map[string]string{"ql.cue": schema}}
+	return provider.Vela("ql", schema)
 }
