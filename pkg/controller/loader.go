@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -96,26 +97,17 @@ func (l *clusterLoader) List(ctx context.Context, kind, namespace string) ([]*ap
 }
 
 func meta(list client.ObjectList) ([]client.Object, error) {
-	var out []client.Object
-	switch l := list.(type) {
-	case *v1beta1.ComponentDefinitionList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
+	items, err := apimeta.ExtractList(list) // pointers into list's Items
+	if err != nil {
+		return nil, err
+	}
+	out := make([]client.Object, 0, len(items))
+	for _, it := range items {
+		o, ok := it.(client.Object)
+		if !ok {
+			return nil, fmt.Errorf("unexpected item %T in %T", it, list)
 		}
-	case *v1beta1.TraitDefinitionList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1beta1.PolicyDefinitionList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1beta1.WorkflowStepDefinitionList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	default:
-		return nil, fmt.Errorf("unexpected list %T", list)
+		out = append(out, o)
 	}
 	return out, nil
 }
