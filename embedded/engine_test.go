@@ -84,33 +84,8 @@ func ints(v any) any {
 	return v
 }
 
-// lookup walks a decoded object by dotted path; numbers index lists.
-func lookup(obj any, path string) any {
-	cur := obj
-	for _, k := range strings.Split(path, ".") {
-		switch c := cur.(type) {
-		case map[string]any:
-			cur = c[k]
-		case []any:
-			i := 0
-			for _, r := range k {
-				i = i*10 + int(r-'0')
-			}
-			if i >= len(c) {
-				return nil
-			}
-			cur = c[i]
-		default:
-			return nil
-		}
-	}
-	return cur
-}
-
-func show(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
+// lookup walks a decoded object by dotted path; show prints a value as JSON.
+var lookup, show = embedded.Lookup, embedded.ShowJSON
 
 func same(a, b any) bool { return show(a) == show(b) }
 
