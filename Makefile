@@ -22,8 +22,8 @@ build:
 	hack/install-deps.sh build
 	hack/build-runtime.sh
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/velad
-	ln -sf velad bin/vela
-	ln -sf velad bin/kubectl
+	ln -sf $(notdir $(BIN)) $(dir $(BIN))vela
+	ln -sf $(notdir $(BIN)) $(dir $(BIN))kubectl
 
 ## install: build, then install velad (+ vela, kubectl links) with install.sh
 install: build

@@ -103,12 +103,18 @@ func TestJoinAgent(t *testing.T) {
 	}
 
 	agentDir := filepath.Join(h.home, "agent")
+	// The kubelet replaces velad join's certificate with one it rotated (its own key, a CSR
+	// approved for its own node name): both requests were signed.
+	csrs, _ := kubectl("get", "csr", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[0].type}{\"\\n\"}{end}")
+	if n := strings.Count(csrs, "=Approved"); n != 2 || len(strings.Fields(csrs)) != 2 {
+		t.Fatalf("after the join the server holds CSRs %q, want velad join's and the kubelet's first rotation, both approved", csrs)
+	}
 	// kill -9 of the agent: its supervisor restarts it with the certificate it has (no new
 	// CSR), and the running pod is adopted.
 	killServer(t, agentDir)
 	h.waitReady("agent", 2*time.Minute)
-	if csrs, _ := kubectl("get", "csr", "-o", "name"); len(strings.Fields(csrs)) != 1 {
-		t.Fatalf("after the agent's restart the server holds CSRs %q, want the first join's only", csrs)
+	if again, _ := kubectl("get", "csr", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[0].type}{\"\\n\"}{end}"); again != csrs {
+		t.Fatalf("after the agent's restart the server holds CSRs %q, want those before it only: %q", again, csrs)
 	}
 	if restarts, _ := kubectl("get", "pod", "hello-agent", "-o", "jsonpath={.status.containerStatuses[0].restartCount}"); restarts != "0" {
 		t.Fatalf("the pod's container restarted %s times across the agent's restart, want 0 (adopted)", restarts)
