@@ -3,6 +3,7 @@ package appfile
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -77,6 +78,40 @@ func BenchmarkRenderBuiltin(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchRender(b, benchEngine(b, 0), defs)
+}
+
+// BenchmarkRenderBuiltinServerHeap is BenchmarkRenderBuiltin beside a 256 MB
+// live heap, like a running server's (docs/benchmarks.md: 225-350 MB live with
+// 300-1000 applications): small linked objects, half of the bytes pointer-free
+// data, as in the API server's decoded objects (map nodes and string bytes).
+// At the default GOGC the GC then runs once per ~256 MB allocated instead of
+// about once per render next to the benchmark's tiny heap, and each run marks
+// the big heap.
+func BenchmarkRenderBuiltinServerHeap(b *testing.B) {
+	defs, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	heap := liveHeap(256 << 20)
+	runtime.GC()
+	benchRender(b, benchEngine(b, 0), defs)
+	runtime.KeepAlive(heap)
+}
+
+// heapNode is 32 bytes with pointers plus its 32 bytes of pointer-free data.
+type heapNode struct {
+	next *heapNode
+	data *[32]byte
+	_    [16]byte
+}
+
+// liveHeap allocates about size bytes of linked heapNodes and their data.
+func liveHeap(size int) *heapNode {
+	var head *heapNode
+	for i := 0; i < size/64; i++ {
+		head = &heapNode{next: head, data: new([32]byte)}
+	}
+	return head
 }
 
 // BenchmarkRenderBuiltinCached: as BenchmarkRenderBuiltin with the render cache
