@@ -26,53 +26,41 @@ func TestConformance(t *testing.T) {
 	}
 	e := newEngine(t)
 	var rendered, missing []string
-	err = filepath.WalkDir(root, func(dir string, de os.DirEntry, err error) error {
-		if err != nil || !de.IsDir() {
-			return err
-		}
-		apps, defs := readConformanceDir(t, root, dir)
-		for _, fa := range apps {
-			rel, _ := filepath.Rel(root, fa.file)
-			name, app := rel+"/"+fa.app.Name, fa.app
-			t.Run(name, func(t *testing.T) {
-				loader := Chain{defs, builtin}
-				ms, err := DryRun(context.Background(), e, loader, app, RenderOptions{})
-				if want, ok := expectedFailures[name]; ok {
-					if err == nil || !strings.Contains(err.Error(), want) {
-						t.Fatalf("want an error containing %q, got %v", want, err)
-					}
-					return
+	forEachConformanceApp(t, root, func(name string, app *Application, defs *Set) {
+		t.Run(name, func(t *testing.T) {
+			loader := Chain{defs, builtin}
+			ms, err := DryRun(context.Background(), e, loader, app, RenderOptions{})
+			if want, ok := expectedFailures[name]; ok {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Fatalf("want an error containing %q, got %v", want, err)
 				}
-				var pe *ParseError
-				if errors.As(err, &pe) && pe.OnlyNotFound() {
-					missing = append(missing, name+": "+err.Error())
-					if !strings.Contains(err.Error(), "not found in namespace") {
-						t.Errorf("missing-definition error does not say which: %v", err)
-					}
-					return
+				return
+			}
+			var pe *ParseError
+			if errors.As(err, &pe) && pe.OnlyNotFound() {
+				missing = append(missing, name+": "+err.Error())
+				if !strings.Contains(err.Error(), "not found in namespace") {
+					t.Errorf("missing-definition error does not say which: %v", err)
 				}
-				if err != nil {
-					t.Fatalf("render failed: %v", err)
-				}
-				rendered = append(rendered, name)
-				checkRendered(t, app, ms)
-				af, err := NewParser(loader).Parse(context.Background(), app)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := af.Vet(context.Background(), e); err != nil {
-					t.Errorf("definitions used by the application do not compile: %v", err)
-				}
-				if _, err := af.RenderPolicies(context.Background(), e, RenderOptions{}); err != nil {
-					t.Errorf("policies do not render: %v", err)
-				}
-			})
-		}
-		return nil
+				return
+			}
+			if err != nil {
+				t.Fatalf("render failed: %v", err)
+			}
+			rendered = append(rendered, name)
+			checkRendered(t, app, ms)
+			af, err := NewParser(loader).Parse(context.Background(), app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := af.Vet(context.Background(), e); err != nil {
+				t.Errorf("definitions used by the application do not compile: %v", err)
+			}
+			if _, err := af.RenderPolicies(context.Background(), e, RenderOptions{}); err != nil {
+				t.Errorf("policies do not render: %v", err)
+			}
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	sort.Strings(missing)
 	t.Logf("conformance: %d applications rendered, %d lack a definition", len(rendered), len(missing))
 	for _, m := range missing {
@@ -88,6 +76,26 @@ func TestConformance(t *testing.T) {
 var expectedFailures = map[string]string{
 	// two components named myweb: KubeVela's admission rejects it as well
 	"test/e2e-test/testdata/app/app8.yaml/first-application": `component name "myweb" is used twice`,
+}
+
+// forEachConformanceApp calls fn with every Application under root, named
+// "<file>/<app name>", and the definitions of its directory (see readConformanceDir).
+func forEachConformanceApp(t *testing.T, root string, fn func(name string, app *Application, defs *Set)) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(dir string, de os.DirEntry, err error) error {
+		if err != nil || !de.IsDir() {
+			return err
+		}
+		apps, defs := readConformanceDir(t, root, dir)
+		for _, fa := range apps {
+			rel, _ := filepath.Rel(root, fa.file)
+			fn(rel+"/"+fa.app.Name, fa.app, defs)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 type fileApp struct {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,21 +65,9 @@ func TestSplitRenderIsWholeRender(t *testing.T) {
 		})
 	}
 	t.Run("bench", func(t *testing.T) { sameRender(t, split, whole, builtin, benchApp(t)) })
-	root := conformanceRoot(t)
-	err = filepath.WalkDir(root, func(dir string, de os.DirEntry, err error) error {
-		if err != nil || !de.IsDir() {
-			return err
-		}
-		apps, defs := readConformanceDir(t, root, dir)
-		for _, fa := range apps {
-			rel, _ := filepath.Rel(root, fa.file)
-			t.Run(rel+"/"+fa.app.Name, func(t *testing.T) { sameRender(t, split, whole, Chain{defs, builtin}, fa.app) })
-		}
-		return nil
+	forEachConformanceApp(t, conformanceRoot(t), func(name string, app *Application, defs *Set) {
+		t.Run(name, func(t *testing.T) { sameRender(t, split, whole, Chain{defs, builtin}, app) })
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // sameRender renders app on both engines, twice on the split one (the second
