@@ -49,7 +49,7 @@ var splitCases = map[string]string{
 // with whole templates: objects, parameters and errors must be identical.
 func TestSplitRenderIsWholeRender(t *testing.T) {
 	split := newEngine(t)
-	whole, err := cue.New(cue.WithProviders(op.All()...), cue.WithWholeTemplates())
+	whole, err := cue.New(cue.WithProviders(op.All()...), cue.WithReferenceRendering())
 	if err != nil {
 		t.Fatal(err)
 	}

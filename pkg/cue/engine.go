@@ -30,8 +30,6 @@ type Engine struct {
 	pkgs    *packages
 	workers chan *worker
 	memo    *memo
-	// whole turns the split rendering off (WithWholeTemplates).
-	whole bool
 }
 
 // Option configures an Engine.
@@ -41,7 +39,7 @@ type options struct {
 	workers   int
 	cacheSize int
 	memoSize  int
-	whole     bool
+	reference bool
 	providers []*provider.Provider
 }
 
@@ -55,10 +53,11 @@ func WithCacheSize(n int) Option { return func(o *options) { o.cacheSize = n } }
 // inputs (default 4096); 0 turns the cache off, so every Render evaluates.
 func WithRenderCache(n int) Option { return func(o *options) { o.memoSize = n } }
 
-// WithWholeTemplates makes Render evaluate every template whole, without
-// splitting off its parameter schema (see split): the reference behaviour,
-// for tests and for ruling the split out when debugging.
-func WithWholeTemplates() Option { return func(o *options) { o.whole = true } }
+// WithReferenceRendering makes Render take the plain road: every template
+// evaluated whole, without splitting off its parameter schema (see split), and
+// every patch decoded by reading each field's comments (see tagsAreStatic).
+// Same results, slower: for tests, and to rule the shortcuts out when debugging.
+func WithReferenceRendering() Option { return func(o *options) { o.reference = true } }
 
 // WithProviders registers importable provider packages (e.g. vela/op).
 func WithProviders(ps ...*provider.Provider) Option {
@@ -78,13 +77,14 @@ func New(opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{pkgs: pkgs, workers: make(chan *worker, o.workers), memo: newMemo(o.memoSize), whole: o.whole}
+	e := &Engine{pkgs: pkgs, workers: make(chan *worker, o.workers), memo: newMemo(o.memoSize)}
 	for i := 0; i < o.workers; i++ {
 		e.workers <- &worker{
-			ctx:     cuecontext.New(),
-			imports: newImportCache(pkgs),
-			cache:   map[string]*compiled{},
-			max:     o.cacheSize,
+			ctx:       cuecontext.New(),
+			imports:   newImportCache(pkgs),
+			cache:     map[string]*compiled{},
+			max:       o.cacheSize,
+			reference: o.reference,
 		}
 	}
 	return e, nil
@@ -167,6 +167,8 @@ type worker struct {
 	// cheaper than a SHA-256 per render, and definitions hold the strings anyway.
 	cache map[string]*compiled
 	max   int
+	// reference is WithReferenceRendering: no split templates, patches decoded field by field.
+	reference bool
 }
 
 // compiled is a built template and the context paths it reads.
@@ -177,8 +179,10 @@ type compiled struct {
 	// ctxPaths are the `context.<key>.<field>...` selector chains the source
 	// uses; nil means the template uses `context` in another way and gets all of it.
 	ctxPaths *pathTree
-	// tags are the patch annotations in the source (see staticTags).
-	tags map[string]Tags
+	// tags are the patch annotations in the source (see staticTags);
+	// tagsStatic says they are all a patch can carry (see tagsAreStatic).
+	tags       map[string]Tags
+	tagsStatic bool
 	// split is the template cut for Render (see split), nil when it cannot be
 	// cut; splitDone tells whether cutting was tried.
 	split     *split
@@ -295,40 +299,40 @@ func (w *worker) compile(src string) (*compiled, error) {
 	if c, ok := w.cache[src]; ok {
 		return c, nil
 	}
-	v, tags, err := w.build(src)
+	v, tags, static, err := w.build(src)
 	if err != nil {
 		return nil, err
 	}
 	if len(w.cache) >= w.max {
 		clear(w.cache) // simple and bounded; definitions are few, so this is rare
 	}
-	c := &compiled{v: v, hash: Hash(src), ctxPaths: contextKeys(src), tags: tags}
+	c := &compiled{v: v, hash: Hash(src), ctxPaths: contextKeys(src), tags: tags, tagsStatic: static && !w.reference}
 	w.cache[src] = c
 	return c, nil
 }
 
-func (w *worker) build(src string) (cue.Value, map[string]Tags, error) {
+func (w *worker) build(src string) (cue.Value, map[string]Tags, bool, error) {
 	// context and parameter are declared (at the end, after any imports) so
 	// references resolve before the engine fills them; unification keeps the
 	// template's own declarations.
 	f, err := parser.ParseFile("template.cue", src+inputDecls, parser.ParseComments)
 	if err != nil {
-		return cue.Value{}, nil, fmt.Errorf("parsing template: %w", flatten(err))
+		return cue.Value{}, nil, false, fmt.Errorf("parsing template: %w", flatten(err))
 	}
 	inst := build.NewContext().NewInstance("", nil)
 	if err := inst.AddSyntax(f); err != nil {
-		return cue.Value{}, nil, fmt.Errorf("loading template: %w", flatten(err))
+		return cue.Value{}, nil, false, fmt.Errorf("loading template: %w", flatten(err))
 	}
 	if err := w.imports.resolve(inst, f); err != nil {
-		return cue.Value{}, nil, fmt.Errorf("resolving imports: %w", err)
+		return cue.Value{}, nil, false, fmt.Errorf("resolving imports: %w", err)
 	}
-	tags := staticTags(f)
+	tags, static := staticTags(f), tagsAreStatic(f)
 	// No evaluation here: with `context` still open, conditions over it are
 	// undecided and may fail spuriously. Evaluation errors surface when the
 	// template is filled (Render, EvalStatus) or vetted (Validate).
 	v := w.ctx.BuildInstance(inst)
 	if err := v.Err(); isStructural(err) {
-		return cue.Value{}, nil, fmt.Errorf("compiling template: %w", flatten(err))
+		return cue.Value{}, nil, false, fmt.Errorf("compiling template: %w", flatten(err))
 	}
-	return v, tags, nil
+	return v, tags, static, nil
 }

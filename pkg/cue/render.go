@@ -74,7 +74,7 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 				return nil
 			}
 		}
-		if !e.whole && !tc.splitDone {
+		if !w.w.reference && !tc.splitDone {
 			tc.split, tc.splitDone = w.w.splitTemplate(template), true
 		}
 		res, rerr = render(tc, parameter, cm)
@@ -93,7 +93,7 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 // form when it has one and that succeeds, else whole.
 func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
 	if tc.split != nil {
-		if res, ok := tc.split.render(parameter, cm, tc.tags); ok {
+		if res, ok := tc.split.render(parameter, cm, tc); ok {
 			return res, nil
 		}
 	}
@@ -105,7 +105,7 @@ func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
 	if err := checkErrs(v); err != nil {
 		return nil, err
 	}
-	res, err := decodeResult(v, tc.tags)
+	res, err := decodeResult(v, tc.tags, tc.tagsStatic)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (w *Worker) Fill(template string, parameter map[string]any, c *Context) (cu
 // field is a one-selector path; built without the CUE parser ParsePath uses.
 func field(name string) cue.Path { return cue.MakePath(cue.Str(name)) }
 
-func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
+func decodeResult(v cue.Value, tags map[string]Tags, tagsStatic bool) (*Result, error) {
 	res := &Result{}
 	d := newDecoder(false)
 	if ov := v.LookupPath(field("output")); ov.Exists() {
@@ -193,7 +193,7 @@ func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 		}
 	}
 	if pv := v.LookupPath(field("patch")); pv.Exists() {
-		res.Patch = decodePatch(pv, "patch", subTags(tags, "patch"), d)
+		res.Patch = decodePatch(pv, "patch", subTags(tags, "patch"), tagsStatic, d)
 	}
 	if pv := v.LookupPath(field("patchOutputs")); pv.Exists() {
 		it, err := pv.Fields()
@@ -203,7 +203,7 @@ func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 		res.PatchOutputs = map[string]*Patch{}
 		for it.Next() {
 			name := it.Selector().Unquoted()
-			res.PatchOutputs[name] = decodePatch(it.Value(), joinPath("patchOutputs", name), subTags(tags, joinPath("patchOutputs", name)), d)
+			res.PatchOutputs[name] = decodePatch(it.Value(), joinPath("patchOutputs", name), subTags(tags, joinPath("patchOutputs", name)), tagsStatic, d)
 		}
 	}
 	if err := d.err(); err != nil {
@@ -213,8 +213,16 @@ func decodeResult(v cue.Value, tags map[string]Tags) (*Result, error) {
 }
 
 // decodePatch decodes a patch; annotations come from the source (static) and
-// from the evaluated value's comments, the latter winning.
-func decodePatch(v cue.Value, path string, static map[string]Tags, errs *decoder) *Patch {
+// from the evaluated value's comments, the latter winning. When the source's
+// are all there are (staticOnly, see tagsAreStatic) the value is decoded
+// through CUE's JSON encoder without reading comments.
+func decodePatch(v cue.Value, path string, static map[string]Tags, staticOnly bool, errs *decoder) *Patch {
+	if staticOnly {
+		d := newDecoder(false)
+		p := &Patch{Strategy: static[""].PatchStrategy, Value: d.fast(v, path), Tags: static}
+		errs.errs.Errs = append(errs.errs.Errs, d.errs.Errs...)
+		return p
+	}
 	d := newDecoder(true)
 	for k, t := range static {
 		d.tags[k] = t

@@ -200,7 +200,7 @@ func (w *worker) buildPart(src string, keep func(i int) bool) (cue.Value, error)
 // result. ok is false when the parameter does not validate or is not concrete,
 // or the body reports any problem: the caller then renders the whole template,
 // which gives the same result and the usual error messages.
-func (s *split) render(parameter, cm map[string]any, tags map[string]Tags) (*Result, bool) {
+func (s *split) render(parameter, cm map[string]any, tc *compiled) (*Result, bool) {
 	pv := s.schema.Unify(s.schema.Context().Encode(parameter))
 	if pv.Validate() != nil {
 		return nil, false
@@ -218,7 +218,7 @@ func (s *split) render(parameter, cm map[string]any, tags map[string]Tags) (*Res
 	if checkErrs(v) != nil {
 		return nil, false
 	}
-	res, err := decodeResult(v, tags)
+	res, err := decodeResult(v, tc.tags, tc.tagsStatic)
 	if err != nil {
 		return nil, false
 	}

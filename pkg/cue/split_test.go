@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"cuelang.org/go/cue/parser"
 )
 
 // splitTmpl has a definition only its parameter uses (so it splits), an import
@@ -82,7 +84,7 @@ func TestSplitTemplate(t *testing.T) {
 // messages must be the same.
 func TestSplitRenderMatchesWhole(t *testing.T) {
 	split := newEngine(t)
-	whole, err := New(WithWholeTemplates())
+	whole, err := New(WithReferenceRendering())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,11 +119,38 @@ func TestSplitRenderMatchesWhole(t *testing.T) {
 			// and the split path itself rendered it (no fallback to the whole template)
 			_ = split.Do(context.Background(), func(w *Worker) error {
 				tc, _ := w.w.compile(splitTmpl)
-				if _, ok := w.w.splitTemplate(splitTmpl).render(p, tc.context(c), tc.tags); !ok {
+				if _, ok := w.w.splitTemplate(splitTmpl).render(p, tc.context(c), tc); !ok {
 					t.Error("the split render fell back to the whole template")
 				}
 				return nil
 			})
 		})
+	}
+}
+
+// TestTagsAreStatic: decoding a patch without reading comments is allowed
+// only where the source's annotations are all the patch can carry.
+func TestTagsAreStatic(t *testing.T) {
+	for src, want := range map[string]bool{
+		"patch: spec: {\n\t// +patchKey=name\n\tcontainers: [{name: \"a\"}]\n}": true,
+		"// +patchStrategy=jsonMergePatch\npatch: metadata: labels: {a: \"b\"}": true,
+		"patch: spec: {\n\t// +patchStrategy=retainKeys\n\treplicas: 1\n}":      true,
+		"patch: replicas: 1": true,
+		"import \"strings\"\npatch: a: strings.ToLower(\"A\")": false, // imports may carry comments
+		"patch: a: 'bytes'": false, // JSON would base64 them
+		"patch: {\n\t// +patchStrategy=retainKeys\n\tspec: replicas: 1\n}":                    false, // shorthand: placed differently
+		"_x: {\n\t// +patchKey=name\n\tcontainers: []\n}\npatch: spec: _x":                    false, // comment outside patch
+		"patch: spec: {\n\tlet x = {\n\t\t// +patchKey=name\n\t\tcontainers: []\n\t}\n\tx\n}": false, // reached only through a let
+		"patch: {\n\ta: {\n\t\t// +patchKey=name\n\t\tc: []\n\t}\n\tb: a\n}":                  false, // a reference copies it
+		"patch: {\n\t// +patchKey=name\n\tc: []\n\t// +patchKey=id\n\tc: []\n}":               false, // two on one field
+		"patch: (\"a\" + \"b\"): {\n\t// +patchKey=name\n\tc: []\n}":                          false, // under a dynamic label
+	} {
+		f, err := parser.ParseFile("t.cue", src, parser.ParseComments)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if got := tagsAreStatic(f); got != want {
+			t.Errorf("tagsAreStatic(%q) = %v, want %v", src, got, want)
+		}
 	}
 }
