@@ -22,11 +22,19 @@ type systemdNS struct {
 	pid int // the namespace's systemd, as seen from the host
 }
 
-// systemdBoot prepares the private unit directory and execs systemd; it runs inside the namespaces.
+// systemdBoot prepares the namespaces and execs systemd. Besides the private /run and unit
+// directory, what PID 1 would otherwise change on the host is made private or read-only: the
+// kernel settings under /proc/sys (it raises fs.nr_open and net.unix.max_dgram_qlen),
+// /etc/machine-id (a private copy) and /dev/console (it resets the terminal).
 const systemdBoot = `set -e
 mount --make-rprivate /
+mount --bind /proc/sys /proc/sys
+mount -o remount,bind,ro /proc/sys
 mount -t tmpfs tmpfs /run
 mkdir -p /run/lock
+cp /etc/machine-id /run/machine-id
+mount --bind /run/machine-id /etc/machine-id
+if [ -e /dev/console ]; then mount --bind /dev/null /dev/console; fi
 mount -t tmpfs tmpfs /etc/systemd/system
 cd /etc/systemd/system
 for t in velad-e2e sysinit basic multi-user network-online network shutdown; do
@@ -34,6 +42,7 @@ for t in velad-e2e sysinit basic multi-user network-online network shutdown; do
 done
 printf '[Unit]\nDescription=system.slice (velad e2e)\n' > system.slice
 export container=velad-e2e SYSTEMD_UNIT_PATH=/etc/systemd/system
+export SYSTEMD_GENERATOR_PATH=/nonexistent SYSTEMD_ENVIRONMENT_GENERATOR_PATH=/nonexistent
 exec /lib/systemd/systemd --system --unit=velad-e2e.target --log-target=console
 `
 
@@ -49,14 +58,19 @@ func startSystemd(t *testing.T) *systemdNS {
 			t.Skipf("!!!!! NOT TESTED: the systemd driver test needs %s (hack/install-deps.sh test installs it)", bin)
 		}
 	}
+	if b, err := os.ReadFile("/etc/machine-id"); err != nil || len(strings.TrimSpace(string(b))) == 0 {
+		t.Skip("!!!!! NOT TESTED: the host has no /etc/machine-id, which systemd as PID 1 would write")
+	}
 	cgroupsBefore := cgroupDirs()
 	logPath := filepath.Join(t.TempDir(), "systemd.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("unshare", "--pid", "--fork", "--mount", "--mount-proc", "--uts", "sh", "-c", systemdBoot)
+	// --kill-child and Pdeathsig: if the test binary dies, so do unshare, systemd and the server.
+	cmd := exec.Command("unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--uts", "sh", "-c", systemdBoot)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting systemd in a namespace: %v", err)
 	}
@@ -100,21 +114,22 @@ func startSystemd(t *testing.T) *systemdNS {
 	return nil
 }
 
-// cgroupDirs lists the top-level systemd units' cgroups (slices, scopes, mounts) of every cgroup
-// hierarchy: the namespace's systemd creates its own there. Others (kubepods) are not listed.
+// cgroupDirs lists the cgroups named like systemd units (slices, scopes, mounts, services), at
+// any depth of every hierarchy (v1) or of the unified one: the namespace's systemd creates its
+// own there. Others, such as the kubelet's kubepods, are not listed.
 func cgroupDirs() map[string]bool {
 	dirs := map[string]bool{}
-	matches, _ := filepath.Glob("/sys/fs/cgroup/*/*")
-	for _, m := range matches {
-		switch filepath.Ext(m) {
+	_ = filepath.WalkDir("/sys/fs/cgroup", func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		switch filepath.Ext(p) {
 		case ".slice", ".scope", ".mount", ".service":
-		default:
-			continue
+			dirs[p] = true
+			return filepath.SkipDir
 		}
-		if fi, err := os.Stat(m); err == nil && fi.IsDir() {
-			dirs[m] = true
-		}
-	}
+		return nil
+	})
 	return dirs
 }
 
@@ -176,16 +191,19 @@ func (ns *systemdNS) velad(h *host, args ...string) string {
 // unit velad-<name>.service, systemd restarts it after kill -9, stop/start go through systemctl,
 // and uninstall removes the unit.
 func TestSystemdDriver(t *testing.T) {
-	ns := startSystemd(t)
+	// The home first: its clean-up runs after the namespace is gone. A name of its own, so no
+	// clean-up outside the namespace ever touches a unit of a real cluster on this host.
 	h := newHost(t)
-	const unit = "velad-default.service"
+	ns := startSystemd(t)
+	const name = "systemd-e2e"
+	const unit = "velad-" + name + ".service"
 	unitFile := "/etc/systemd/system/" + unit
 
-	out := ns.velad(h, "install", "--node", "simulated")
+	out := ns.velad(h, "install", "--name", name, "--port", strconv.Itoa(freePort(t)), "--node", "simulated")
 	if !strings.Contains(out, "kubeconfig") {
 		t.Fatalf("install did not print the kubeconfig:\n%s", out)
 	}
-	st := ns.velad(h, "status", "-o", "json")
+	st := ns.velad(h, "status", "--name", name, "-o", "json")
 	if !strings.Contains(st, `"driver": "systemd"`) {
 		t.Fatalf("status does not name the systemd driver:\n%s", st)
 	}
@@ -195,10 +213,13 @@ func TestSystemdDriver(t *testing.T) {
 	if out, err := ns.exec("systemctl", "is-enabled", unit); strings.TrimSpace(out) != "enabled" {
 		t.Fatalf("systemctl is-enabled %s: %v: %s (the server must come back at boot)", unit, err, out)
 	}
-	h.must("kubectl", "create", "configmap", "kept", "--from-literal=k=v")
+	kubectl := h.kubectlOf(name)
+	if out, err := kubectl("create", "configmap", "kept", "--from-literal=k=v"); err != nil {
+		t.Fatalf("kubectl create: %v\n%s", err, out)
+	}
 
 	// kill -9: systemd restarts the server (Restart=always) and the data is intact.
-	dataDir := filepath.Join(h.home, "default")
+	dataDir := filepath.Join(h.home, name)
 	old := killServer(t, dataDir)
 	poll(t, "systemd restarting the server after kill -9", 60*time.Second, 300*time.Millisecond, func() error {
 		if pid := serverPID(dataDir); pid == 0 || pid == old {
@@ -206,24 +227,24 @@ func TestSystemdDriver(t *testing.T) {
 		}
 		return nil
 	})
-	waitReadyIn(t, ns, h, 60*time.Second)
-	if out := h.must("kubectl", "get", "configmap", "kept", "-o", "jsonpath={.data.k}"); out != "v" {
+	waitReadyIn(t, ns, h, name, 60*time.Second)
+	if out, _ := kubectl("get", "configmap", "kept", "-o", "jsonpath={.data.k}"); out != "v" {
 		t.Fatalf("configmap after restart: %q", out)
 	}
 
 	// stop and start go through systemctl.
-	ns.velad(h, "stop")
+	ns.velad(h, "stop", "--name", name)
 	if out, _ := ns.exec("systemctl", "is-active", unit); strings.TrimSpace(out) == "active" {
 		t.Fatalf("%s still active after velad stop", unit)
 	}
 	if pid := serverPID(dataDir); pid != 0 {
 		t.Fatalf("velad server %d still running after velad stop", pid)
 	}
-	ns.velad(h, "start")
-	waitReadyIn(t, ns, h, 60*time.Second)
+	ns.velad(h, "start", "--name", name)
+	waitReadyIn(t, ns, h, name, 60*time.Second)
 
 	// uninstall: no unit, no data dir, no processes.
-	ns.velad(h, "uninstall")
+	ns.velad(h, "uninstall", "--name", name)
 	if out, err := ns.exec("test", "-e", unitFile); err == nil {
 		t.Fatalf("%s left after uninstall %s", unitFile, out)
 	}
@@ -239,10 +260,10 @@ func TestSystemdDriver(t *testing.T) {
 }
 
 // waitReadyIn waits until `velad status`, run inside the namespaces, says the cluster is ready.
-func waitReadyIn(t *testing.T, ns *systemdNS, h *host, timeout time.Duration) {
+func waitReadyIn(t *testing.T, ns *systemdNS, h *host, name string, timeout time.Duration) {
 	t.Helper()
 	poll(t, "cluster ready under systemd", timeout, 300*time.Millisecond, func() error {
-		out, _ := h.runAs("nsenter", "-t", strconv.Itoa(ns.pid), "-p", "-m", "--", veladBin, "status", "-o", "json")
+		out, _ := h.runAs("nsenter", "-t", strconv.Itoa(ns.pid), "-p", "-m", "--", veladBin, "status", "--name", name, "-o", "json")
 		if strings.Contains(out, `"ready": true`) {
 			return nil
 		}

@@ -54,14 +54,9 @@ func (p Paths) IPAMDir() string { return filepath.Join(p.Dir, "cni", "ipam") }
 // KubeletRoot is the kubelet's root directory (pods, volumes, plugins).
 func (p Paths) KubeletRoot() string { return filepath.Join(p.Dir, "kubelet") }
 
-// KubeletPKI is the kubelet's certificate directory: on a joined agent, the store of its rotated
-// client certificates (kubelet-client-current.pem).
+// KubeletPKI is the kubelet's certificate directory: on a joined agent, also the store of its
+// rotated client certificates (kubelet-client-current.pem).
 func (p Paths) KubeletPKI() string { return filepath.Join(p.KubeletRoot(), "pki") }
-
-// KubeletClientCurrent is the client certificate and key the kubelet rotated last, once it has.
-func (p Paths) KubeletClientCurrent() string {
-	return filepath.Join(p.KubeletPKI(), "kubelet-client-current.pem")
-}
 
 // PodLogDir holds container logs.
 func (p Paths) PodLogDir() string { return filepath.Join(p.Dir, "pod-logs") }

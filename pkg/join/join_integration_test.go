@@ -6,14 +6,12 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	certificatesv1 "k8s.io/api/certificates/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -30,8 +28,9 @@ func TestMain(m *testing.M) { os.Exit(testenv.Run(m, &env)) }
 
 // TestJoinBootstrapAndRenewal runs the agent side of `velad join` against a real control plane:
 // the token's CA hash pins the server, the bootstrap token's CertificateSigningRequest is
-// approved and signed, and with the certificate it got the node can renew it (what its kubelet
-// does before it expires) — for its own name only.
+// approved and signed and seeds the kubelet's certificate store; with that certificate the
+// node can renew it (what its kubelet does before it expires) for its own name only; once the
+// kubelet rotated it, velad authenticates with the rotated one even after join's expired.
 func TestJoinBootstrapAndRenewal(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -48,73 +47,92 @@ func TestJoinBootstrapAndRenewal(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	pki := filepath.Join(dir, "pki")
 	a := join.Agent{Server: env.Config.Host, Token: join.Token{CAHash: join.CAHash(ca.Cert), Secret: secret}, NodeName: "n1", CertDir: dir}
-	if err := a.Bootstrap(ctx); err != nil {
-		t.Fatalf("bootstrap: %v", err)
+	store, err := a.KubeletCredentials(ctx, pki, time.Now())
+	if err != nil {
+		t.Fatalf("first start (bootstrap): %v", err)
 	}
-	got, err := join.KubeletCert(dir, filepath.Join(dir, "pki", "kubelet-client-current.pem"))
-	if err != nil || got == nil {
+	if fi, err := os.Lstat(store); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the kubelet's store %s is not seeded in its own layout (a link): %v", store, err)
+	}
+	if got, err := join.KubeletCert(dir, store); err != nil || got == nil || got.Subject.CommonName != "system:node:n1" {
 		t.Fatalf("kubelet certificate after bootstrap: %v, %v", got, err)
 	}
-	if why := join.NeedsCert(got, "n1", time.Now()); why != "" {
-		t.Fatalf("a fresh certificate needs renewal: %s", why)
+	csrs := func() int {
+		l, err := admin.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l.Items)
+	}
+	if n := csrs(); n != 1 {
+		t.Fatalf("%d CSRs after the bootstrap, want velad join's only", n)
 	}
 
-	node := kubernetes.NewForConfigOrDie(&rest.Config{Host: env.Config.Host, TLSClientConfig: rest.TLSClientConfig{
-		CAFile:   certs.Path(dir, certs.CA+".crt"),
-		CertFile: certs.Path(dir, certs.Kubelet+".crt"),
-		KeyFile:  certs.Path(dir, certs.Kubelet+".key"),
-	}})
-	if _, err := createCSR(ctx, node, "n2"); !apierrors.IsForbidden(err) {
+	// The kubelet renews with a CSR authenticated by its current certificate.
+	node := nodeClient(store)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := join.RequestCert(join.Agent{Server: a.Server, NodeName: "n2"}, ctx, node, key); !apierrors.IsForbidden(err) {
 		t.Fatalf("node n1 asking for n2's certificate: got %v, want Forbidden", err)
 	}
-	own, err := createCSR(ctx, node, "n1")
+	renewed, err := join.RequestCert(a, ctx, node, key)
 	if err != nil {
-		t.Fatalf("the node asking to renew its certificate: %v", err)
+		t.Fatalf("the node renewing its certificate: %v", err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		c, err := node.CertificatesV1().CertificateSigningRequests().Get(ctx, own, metav1.GetOptions{})
-		if err == nil && len(c.Status.Certificate) > 0 {
-			b, _ := pem.Decode(c.Status.Certificate)
-			renewed, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if renewed.Subject.CommonName != "system:node:n1" || renewed.CheckSignatureFrom(ca.Cert) != nil {
-				t.Fatalf("renewed certificate: %s, signed by the cluster CA: %v", renewed.Subject, renewed.CheckSignatureFrom(ca.Cert))
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the node's renewal request %s was not signed within 60 s: %+v", own, c.Status)
-		}
-		time.Sleep(250 * time.Millisecond)
+	if c := parseCert(t, renewed); c.Subject.CommonName != "system:node:n1" || c.CheckSignatureFrom(ca.Cert) != nil {
+		t.Fatalf("renewed certificate: %s, signed by the cluster CA: %v", c.Subject, c.CheckSignatureFrom(ca.Cert))
+	}
+
+	// As the kubelet does: a new file in the store, the link moved to it. Then velad join's
+	// certificate expires: velad goes on with the rotated one, asking for nothing.
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := filepath.Join(pki, "kubelet-client-2099-01-01-00-00-00.pem")
+	if err := os.WriteFile(next, append(renewed, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(store); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(next, store); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certs.Path(dir, certs.Kubelet+".crt"), join.NodeCert(t, "system:node:n1", time.Now().Add(-2*365*24*time.Hour), time.Now().Add(-365*24*time.Hour)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := a.KubeletCredentials(ctx, pki, time.Now()); err != nil || again != store {
+		t.Fatalf("restart after rotation: %q, %v", again, err)
+	}
+	if n := csrs(); n != 2 {
+		t.Fatalf("%d CSRs after a restart with a rotated certificate, want 2 (join's, the renewal)", n)
+	}
+	if _, err := nodeClient(store).CoreV1().Nodes().Get(ctx, "n1", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("velad's client of the agent (the rotated certificate) reading its Node: %v, want NotFound (authenticated)", err)
 	}
 }
 
-// createCSR asks, as the client cs, for a kubelet client certificate of node name.
-func createCSR(ctx context.Context, cs kubernetes.Interface, name string) (string, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", err
+// nodeClient authenticates as a kubelet with its certificate store file (certificate and key).
+func nodeClient(store string) kubernetes.Interface {
+	return kubernetes.NewForConfigOrDie(&rest.Config{Host: env.Config.Host, TLSClientConfig: rest.TLSClientConfig{
+		CAFile: certs.Path(env.Cluster.CertDir(), certs.CA+".crt"), CertFile: store, KeyFile: store,
+	}})
+}
+
+func parseCert(t *testing.T, p []byte) *x509.Certificate {
+	t.Helper()
+	b, _ := pem.Decode(p)
+	if b == nil {
+		t.Fatal("no PEM certificate")
 	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject: pkix.Name{CommonName: "system:node:" + name, Organization: []string{"system:nodes"}},
-	}, key)
+	c, err := x509.ParseCertificate(b.Bytes)
 	if err != nil {
-		return "", err
+		t.Fatal(err)
 	}
-	csr, err := cs.CertificatesV1().CertificateSigningRequests().Create(ctx, &certificatesv1.CertificateSigningRequest{
-		ObjectMeta: metav1.ObjectMeta{GenerateName: "renew-" + name + "-"},
-		Spec: certificatesv1.CertificateSigningRequestSpec{
-			Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
-			SignerName: certificatesv1.KubeAPIServerClientKubeletSignerName,
-			Usages:     []certificatesv1.KeyUsage{certificatesv1.UsageDigitalSignature, certificatesv1.UsageClientAuth},
-		},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		return "", err
-	}
-	return csr.Name, nil
+	return c
 }

@@ -1,13 +1,8 @@
 package join
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,20 +11,6 @@ import (
 
 	"velad.io/velad/pkg/server/certs"
 )
-
-func nodeCert(t *testing.T, cn string, from, to time.Time) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn}, NotBefore: from, NotAfter: to}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
 
 func TestNeedsCert(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -46,17 +27,18 @@ func TestNeedsCert(t *testing.T) {
 		name string
 		cert *x509.Certificate
 		want string // substring of the reason; "" = no new certificate
+		must bool
 	}{
-		{"none", nil, "none yet"},
-		{"fresh", parse(nodeCert(t, "system:node:n1", now.Add(-time.Hour), now.Add(year))), ""},
-		{"at 85 % the kubelet renews it", parse(nodeCert(t, "system:node:n1", now.Add(-year*85/100), now.Add(year*15/100))), ""},
-		{"last tenth", parse(nodeCert(t, "system:node:n1", now.Add(-year*95/100), now.Add(year*5/100))), "expires at"},
-		{"expired", parse(nodeCert(t, "system:node:n1", now.Add(-2*year), now.Add(-year))), "expires at"},
-		{"renamed", parse(nodeCert(t, "system:node:old", now.Add(-time.Hour), now.Add(year))), "system:node:old's, the node is now n1"},
+		{"none", nil, "none yet", true},
+		{"fresh", parse(NodeCert(t, "system:node:n1", now.Add(-time.Hour), now.Add(year))), "", false},
+		{"at 85 % the kubelet renews it", parse(NodeCert(t, "system:node:n1", now.Add(-year*85/100), now.Add(year*15/100))), "", false},
+		{"last tenth: should, still usable", parse(NodeCert(t, "system:node:n1", now.Add(-year*95/100), now.Add(year*5/100))), "expires at", false},
+		{"expired", parse(NodeCert(t, "system:node:n1", now.Add(-2*year), now.Add(-year))), "expired at", true},
+		{"renamed", parse(NodeCert(t, "system:node:old", now.Add(-time.Hour), now.Add(year))), "system:node:old's, the node is now n1", true},
 	} {
-		got := NeedsCert(tc.cert, "n1", now)
-		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
-			t.Errorf("%s: NeedsCert = %q, want %q", tc.name, got, tc.want)
+		got, must := NeedsCert(tc.cert, "n1", now)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) || must != tc.must {
+			t.Errorf("%s: NeedsCert = %q, %v; want %q, %v", tc.name, got, must, tc.want, tc.must)
 		}
 	}
 }
@@ -69,14 +51,14 @@ func TestKubeletCertPrefersTheRotatedOne(t *testing.T) {
 		t.Fatalf("no credentials: got %v, %v", c, err)
 	}
 	now := time.Now()
-	if err := os.WriteFile(filepath.Join(dir, certs.Kubelet+".crt"), nodeCert(t, "system:node:joined", now, now.Add(time.Hour)), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, certs.Kubelet+".crt"), NodeCert(t, "system:node:joined", now, now.Add(time.Hour)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := KubeletCert(dir, store); err != nil || c.Subject.CommonName != "system:node:joined" {
 		t.Fatalf("velad join's certificate: got %v, %v", c, err)
 	}
-	// The kubelet's store holds the key first, then the certificate.
-	rotated := append(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: []byte("not read")}), nodeCert(t, "system:node:rotated", now, now.Add(time.Hour))...)
+	// The kubelet's store holds the certificate and the key in one file (either order is read).
+	rotated := append(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: []byte("not read")}), NodeCert(t, "system:node:rotated", now, now.Add(time.Hour))...)
 	if err := os.MkdirAll(pki, 0o700); err != nil {
 		t.Fatal(err)
 	}

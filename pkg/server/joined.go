@@ -78,8 +78,9 @@ func (s *Server) runAgent(ctx context.Context) (err error) {
 }
 
 // agentCredentials gets the kubelet's certificate when it has none for this node name or its
-// certificate (velad join's, or the one the kubelet rotated to since) is about to expire, and
-// writes the kubelet's (certificate) and kube-proxy's (bootstrap token) kubeconfigs.
+// certificate (velad join's, or the one the kubelet rotated to since) expired — or is about to,
+// when the server answers — and writes the kubelet's kubeconfig (its certificate store, which
+// the kubelet renews) and kube-proxy's (the bootstrap token).
 func (s *Server) agentCredentials(ctx context.Context) (*rest.Config, error) {
 	data, err := os.ReadFile(s.cfg.TokenFile())
 	if err != nil {
@@ -91,23 +92,13 @@ func (s *Server) agentCredentials(ctx context.Context) (*rest.Config, error) {
 	}
 	dir := s.cfg.CertDir()
 	a := join.Agent{Server: s.cfg.Join.Server, Token: tok, NodeName: s.nodeName, CertDir: dir}
-	paths := agent.PathsFor(s.cfg)
-	current, err := join.KubeletCert(dir, paths.KubeletClientCurrent())
+	store, err := a.KubeletCredentials(ctx, agent.PathsFor(s.cfg).KubeletPKI(), time.Now())
 	if err != nil {
-		klog.ErrorS(err, "the kubelet's certificate is unreadable: asking for a new one")
-	}
-	if why := join.NeedsCert(current, s.nodeName, time.Now()); why != "" {
-		klog.InfoS("asking the server for the kubelet's client certificate", "server", a.Server, "reason", why)
-		if err := a.Bootstrap(ctx); err != nil {
-			return nil, err
-		}
-		if err := join.ForgetRotated(paths.KubeletPKI()); err != nil {
-			return nil, fmt.Errorf("removing the kubelet's previous certificates: %w", err)
-		}
+		return nil, err
 	}
 	ctxName := "velad-" + s.cfg.Name
 	kubeletPath := s.cfg.ComponentKubeconfig(certs.Kubelet)
-	if err := kubeconfig.Write(kubeletPath, a.Server, ctxName, dir, certs.Kubelet); err != nil {
+	if err := kubeconfig.WriteFiles(kubeletPath, a.Server, ctxName, dir, certs.Kubelet, store, store); err != nil {
 		return nil, err
 	}
 	if err := kubeconfig.WriteToken(s.cfg.ComponentKubeconfig(certs.KubeProxy), a.Server, ctxName, dir, certs.KubeProxy, a.BootstrapConfig(nil).BearerToken); err != nil {

@@ -31,6 +31,17 @@ func Write(path, server, contextName, certDir, certBase string) error {
 	return save(path, server, contextName, ca, certBase+"@"+contextName, &clientcmdapi.AuthInfo{ClientCertificateData: crt, ClientKeyData: key})
 }
 
+// WriteFiles stores a kubeconfig (mode 0600) at path whose client certificate and key are read
+// from certFile and keyFile each time it is loaded (files another process renews, such as the
+// kubelet's rotated kubelet-client-current.pem), trusting the cluster CA from certDir.
+func WriteFiles(path, server, contextName, certDir, user, certFile, keyFile string) error {
+	ca, err := os.ReadFile(filepath.Join(certDir, certs.CA+".crt"))
+	if err != nil {
+		return fmt.Errorf("reading cluster CA: %w", err)
+	}
+	return save(path, server, contextName, ca, user+"@"+contextName, &clientcmdapi.AuthInfo{ClientCertificate: certFile, ClientKey: keyFile})
+}
+
 // WriteToken stores a kubeconfig (mode 0600) at path that authenticates with a bearer token,
 // trusting the cluster CA from certDir.
 func WriteToken(path, server, contextName, certDir, user, token string) error {
