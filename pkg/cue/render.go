@@ -102,6 +102,12 @@ func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return tc.result(v, pm)
+}
+
+// result reports a non-empty `errs`, else decodes the filled template v;
+// pm is the parameter after defaults.
+func (tc *compiled) result(v cue.Value, pm map[string]any) (*Result, error) {
 	if err := checkErrs(v); err != nil {
 		return nil, err
 	}

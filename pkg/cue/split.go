@@ -215,13 +215,6 @@ func (s *split) render(parameter, cm map[string]any, tc *compiled) (*Result, boo
 	}
 	in := s.body.Context().Encode(map[string]any{"parameter": pv, "context": cm})
 	v := s.body.FillPath(cue.MakePath(), in)
-	if checkErrs(v) != nil {
-		return nil, false
-	}
-	res, err := decodeResult(v, tc.tags, tc.tagsStatic)
-	if err != nil {
-		return nil, false
-	}
-	res.Parameter = pm
-	return res, true
+	res, err := tc.result(v, pm)
+	return res, err == nil
 }
