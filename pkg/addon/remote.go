@@ -125,10 +125,29 @@ func parseHelmIndex(data []byte) (helmIndex, error) {
 type helmCatalog struct {
 	name string
 	src  HelmSource
+	idx  untilOK[helmIndex]
+}
 
-	once sync.Once
-	idx  helmIndex
-	err  error
+// untilOK keeps the first successful result of a load: a failure (an unreachable registry) goes
+// to its caller only, and the next call tries again.
+type untilOK[T any] struct {
+	mu   sync.Mutex
+	done bool
+	v    T
+}
+
+// get returns the kept result, or runs load.
+func (u *untilOK[T]) get(load func() (T, error)) (T, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !u.done {
+		v, err := load()
+		if err != nil {
+			return v, err
+		}
+		u.v, u.done = v, true
+	}
+	return u.v, nil
 }
 
 func (h *helmCatalog) client() *http.Client {
@@ -180,23 +199,21 @@ func redactErr(err error) error {
 }
 
 func (h *helmCatalog) index() (helmIndex, error) {
-	h.once.Do(func() {
+	return h.idx.get(func() (helmIndex, error) {
 		indexURL, err := h.resolve(IndexFile)
 		if err != nil {
-			h.err = err
-			return
+			return helmIndex{}, err
 		}
 		data, err := h.get(indexURL)
 		if err != nil {
-			h.err = err
-			return
+			return helmIndex{}, err
 		}
-		h.idx, err = parseHelmIndex(data)
+		idx, err := parseHelmIndex(data)
 		if err != nil {
-			h.err = fmt.Errorf("addon registry %s: %s is not a helm repository index: %w", h.name, redactURL(indexURL), err)
+			return helmIndex{}, fmt.Errorf("addon registry %s: %s is not a helm repository index: %w", h.name, redactURL(indexURL), err)
 		}
+		return idx, nil
 	})
-	return h.idx, h.err
 }
 
 // resolve turns a URL of index.yaml (relative or absolute) into an absolute one.
@@ -294,50 +311,44 @@ type gitCatalog struct {
 	name string
 	src  GitSource
 	dir  string
-
-	once sync.Once
-	reg  Registry
-	err  error
+	reg  untilOK[Registry]
 }
 
-// sync clones the repository into the cache, or fetches it when cloned before, once.
+// sync clones the repository into the cache, or fetches it when cloned before, until it once
+// succeeds.
 func (g *gitCatalog) sync() (Registry, error) {
-	g.once.Do(func() {
+	return g.reg.get(func() (Registry, error) {
 		if !cacheableName(g.name) {
-			g.err = fmt.Errorf("addon registry %q: the name cannot name its clone's directory (no '/', '\\', nor a leading '.'): delete it and add it under another name", g.name)
-			return
+			return Registry{}, fmt.Errorf("addon registry %q: the name cannot name its clone's directory (no '/', '\\', nor a leading '.'): delete it and add it under another name", g.name)
 		}
 		if _, err := exec.LookPath("git"); err != nil {
-			g.err = fmt.Errorf("addon registry %s is a git registry: reading it needs the git command, which is not installed (install git, or use a helm-type registry)", g.name)
-			return
+			return Registry{}, fmt.Errorf("addon registry %s is a git registry: reading it needs the git command, which is not installed (install git, or use a helm-type registry)", g.name)
 		}
-		if _, err := os.Stat(filepath.Join(g.dir, ".git")); err == nil {
-			g.err = g.git(g.dir, "remote", "set-url", "origin", g.src.URL)
-			if g.err == nil {
-				g.err = g.git(g.dir, "fetch", "--depth", "1", "origin", "HEAD")
+		var err error
+		if _, statErr := os.Stat(filepath.Join(g.dir, ".git")); statErr == nil {
+			err = g.git(g.dir, "remote", "set-url", "origin", g.src.URL)
+			if err == nil {
+				err = g.git(g.dir, "fetch", "--depth", "1", "origin", "HEAD")
 			}
-			if g.err == nil {
-				g.err = g.git(g.dir, "reset", "--hard", "--quiet", "FETCH_HEAD")
+			if err == nil {
+				err = g.git(g.dir, "reset", "--hard", "--quiet", "FETCH_HEAD")
 			}
 		} else {
 			if err := os.MkdirAll(filepath.Dir(g.dir), 0o700); err != nil {
-				g.err = fmt.Errorf("addon registry %s: creating its cache: %w", g.name, err)
-				return
+				return Registry{}, fmt.Errorf("addon registry %s: creating its cache: %w", g.name, err)
 			}
 			_ = os.RemoveAll(g.dir)
-			g.err = g.git("", "clone", "--depth", "1", "--quiet", g.src.URL, g.dir)
+			err = g.git("", "clone", "--depth", "1", "--quiet", g.src.URL, g.dir)
 		}
-		if g.err != nil {
-			return
+		if err != nil {
+			return Registry{}, err
 		}
 		root := filepath.Join(g.dir, filepath.FromSlash(g.src.Path))
 		if st, err := os.Stat(root); err != nil || !st.IsDir() {
-			g.err = fmt.Errorf("addon registry %s: the repository has no directory %q (check --path)", g.name, g.src.Path)
-			return
+			return Registry{}, fmt.Errorf("addon registry %s: the repository has no directory %q (check --path)", g.name, g.src.Path)
 		}
-		g.reg = DirRegistry(g.name, root)
+		return DirRegistry(g.name, root), nil
 	})
-	return g.reg, g.err
 }
 
 // git runs one git command; a token goes in an HTTP header through the environment,

@@ -3,10 +3,15 @@ package addon_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -120,6 +125,39 @@ func TestHelmRegistry(t *testing.T) {
 	// An unreadable registry does not hide the addon another one holds.
 	if a, err := (addon.Registries{bad, r}).Find("it-remote"); err != nil || a.Meta.Version != "1.1.0" {
 		t.Errorf("find past an unreadable registry: %v", err)
+	}
+}
+
+// A registry that did not answer is read again by the next call on the same catalog (the
+// dashboard keeps its catalogs for a minute): a failure is not kept.
+func TestHelmRegistryReadsAgainAfterAFailure(t *testing.T) {
+	upstream, err := url.Parse(helmRepo(t, "1.0.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requests atomic.Int32
+	proxy := httputil.NewSingleHostReverseProxy(upstream)
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(flaky.Close)
+	r := addon.HelmRegistry("it-flaky", addon.HelmSource{URL: flaky.URL + upstream.Path, Username: "reader", Password: "s3cret-pw"})
+	if _, err := r.Names(); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("first read: %v, want the 503", err)
+	}
+	if names, err := r.Names(); err != nil || strings.Join(names, ",") != "it-remote" {
+		t.Fatalf("second read: %v, %v", names, err)
+	}
+	n := requests.Load()
+	if _, err := r.Get("it-remote"); err != nil {
+		t.Fatal(err)
+	}
+	if requests.Load() != n+1 {
+		t.Fatalf("the index was fetched again after it was read once (%d requests, want %d: the archive only)", requests.Load(), n+1)
 	}
 }
 

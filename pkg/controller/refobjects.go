@@ -53,6 +53,8 @@ func (r *Reconciler) componentProperties(namespace string) func(context.Context,
 			resolved[string(key)] = res
 		}
 		mu.Unlock()
+		// The first caller's ctx resolves for all: they are renders of one reconcile, which
+		// share its context; a cancelled one fails them all and the next reconcile retries.
 		res.once.Do(func() { res.props, res.err = r.resolveReferences(ctx, namespace, c.Properties) })
 		if res.err != nil {
 			mu.Lock()

@@ -18,7 +18,11 @@ func QueryHandlers(env *Env) Handlers {
 	for p, actions := range queryActions {
 		out[p] = map[string]provider.Handler{}
 		for _, a := range actions {
-			out[p][a] = all[p][a]
+			h := all[p][a]
+			if h == nil {
+				panic(fmt.Sprintf("workflow: query action %s.%s is not one of NewHandlers", p, a))
+			}
+			out[p][a] = h
 		}
 	}
 	return out
