@@ -17,6 +17,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"velad.io/velad/pkg/agent"
+	"velad.io/velad/pkg/exepages"
 	"velad.io/velad/pkg/server/certs"
 	"velad.io/velad/pkg/server/component"
 	"velad.io/velad/pkg/server/config"
@@ -113,6 +114,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	writePhase(phaseFile, PhaseReady, "")
 	klog.InfoS("velad cluster is ready", "name", s.cfg.Name, "port", s.cfg.APIServer.Port)
 	go reclaimMemory(ctx)
+	go exepages.ReleaseAfter(ctx, reclaimAfterReady)
 	go adaptGC(ctx, s.idleGOGC)
 	return sup.block(ctx)
 }

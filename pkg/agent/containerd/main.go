@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"os"
+	"time"
 
 	"github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2/manager"
 	_ "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2/task/plugin" // the shim's task service
@@ -14,11 +15,17 @@ import (
 	"github.com/containerd/plugin/registry"
 
 	"velad.io/velad/pkg/agent"
+	"velad.io/velad/pkg/exepages"
 )
+
+// releaseAfter is how long the daemon runs before it unmaps the pages of the velad binary
+// its start-up touched (pkg/exepages): its plugins are loaded and the node's images imported.
+const releaseAfter = 30 * time.Second
 
 // Daemon runs the containerd daemon with args (as after `containerd`), until it exits.
 func Daemon(ctx context.Context, args []string) error {
 	keepPlugins(func(r *plugin.Registration) bool { return !isShimTask(r) })
+	go exepages.ReleaseAfter(ctx, releaseAfter)
 	return command.App().Run(ctx, append([]string{"containerd"}, args...))
 }
 

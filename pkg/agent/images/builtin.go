@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Names of the built-in images.
@@ -147,7 +149,13 @@ func copyFile(tw *tar.Writer, f file) error {
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}
-	n, err := io.Copy(tw, src)
+	// The file is the running velad binary (or a library it maps): a plain sequential read
+	// would make the page cache hold it in folios of up to 2 MiB, which the kernel then maps
+	// whole into every velad process that touches a byte of one, and the long-lived ones
+	// could no longer release their start-up pages (pkg/exepages). Read without readahead,
+	// in large requests: the cache keeps what it reads in 4 KiB pages.
+	_ = unix.Fadvise(int(src.Fd()), 0, 0, unix.FADV_RANDOM)
+	n, err := io.CopyBuffer(tw, struct{ io.Reader }{src}, make([]byte, 1<<20)) // not os.File.WriteTo: its 32 KiB reads
 	if err == nil && n != st.Size() {
 		err = fmt.Errorf("%s changed while it was read", f.host)
 	}
