@@ -40,7 +40,8 @@ func (m mapping) releasable(exe string) bool {
 
 // Release unmaps the resident pages of the process's read-only mappings of its own
 // executable (text, rodata, pclntab; not data, not the relocated read-only data, which
-// hold private copies) and returns how many bytes were resident in them.
+// hold private copies), evicts the executable's page cache that no process maps, and
+// returns how many bytes were resident in the released mappings.
 func Release() (uint64, error) {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
@@ -62,7 +63,23 @@ func Release() (uint64, error) {
 		}
 		released += m.rss
 	}
+	evict(exe)
 	return released, nil
+}
+
+// evict drops the page cache of exe that no process maps any more. When something read the
+// binary with read() (cp, sha256sum, an image build), the cache holds it in folios of up to
+// 2 MiB, and a fault on one byte maps the whole folio: the released pages would be back
+// within seconds. What is evicted is read again on the next fault, through the fault path's
+// readahead, which caches it in 4 KiB pages (docs/design/binary-pages.md). Pages that other
+// processes map stay cached; best effort.
+func evict(exe string) {
+	f, err := os.Open(exe)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
 }
 
 // ReleaseAfter calls Release once, after delay, unless ctx is done first, and logs the result.
