@@ -61,6 +61,9 @@ func HasArg(pid int, arg string) bool {
 // RSSMB sums the resident set size of pids in MB.
 func RSSMB(pids []int) float64 { return sumField(pids, "status", "VmRSS:") }
 
+// PeakRSSMB sums the peak resident set size (VmHWM) of pids in MB.
+func PeakRSSMB(pids []int) float64 { return sumField(pids, "status", "VmHWM:") }
+
 // PSSMB sums the proportional set size of pids in MB (each shared page split among its users).
 func PSSMB(pids []int) float64 { return sumField(pids, "smaps_rollup", "Pss:") }
 
