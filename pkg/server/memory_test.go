@@ -60,3 +60,19 @@ func TestAdaptGCLeavesAnExplicitGOGCAlone(t *testing.T) {
 		t.Errorf("GOGC = %d, want 100 left alone", got)
 	}
 }
+
+// Busy, the heap may grow by GOGC 100 while the live heap is small, by busyHeadroom once it
+// is larger, and never by less than minBusyPercent.
+func TestBusyGOGCCapsTheHeadroom(t *testing.T) {
+	const mb = 1 << 20
+	for _, c := range []struct {
+		live uint64
+		want int
+	}{
+		{0, 100}, {100 * mb, 100}, {512 * mb, 100}, {800 * mb, 60}, {1024 * mb, 50}, {1600 * mb, 30}, {8192 * mb, minBusyPercent},
+	} {
+		if got := busyGOGC(100, c.live); got != c.want {
+			t.Errorf("busyGOGC(100, %d MB) = %d, want %d", c.live/mb, got, c.want)
+		}
+	}
+}
