@@ -126,7 +126,7 @@ if [ "$which" = all ] || [ "$which" = realnode ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "realnode: skipped, a real node needs root" >&2
   else
-    pods=50 ridle=30s
+    pods=50 ridle=60s
     [ -n "${QUICK:-}" ] && ridle=10s
     load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     go build -o bench/.bin/realnode ./bench/realnode
@@ -143,7 +143,9 @@ The supervisor, server and \`containerd\` run the one velad binary (multi-call),
 shared pages once per process; PSS is what the host pays. The runc shim (one per pod) is
 containerd's own \`containerd-shim-runc-v2\`, carried in velad like runc (hack/build-runtime.sh), and
 the built-in pause image's \`velad pause\` is C run before the Go runtime (ELF constructor,
-pkg/cluster/internal/driver/process/pause.c); \`hello\` is a whole velad process. Source: \`bench/realnode\`.
+pkg/cluster/internal/driver/process/pause.c); \`hello\` is a whole velad process. The server and
+containerd release their start-up pages of the binary 30 s after they start (pkg/exepages,
+docs/design/010-binary-pages.md). Source: \`bench/realnode\`.
 
 ${table}
 

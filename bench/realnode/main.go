@@ -43,7 +43,7 @@ type row struct {
 func main() {
 	bin := flag.String("velad", os.Getenv("VELAD_BINARY"), "velad binary")
 	pods := flag.Int("pods", 50, "pods started at once")
-	idle := flag.Duration("idle", 30*time.Second, "idle time before measuring RSS")
+	idle := flag.Duration("idle", 60*time.Second, "idle time before measuring RSS (the server and containerd release their start-up pages of the binary 30 s after start: pkg/exepages)")
 	jsonOut := flag.String("json", "", "write results as JSON here")
 	flag.Parse()
 	if *bin == "" {
