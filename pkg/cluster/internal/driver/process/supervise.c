@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -135,6 +136,34 @@ static void describe(int status, char *buf, size_t n) {
 
 // supervise runs the server for dataDir until a signal stops it (0), the server stops
 // cleanly (0), or the server keeps failing during start-up (1).
+// releaseExePages unmaps the supervisor's read-only mappings of the velad binary that hold no
+// private page: the dynamic loader read ~6 MB of the binary's symbol and relocation tables to
+// start it, which the supervisor never needs again (a lazily bound libc call reads a few pages
+// back). The server does the same for its own pages once ready (pkg/exepages).
+static void releaseExePages(const char *exe) {
+	FILE *f = fopen("/proc/self/smaps", "r");
+	if (!f) {
+		return;
+	}
+	char line[PATH_MAX + 128], path[PATH_MAX], perms[8];
+	unsigned long start = 0, end = 0, kb;
+	int candidate = 0;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long a, b;
+		path[0] = '\0';
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &a, &b, perms, path) >= 3 && strchr(line, '-') < strchr(line, ' ')) {
+			start = a, end = b;
+			candidate = strcmp(path, exe) == 0 && perms[1] != 'w';
+		} else if (candidate && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
+			if (kb == 0) {
+				madvise((void *)start, end - start, MADV_DONTNEED);
+			}
+			candidate = 0;
+		}
+	}
+	fclose(f);
+}
+
 static int supervise(const char *dataDir) {
 	char exe[PATH_MAX], config[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -175,6 +204,7 @@ static int supervise(const char *dataDir) {
 			fprintf(stderr, "Error: starting server %s: %s\n", exe, strerror(errno));
 			_exit(127);
 		}
+		releaseExePages(exe);
 		int status = 0;
 		for (;;) {
 			int sig = waitSignal(&set, -1);
