@@ -27,6 +27,10 @@ func Cleanup(p Paths) error {
 		}
 	}
 	var errs []error
+	if CgroupDriver() == "systemd" {
+		// systemd owns the pods' slices: stopping them kills their processes and removes them.
+		_ = exec.Command("systemctl", "stop", "kubepods.slice").Run()
+	}
 	killPodProcesses()
 	killMatching(func(cmdline string) bool {
 		return strings.Contains(cmdline, p.ContainerdSocket()) || strings.Contains(cmdline, p.ContainerdConfig())
@@ -49,10 +53,11 @@ func Cleanup(p Paths) error {
 	return errors.Join(errs...)
 }
 
-// podCgroupRoots are the kubelet's pod cgroup trees (cgroupfs driver), v1 and v2.
+// podCgroupRoots are the kubelet's pod cgroup trees: cgroupfs driver on v1 and v2, and the
+// systemd driver's slice on v2.
 func podCgroupRoots() []string {
 	if CgroupV2() {
-		return []string{"/sys/fs/cgroup/kubepods"}
+		return []string{"/sys/fs/cgroup/kubepods", "/sys/fs/cgroup/kubepods.slice"}
 	}
 	entries, _ := os.ReadDir("/sys/fs/cgroup")
 	var roots []string

@@ -105,6 +105,24 @@ func CgroupV2() bool {
 	return err == nil
 }
 
+// CgroupDriver is the cgroup driver of the node's kubelet and runc: "systemd" where the host
+// runs the unified hierarchy (v2) under systemd — then systemd owns the cgroup tree, as kubeadm
+// and k3s choose —, else "cgroupfs".
+func CgroupDriver() string { return cgroupDriver(CgroupV2(), systemdBooted()) }
+
+func cgroupDriver(v2, systemd bool) string {
+	if v2 && systemd {
+		return "systemd"
+	}
+	return "cgroupfs"
+}
+
+// systemdBooted reports whether systemd manages this host (sd_booted's test).
+func systemdBooted() bool {
+	_, err := os.Stat("/run/systemd/system")
+	return err == nil
+}
+
 func cgroupsMounted() bool {
 	if CgroupV2() {
 		return true

@@ -46,7 +46,7 @@ func runKubelet(ctx context.Context, c kubeletConfig) (err error) {
 	}
 	kc.ContainerRuntimeEndpoint = "unix://" + c.paths.ContainerdSocket()
 	kc.ImageServiceEndpoint = kc.ContainerRuntimeEndpoint
-	kc.CgroupDriver = "cgroupfs"
+	kc.CgroupDriver = CgroupDriver() // the same as runc's (renderContainerdConfig)
 	kc.FailCgroupV1 = false
 	kc.FailSwapOn = false
 	kc.ProtectKernelDefaults = false

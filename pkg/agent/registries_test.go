@@ -85,7 +85,7 @@ func TestRegistriesRender(t *testing.T) {
 	if rw := r.Rewrites(); len(rw) != 1 || !strings.Contains(rw[0], "^library/(.*)") {
 		t.Errorf("rewrites: %v", rw)
 	}
-	full := renderContainerdConfig(Paths{Dir: "/d/agent", RunDir: "/run/velad/x"}, Runtime{Runc: "/usr/bin/runc", CNIDirs: []string{"/usr/lib/cni"}}, r)
+	full := renderContainerdConfig(Paths{Dir: "/d/agent", RunDir: "/run/velad/x"}, Runtime{Runc: "/usr/bin/runc", CNIDirs: []string{"/usr/lib/cni"}}, r, "cgroupfs")
 	if !strings.Contains(full, `config_path = "/d/agent/etc/containerd/certs.d"`) || !strings.Contains(full, `username = "robot"`) {
 		t.Errorf("containerd config lacks the registry section:\n%s", full)
 	}

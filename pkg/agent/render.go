@@ -21,8 +21,8 @@ const CNINetworkName = "velad"
 const PauseImage = images.Pause
 
 // renderContainerdConfig returns containerd's config.toml for the node; reg (may be nil)
-// adds registry credentials.
-func renderContainerdConfig(p Paths, rt Runtime, reg *Registries) string {
+// adds registry credentials; driver is the cgroup driver (see CgroupDriver).
+func renderContainerdConfig(p Paths, rt Runtime, reg *Registries, driver string) string {
 	q := strconv.Quote
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Written by velad on every start: edits are lost.
@@ -47,7 +47,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri"]
       runtime_type = "io.containerd.runc.v2"%s
       [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         BinaryName = %s
-        SystemdCgroup = false
+        SystemdCgroup = %t
   [plugins."io.containerd.cri.v1.runtime".cni]
     bin_dirs = [%s]
     conf_dir = %s
@@ -63,7 +63,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri"]
 [plugins."io.containerd.grpc.v1.cri"]
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
-`, q(p.ContainerdRoot()), q(p.ContainerdState()), q(p.ContainerdSocket()), runtimePath(rt), q(rt.Runc),
+`, q(p.ContainerdRoot()), q(p.ContainerdState()), q(p.ContainerdSocket()), runtimePath(rt), q(rt.Runc), driver == "systemd",
 		quoteList(rt.CNIDirs), q(p.CNIConfDir()), q(p.CNITemplate()), q(PauseImage), q(p.RegistryHostsDir()), reg.CRIAuth())
 	return b.String()
 }
@@ -128,7 +128,7 @@ func writeConfigs(p Paths, velad string, rt Runtime, reg *Registries) error {
 		data string
 		mode os.FileMode
 	}{
-		{p.ContainerdConfig(), renderContainerdConfig(p, rt, reg), 0o600},
+		{p.ContainerdConfig(), renderContainerdConfig(p, rt, reg, CgroupDriver()), 0o600},
 		{p.CNITemplate(), tmpl, 0o600},
 		{filepath.Join(p.BinDir(), shimName), shimWrapper(velad), 0o755},
 	}
