@@ -92,7 +92,7 @@ type serverTuning struct {
 // takes and keeps in the cluster's config (ServerArgs) for every start.
 func serverTuningFlags(t *serverTuning) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("tuning", pflag.ContinueOnError)
-	fs.IntVar(&t.idleGOGC, "idle-gogc", 25, "(tuning) GOGC while the server allocates little (idle): a heap close to its live data; under load the Go default (100) applies; 0: always the default; GOGC in the environment wins")
+	fs.IntVar(&t.idleGOGC, "idle-gogc", 25, "(tuning) GOGC while the server allocates little (idle): a heap close to its live data; under load GOGC is 100, lowered (to 25 at least) so the heap stays within 512 MiB of its live data; 0: always the Go default; GOGC in the environment wins")
 	fs.StringVar(&t.memoryLimit, "memory-limit", "0", "(tuning) soft limit of the Go heap, e.g. 256MiB: smaller when idle, but the GC burns CPU once the live heap nears it; 0: none; GOMEMLIMIT wins")
 	addControllerFlags(fs, &t.controller)
 	return fs

@@ -97,7 +97,11 @@ spec:
 	})
 	revs := revisions(t, "pub")
 	if img := image(t, "pub-web"); img != "nginx:1" || len(revs) != 1 || app.Annotations[oam.AnnotationPublishVersion] != "alpha1" {
-		t.Fatalf("after rollback: image %s, revisions %d, annotations %v", img, len(revs), app.Annotations)
+		names := make([]string, 0, len(revs))
+		for n, r := range revs {
+			names = append(names, fmt.Sprintf("%s (created %s)", n, r.CreationTimestamp.Format(time.RFC3339Nano)))
+		}
+		t.Fatalf("after rollback: image %s, revisions %v, annotations %v", img, names, app.Annotations)
 	}
 
 	// vela up pub --revision pub-v1 --publish-version beta1: a new revision, the same snapshot.

@@ -138,12 +138,13 @@ func TestTagsAreStatic(t *testing.T) {
 		"patch: replicas: 1": true,
 		"import \"strings\"\npatch: a: strings.ToLower(\"A\")": false, // imports may carry comments
 		"patch: a: 'bytes'": false, // JSON would base64 them
-		"patch: {\n\t// +patchStrategy=retainKeys\n\tspec: replicas: 1\n}":                    false, // shorthand: placed differently
-		"_x: {\n\t// +patchKey=name\n\tcontainers: []\n}\npatch: spec: _x":                    false, // comment outside patch
-		"patch: spec: {\n\tlet x = {\n\t\t// +patchKey=name\n\t\tcontainers: []\n\t}\n\tx\n}": false, // reached only through a let
-		"patch: {\n\ta: {\n\t\t// +patchKey=name\n\t\tc: []\n\t}\n\tb: a\n}":                  false, // a reference copies it
-		"patch: {\n\t// +patchKey=name\n\tc: []\n\t// +patchKey=id\n\tc: []\n}":               false, // two on one field
-		"patch: (\"a\" + \"b\"): {\n\t// +patchKey=name\n\tc: []\n}":                          false, // under a dynamic label
+		"patch: {\n\t// +patchStrategy=retainKeys\n\tspec: replicas: 1\n}":                               false, // shorthand: placed differently
+		"_x: {\n\t// +patchKey=name\n\tcontainers: []\n}\npatch: spec: _x":                               false, // comment outside patch
+		"patch: spec: {\n\tlet x = {\n\t\t// +patchKey=name\n\t\tcontainers: []\n\t}\n\tx\n}":            false, // reached only through a let
+		"patch: {\n\ta: {\n\t\t// +patchKey=name\n\t\tc: []\n\t}\n\tb: a\n}":                             false, // a reference copies it
+		"patch: {\n\t// +patchKey=name\n\tc: []\n\t// +patchKey=id\n\tc: []\n}":                          false, // two on one field
+		"patch: (\"a\" + \"b\"): {\n\t// +patchKey=name\n\tc: []\n}":                                     false, // under a dynamic label
+		"patch: spec: {// +patchKey=name\n\tcontainers: [{name: \"a\"}] // +patchStrategy=retainKeys\n}": false, // a trailing tag, which Doc() does not return
 	} {
 		f, err := parser.ParseFile("t.cue", src, parser.ParseComments)
 		if err != nil {

@@ -154,6 +154,11 @@ func tagsAreStatic(f *ast.File) bool {
 		for _, cg := range ast.Comments(n) {
 			if hasPatchTag(cg) {
 				tagged[cg] = true
+				// A tag after a field or on its line: the reference path reads only the doc
+				// comment above a field (cue.Value.Doc), so only that placement is static.
+				if !cg.Doc || cg.Line {
+					ok = false
+				}
 			}
 		}
 		return ok

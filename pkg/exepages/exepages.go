@@ -5,8 +5,8 @@
 // packages initialise and its components start: all of them stay mapped, and counted in
 // the process's RSS, though an idle cluster runs a small part of that code again. Release
 // unmaps them once the process has settled; the pages the process touches afterwards fault
-// back in from the page cache (minor faults: the pages are still cached). See
-// docs/design/binary-pages.md for the measurements and why the gain depends on the size of
+// back in from the page cache, or from disk where the eviction that follows dropped them. See
+// docs/design/010-binary-pages.md for the measurements and why the gain depends on the size of
 // the page-cache folios the binary is held in.
 package exepages
 
@@ -14,6 +14,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/elf"
 	"fmt"
 	"os"
 	"strconv"
@@ -29,13 +30,52 @@ type mapping struct {
 	start, end uintptr
 	perms      string
 	path       string
+	offset     uint64
 	rss, anon  uint64 // bytes
+	swap       uint64 // bytes
 }
 
-// releasable reports whether m maps exe read-only with no private (copied-on-write) page:
-// dropping such a mapping's pages loses nothing, they read back from the file.
-func (m mapping) releasable(exe string) bool {
-	return m.path == exe && len(m.perms) == 4 && m.perms[1] != 'w' && m.anon == 0 && m.rss > 0
+// releasable reports whether m maps exe read-only with no private (copied-on-write) page, in
+// memory (Anonymous) or swapped out (Swap), and does not overlap relro (the range the dynamic
+// loader wrote before making it read-only): dropping such a mapping's pages loses nothing,
+// they read back from the file.
+func (m mapping) releasable(exe string, relro [2]uintptr) bool {
+	return m.path == exe && len(m.perms) == 4 && m.perms[1] != 'w' && m.anon == 0 && m.swap == 0 && m.rss > 0 &&
+		(m.end <= relro[0] || m.start >= relro[1])
+}
+
+// relroRange returns where the executable's PT_GNU_RELRO segment is mapped ([0 0] if none):
+// its ELF program headers, moved by the load bias of a position-independent executable (the
+// start of its mapping at file offset 0, less its first PT_LOAD's page).
+func relroRange(exe string, maps []mapping) ([2]uintptr, error) {
+	f, err := elf.Open("/proc/self/exe")
+	if err != nil {
+		return [2]uintptr{}, err
+	}
+	defer f.Close()
+	var bias uintptr
+	if f.Type == elf.ET_DYN {
+		first := ^uint64(0)
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD && p.Vaddr < first {
+				first = p.Vaddr
+			}
+		}
+		for _, m := range maps {
+			if m.path == exe && m.offset == 0 {
+				bias = m.start - uintptr(first&^0xfff)
+				break
+			}
+		}
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_GNU_RELRO {
+			start := (uintptr(p.Vaddr) + bias) &^ 0xfff
+			end := (uintptr(p.Vaddr+p.Memsz) + bias + 0xfff) &^ 0xfff
+			return [2]uintptr{start, end}, nil
+		}
+	}
+	return [2]uintptr{}, nil
 }
 
 // Release unmaps the resident pages of the process's read-only mappings of its own
@@ -51,9 +91,14 @@ func Release() (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("reading /proc/self/smaps: %w", err)
 	}
+	maps := parseSmaps(smaps)
+	relro, err := relroRange(exe, maps)
+	if err != nil {
+		return 0, fmt.Errorf("reading the program headers of %s: %w", exe, err)
+	}
 	var released uint64
-	for _, m := range parseSmaps(smaps) {
-		if !m.releasable(exe) {
+	for _, m := range maps {
+		if !m.releasable(exe, relro) {
 			continue
 		}
 		// The addresses come from smaps, not from a Go pointer: the raw system call.
@@ -63,18 +108,19 @@ func Release() (uint64, error) {
 		}
 		released += m.rss
 	}
-	evict(exe)
+	evict()
 	return released, nil
 }
 
-// evict drops the page cache of exe that no process maps any more. When something read the
+// evict drops the page cache of the running executable that no process maps any more. When something read the
 // binary with read() (cp, sha256sum, an image build), the cache holds it in folios of up to
 // 2 MiB, and a fault on one byte maps the whole folio: the released pages would be back
 // within seconds. What is evicted is read again on the next fault, through the fault path's
-// readahead, which caches it in 4 KiB pages (docs/design/binary-pages.md). Pages that other
+// readahead, which caches it in 4 KiB pages (docs/design/010-binary-pages.md). Pages that other
 // processes map stay cached; best effort.
-func evict(exe string) {
-	f, err := os.Open(exe)
+func evict() {
+	// The running file, even if exe was replaced or deleted since.
+	f, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return
 	}
@@ -113,7 +159,8 @@ func parseSmaps(data []byte) []mapping {
 			continue
 		}
 		if start, end, ok := parseRange(fields[0]); ok && len(fields) >= 5 {
-			out = append(out, mapping{start: start, end: end, perms: fields[1]})
+			off, _ := strconv.ParseUint(fields[2], 16, 64)
+			out = append(out, mapping{start: start, end: end, perms: fields[1], offset: off})
 			cur = &out[len(out)-1]
 			if len(fields) >= 6 {
 				// The path may hold spaces (and ends in " (deleted)" once replaced).
@@ -133,6 +180,8 @@ func parseSmaps(data []byte) []mapping {
 			cur.rss = kb << 10
 		case "Anonymous:":
 			cur.anon = kb << 10
+		case "Swap:":
+			cur.swap = kb << 10
 		}
 	}
 	return out

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -134,13 +135,30 @@ static void describe(int status, char *buf, size_t n) {
 	}
 }
 
-// supervise runs the server for dataDir until a signal stops it (0), the server stops
-// cleanly (0), or the server keeps failing during start-up (1).
+// relro is the main program's PT_GNU_RELRO range: read-only now, but written by the dynamic
+// loader (its GOT), so its pages are private copies whatever smaps says once they are swapped.
+static unsigned long relroStart, relroEnd;
+
+static int findRelro(struct dl_phdr_info *info, size_t size, void *data) {
+	(void)size, (void)data;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_GNU_RELRO) {
+			relroStart = (info->dlpi_addr + ph->p_vaddr) & ~4095UL;
+			relroEnd = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + 4095) & ~4095UL;
+		}
+	}
+	return 1; // the first object is the main program
+}
+
 // releaseExePages unmaps the supervisor's read-only mappings of the velad binary that hold no
 // private page: the dynamic loader read ~6 MB of the binary's symbol and relocation tables to
 // start it, which the supervisor never needs again (a lazily bound libc call reads a few pages
-// back). The server does the same for its own pages once ready (pkg/exepages).
+// back). The server does the same for its own pages once ready (pkg/exepages). A mapping with
+// a private page in memory (Anonymous) or swapped out (Swap), or overlapping the RELRO range,
+// is left alone: dropping it would lose what was written there.
 static void releaseExePages(const char *exe) {
+	dl_iterate_phdr(findRelro, NULL);
 	FILE *f = fopen("/proc/self/smaps", "r");
 	if (!f) {
 		return;
@@ -153,8 +171,10 @@ static void releaseExePages(const char *exe) {
 		path[0] = '\0';
 		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &a, &b, perms, path) >= 3 && strchr(line, '-') < strchr(line, ' ')) {
 			start = a, end = b;
-			candidate = strcmp(path, exe) == 0 && perms[1] != 'w';
+			candidate = strcmp(path, exe) == 0 && perms[1] != 'w' && (end <= relroStart || start >= relroEnd);
 		} else if (candidate && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
+			candidate = kb == 0;
+		} else if (candidate && sscanf(line, "Swap: %lu kB", &kb) == 1) {
 			if (kb == 0) {
 				madvise((void *)start, end - start, MADV_DONTNEED);
 			}
@@ -164,6 +184,8 @@ static void releaseExePages(const char *exe) {
 	fclose(f);
 }
 
+// supervise runs the server for dataDir until a signal stops it (0), the server stops
+// cleanly (0), or the server keeps failing during start-up (1).
 static int supervise(const char *dataDir) {
 	char exe[PATH_MAX], config[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
