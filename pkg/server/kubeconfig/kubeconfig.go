@@ -16,10 +16,6 @@ import (
 // Write stores a kubeconfig (mode 0600) at path for the client certificate certBase from
 // certDir, pointing at server, with context and cluster named contextName.
 func Write(path, server, contextName, certDir, certBase string) error {
-	ca, err := os.ReadFile(filepath.Join(certDir, certs.CA+".crt"))
-	if err != nil {
-		return fmt.Errorf("reading cluster CA: %w", err)
-	}
 	crt, err := os.ReadFile(filepath.Join(certDir, certBase+".crt"))
 	if err != nil {
 		return fmt.Errorf("reading client certificate: %w", err)
@@ -28,31 +24,28 @@ func Write(path, server, contextName, certDir, certBase string) error {
 	if err != nil {
 		return fmt.Errorf("reading client key: %w", err)
 	}
-	return save(path, server, contextName, ca, certBase+"@"+contextName, &clientcmdapi.AuthInfo{ClientCertificateData: crt, ClientKeyData: key})
+	return save(path, server, contextName, certDir, certBase+"@"+contextName, &clientcmdapi.AuthInfo{ClientCertificateData: crt, ClientKeyData: key})
 }
 
 // WriteFiles stores a kubeconfig (mode 0600) at path whose client certificate and key are read
 // from certFile and keyFile each time it is loaded (files another process renews, such as the
 // kubelet's rotated kubelet-client-current.pem), trusting the cluster CA from certDir.
 func WriteFiles(path, server, contextName, certDir, user, certFile, keyFile string) error {
-	ca, err := os.ReadFile(filepath.Join(certDir, certs.CA+".crt"))
-	if err != nil {
-		return fmt.Errorf("reading cluster CA: %w", err)
-	}
-	return save(path, server, contextName, ca, user+"@"+contextName, &clientcmdapi.AuthInfo{ClientCertificate: certFile, ClientKey: keyFile})
+	return save(path, server, contextName, certDir, user+"@"+contextName, &clientcmdapi.AuthInfo{ClientCertificate: certFile, ClientKey: keyFile})
 }
 
 // WriteToken stores a kubeconfig (mode 0600) at path that authenticates with a bearer token,
 // trusting the cluster CA from certDir.
 func WriteToken(path, server, contextName, certDir, user, token string) error {
+	return save(path, server, contextName, certDir, user+"@"+contextName, &clientcmdapi.AuthInfo{Token: token})
+}
+
+// save writes the kubeconfig of user, authenticated by auth, trusting the cluster CA from certDir.
+func save(path, server, contextName, certDir, user string, auth *clientcmdapi.AuthInfo) error {
 	ca, err := os.ReadFile(filepath.Join(certDir, certs.CA+".crt"))
 	if err != nil {
 		return fmt.Errorf("reading cluster CA: %w", err)
 	}
-	return save(path, server, contextName, ca, user+"@"+contextName, &clientcmdapi.AuthInfo{Token: token})
-}
-
-func save(path, server, contextName string, ca []byte, user string, auth *clientcmdapi.AuthInfo) error {
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters[contextName] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca}
 	cfg.AuthInfos[user] = auth
