@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"velad.io/velad/pkg/agent"
 )
 
 // systemdNS is a systemd running as PID 1 of its own PID, mount and UTS namespaces, so that the
@@ -96,22 +98,21 @@ func startSystemd(t *testing.T) *systemdNS {
 		}
 		t.Logf("namespace and its cgroups gone in %s", time.Since(start).Round(time.Millisecond))
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	poll(t, "systemd running in a namespace", 60*time.Second, 300*time.Millisecond, func() error {
 		if ns.pid == 0 {
 			ns.pid = firstChild(cmd.Process.Pid)
 		}
+		state := "not started"
 		if ns.pid > 0 {
 			out, _ := ns.exec("systemctl", "is-system-running")
-			if state := strings.TrimSpace(out); state == "running" || state == "degraded" {
-				return ns
+			if state = strings.TrimSpace(out); state == "running" || state == "degraded" {
+				return nil
 			}
 		}
-		time.Sleep(300 * time.Millisecond)
-	}
-	log, _ := os.ReadFile(logPath)
-	t.Fatalf("systemd in a namespace did not come up in 60 s; its log:\n%s", log)
-	return nil
+		log, _ := os.ReadFile(logPath)
+		return fmt.Errorf("state %q; its log:\n%s", state, log)
+	})
+	return ns
 }
 
 // cgroupDirs lists the cgroups named like systemd units (slices, scopes, mounts, services), at
@@ -140,16 +141,7 @@ func removeNewCgroups(before map[string]bool) (left int) {
 		if before[dir] {
 			continue
 		}
-		var all []string
-		_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				all = append(all, p)
-			}
-			return nil
-		})
-		for i := len(all) - 1; i >= 0; i-- {
-			_ = os.Remove(all[i])
-		}
+		agent.RemoveCgroupTree(dir)
 		if _, err := os.Stat(dir); err == nil {
 			left++
 		}
@@ -267,7 +259,7 @@ func waitReadyIn(t *testing.T, ns *systemdNS, h *host, name string, timeout time
 		if strings.Contains(out, `"ready": true`) {
 			return nil
 		}
-		unit, _ := ns.exec("systemctl", "status", "--no-pager", "velad-default.service")
+		unit, _ := ns.exec("systemctl", "status", "--no-pager", "velad-"+name+".service")
 		return fmt.Errorf("%s", unit)
 	})
 }

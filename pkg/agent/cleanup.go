@@ -173,19 +173,25 @@ func unescapeMount(s string) string {
 	return b.String()
 }
 
-// removePodCgroups removes the (now empty) pod cgroup trees, deepest first.
+// removePodCgroups removes the (now empty) pod cgroup trees.
 func removePodCgroups() {
 	for _, root := range podCgroupRoots() {
-		var dirs []string
-		_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				dirs = append(dirs, path)
-			}
-			return nil
-		})
-		for i := len(dirs) - 1; i >= 0; i-- {
-			_ = syscall.Rmdir(dirs[i])
+		RemoveCgroupTree(root)
+	}
+}
+
+// RemoveCgroupTree removes the cgroup root and the cgroups below it, deepest first; one that
+// still holds a process stays (and so do those above it).
+func RemoveCgroupTree(root string) {
+	var dirs []string
+	_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, path)
 		}
+		return nil
+	})
+	for i := len(dirs) - 1; i >= 0; i-- {
+		_ = syscall.Rmdir(dirs[i])
 	}
 }
 
