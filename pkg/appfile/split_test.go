@@ -48,8 +48,12 @@ var splitCases = map[string]string{
 // application and the benchmark's with the split templates (the default) and
 // with whole templates: objects, parameters and errors must be identical.
 func TestSplitRenderIsWholeRender(t *testing.T) {
-	split := newEngine(t)
-	whole, err := cue.New(cue.WithProviders(op.All()...), cue.WithReferenceRendering())
+	// render cache off: each render evaluates, and Stats counts it
+	split, err := cue.New(cue.WithProviders(op.All()...), cue.WithRenderCache(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := cue.New(cue.WithProviders(op.All()...), cue.WithReferenceRendering(), cue.WithRenderCache(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +65,29 @@ func TestSplitRenderIsWholeRender(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			flat := strings.Join(strings.Fields(comp), " ")
 			app := parseApp(t, "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a, namespace: default}\nspec: {components: [{name: c, "+flat[1:]+"]}\n")
+			before := split.Stats()
 			sameRender(t, split, whole, builtin, app)
+			// a good input renders split, no fallback to the whole template
+			if got := statsDelta(split.Stats(), before); !strings.HasPrefix(renderDump(whole, builtin, app), "error:") && (got.Split == 0 || got.SplitFallbacks != 0) {
+				t.Errorf("split engine took %+v, want split renders and no fallback", got)
+			}
 		})
 	}
-	t.Run("bench", func(t *testing.T) { sameRender(t, split, whole, builtin, benchApp(t)) })
+	t.Run("bench", func(t *testing.T) {
+		before, wholeBefore := split.Stats(), whole.Stats()
+		sameRender(t, split, whole, builtin, benchApp(t))
+		// Two renders of 5 components: webservice and env split (their schemas
+		// use definitions), scaler and labels whole; the 15 trait patches static.
+		// A shortcut that silently stops applying fails here.
+		want := cue.RenderStats{Split: 2 * 10, Whole: 2 * 10, StaticPatches: 2 * 15}
+		if got := statsDelta(split.Stats(), before); got != want {
+			t.Errorf("split engine took %+v, want %+v", got, want)
+		}
+		want = cue.RenderStats{Whole: 20, WalkedPatches: 15}
+		if got := statsDelta(whole.Stats(), wholeBefore); got != want {
+			t.Errorf("reference engine took %+v, want %+v", got, want)
+		}
+	})
 	forEachConformanceApp(t, conformanceRoot(t), func(name string, app *Application, defs *Set) {
 		t.Run(name, func(t *testing.T) { sameRender(t, split, whole, Chain{defs, builtin}, app) })
 	})
@@ -102,4 +125,15 @@ func renderDump(e *cue.Engine, defs Loader, app *Application) string {
 		return fmt.Sprint("marshal: ", err)
 	}
 	return string(b)
+}
+
+// statsDelta is b's counts less a's.
+func statsDelta(b, a cue.RenderStats) cue.RenderStats {
+	return cue.RenderStats{
+		Split:          b.Split - a.Split,
+		SplitFallbacks: b.SplitFallbacks - a.SplitFallbacks,
+		Whole:          b.Whole - a.Whole,
+		StaticPatches:  b.StaticPatches - a.StaticPatches,
+		WalkedPatches:  b.WalkedPatches - a.WalkedPatches,
+	}
 }

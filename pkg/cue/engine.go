@@ -30,6 +30,7 @@ type Engine struct {
 	pkgs    *packages
 	workers chan *worker
 	memo    *memo
+	stats   stats
 }
 
 // Option configures an Engine.

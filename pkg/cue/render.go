@@ -77,7 +77,7 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 		if !w.w.reference && !tc.splitDone {
 			tc.split, tc.splitDone = w.w.splitTemplate(template), true
 		}
-		res, rerr = render(tc, parameter, cm)
+		res, rerr = render(tc, parameter, cm, &e.stats)
 		if cacheable {
 			e.memo.put(key, res, rerr)
 		}
@@ -90,10 +90,14 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 }
 
 // render evaluates a compiled template with its inputs: through its split
-// form when it has one and that succeeds, else whole.
-func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
+// form when it has one and that succeeds, else whole. Patches are decoded
+// with the source's tags alone (tagsStatic) unless an input holds bytes:
+// CUE's JSON encoder would give them as base64, the field walk as text.
+func render(tc *compiled, parameter, cm map[string]any, st *stats) (*Result, error) {
+	static := tc.tagsStatic && !hasBytes(parameter) && !hasBytes(cm)
 	if tc.split != nil {
-		if res, ok := tc.split.render(parameter, cm, tc); ok {
+		if res, ok := tc.split.render(parameter, cm, tc, static); ok {
+			st.count(true, false, static, res)
 			return res, nil
 		}
 	}
@@ -102,16 +106,21 @@ func render(tc *compiled, parameter, cm map[string]any) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return tc.result(v, pm)
+	res, err := tc.result(v, pm, static)
+	if err == nil {
+		st.count(false, tc.split != nil, static, res)
+	}
+	return res, err
 }
 
 // result reports a non-empty `errs`, else decodes the filled template v;
-// pm is the parameter after defaults.
-func (tc *compiled) result(v cue.Value, pm map[string]any) (*Result, error) {
+// pm is the parameter after defaults, static says patches are decoded with
+// the source's tags alone.
+func (tc *compiled) result(v cue.Value, pm map[string]any, static bool) (*Result, error) {
 	if err := checkErrs(v); err != nil {
 		return nil, err
 	}
-	res, err := decodeResult(v, tc.tags, tc.tagsStatic)
+	res, err := decodeResult(v, tc.tags, static)
 	if err != nil {
 		return nil, err
 	}

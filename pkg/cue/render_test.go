@@ -268,3 +268,45 @@ parameter: {e: *3 | int}`
 		t.Errorf("defaults %v, want %v", res.OutputDefaults, wantSoft)
 	}
 }
+
+// TestBytesParameterInPatch: a parameter of Go type []byte reaching a patch
+// decodes the same on the static-tag path as on the reference path (as text,
+// not JSON's base64): the static path steps aside for inputs holding bytes.
+func TestBytesParameterInPatch(t *testing.T) {
+	const tmpl = "patch: spec: {\n\t// +patchKey=name\n\tcontainers: [{name: \"a\", data: parameter.data}]\n}\nparameter: data: _\n"
+	for name, tc := range map[string]struct {
+		data   any
+		static bool
+	}{
+		"bytes":          {[]byte("hello"), false},
+		"bytes in list":  {[]any{"a", []byte("b")}, false},
+		"typed in slice": {[][]byte{[]byte("c")}, false},
+		"string":         {"hello", true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			fast := newEngine(t)
+			ref, err := New(WithReferenceRendering())
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := map[string]any{"data": tc.data}
+			want, err := ref.Render(context.Background(), tmpl, p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := fast.Render(context.Background(), tmpl, p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Patch, want.Patch) {
+				t.Fatalf("patch %#v, reference path %#v", got.Patch, want.Patch)
+			}
+			if st := fast.Stats(); (st.StaticPatches == 1) != tc.static || st.StaticPatches+st.WalkedPatches != 1 {
+				t.Errorf("stats %+v, want a static patch: %v", st, tc.static)
+			}
+			if st := ref.Stats(); st.WalkedPatches != 1 {
+				t.Errorf("reference stats %+v, want one walked patch", st)
+			}
+		})
+	}
+}

@@ -200,7 +200,7 @@ func (w *worker) buildPart(src string, keep func(i int) bool) (cue.Value, error)
 // result. ok is false when the parameter does not validate or is not concrete,
 // or the body reports any problem: the caller then renders the whole template,
 // which gives the same result and the usual error messages.
-func (s *split) render(parameter, cm map[string]any, tc *compiled) (*Result, bool) {
+func (s *split) render(parameter, cm map[string]any, tc *compiled, static bool) (*Result, bool) {
 	pv := s.schema.Unify(s.schema.Context().Encode(parameter))
 	if pv.Validate() != nil {
 		return nil, false
@@ -215,6 +215,6 @@ func (s *split) render(parameter, cm map[string]any, tc *compiled) (*Result, boo
 	}
 	in := s.body.Context().Encode(map[string]any{"parameter": pv, "context": cm})
 	v := s.body.FillPath(cue.MakePath(), in)
-	res, err := tc.result(v, pm)
+	res, err := tc.result(v, pm, static)
 	return res, err == nil
 }

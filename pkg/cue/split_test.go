@@ -83,11 +83,6 @@ func TestSplitTemplate(t *testing.T) {
 // the whole one: results (defaults that reach the output included) and error
 // messages must be the same.
 func TestSplitRenderMatchesWhole(t *testing.T) {
-	split := newEngine(t)
-	whole, err := New(WithReferenceRendering())
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := &Context{Name: "Web", AppName: "app"}
 	for name, p := range map[string]map[string]any{
 		"defaults":         {"image": "nginx", "tags": []any{}},
@@ -102,6 +97,11 @@ func TestSplitRenderMatchesWhole(t *testing.T) {
 		"incomplete probe": {"image": "nginx", "tags": []any{}, "probe": map[string]any{}},
 	} {
 		t.Run(name, func(t *testing.T) {
+			split := newEngine(t) // fresh engines: Stats counts this case's renders only
+			whole, err := New(WithReferenceRendering())
+			if err != nil {
+				t.Fatal(err)
+			}
 			want, werr := whole.Render(context.Background(), splitTmpl, p, c)
 			got, gerr := split.Render(context.Background(), splitTmpl, p, c)
 			if fmt.Sprint(gerr) != fmt.Sprint(werr) {
@@ -117,13 +117,12 @@ func TestSplitRenderMatchesWhole(t *testing.T) {
 				t.Errorf("the protocol default must stay a default in the output: %v", want.OutputDefaults)
 			}
 			// and the split path itself rendered it (no fallback to the whole template)
-			_ = split.Do(context.Background(), func(w *Worker) error {
-				tc, _ := w.w.compile(splitTmpl)
-				if _, ok := w.w.splitTemplate(splitTmpl).render(p, tc.context(c), tc); !ok {
-					t.Error("the split render fell back to the whole template")
-				}
-				return nil
-			})
+			if st := split.Stats(); st.Split == 0 || st.Whole != 0 {
+				t.Errorf("split engine: %+v, want split renders only", st)
+			}
+			if st := whole.Stats(); st.Split != 0 {
+				t.Errorf("reference engine: %+v, want whole renders only", st)
+			}
 		})
 	}
 }
