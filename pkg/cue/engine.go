@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
@@ -184,6 +185,8 @@ type compiled struct {
 	// tagsStatic says they are all a patch can carry (see tagsAreStatic).
 	tags       map[string]Tags
 	tagsStatic bool
+	// top are the template's top-level fields (see topLevel).
+	top topFields
 	// split is the template cut for Render (see split), nil when it cannot be
 	// cut; splitDone tells whether cutting was tried.
 	split     *split
@@ -300,40 +303,88 @@ func (w *worker) compile(src string) (*compiled, error) {
 	if c, ok := w.cache[src]; ok {
 		return c, nil
 	}
-	v, tags, static, err := w.build(src)
+	c, err := w.build(src)
 	if err != nil {
 		return nil, err
 	}
 	if len(w.cache) >= w.max {
 		clear(w.cache) // simple and bounded; definitions are few, so this is rare
 	}
-	c := &compiled{v: v, hash: Hash(src), ctxPaths: contextKeys(src), tags: tags, tagsStatic: static && !w.reference}
+	c.hash, c.ctxPaths, c.tagsStatic = Hash(src), contextKeys(src), c.tagsStatic && !w.reference
 	w.cache[src] = c
 	return c, nil
 }
 
-func (w *worker) build(src string) (cue.Value, map[string]Tags, bool, error) {
+// build compiles src with the facts read from its syntax (patch tags, top-level fields).
+func (w *worker) build(src string) (*compiled, error) {
 	// context and parameter are declared (at the end, after any imports) so
 	// references resolve before the engine fills them; unification keeps the
 	// template's own declarations.
 	f, err := parser.ParseFile("template.cue", src+inputDecls, parser.ParseComments)
 	if err != nil {
-		return cue.Value{}, nil, false, fmt.Errorf("parsing template: %w", flatten(err))
+		return nil, fmt.Errorf("parsing template: %w", flatten(err))
 	}
 	inst := build.NewContext().NewInstance("", nil)
 	if err := inst.AddSyntax(f); err != nil {
-		return cue.Value{}, nil, false, fmt.Errorf("loading template: %w", flatten(err))
+		return nil, fmt.Errorf("loading template: %w", flatten(err))
 	}
 	if err := w.imports.resolve(inst, f); err != nil {
-		return cue.Value{}, nil, false, fmt.Errorf("resolving imports: %w", err)
+		return nil, fmt.Errorf("resolving imports: %w", err)
 	}
-	tags, static := staticTags(f), tagsAreStatic(f)
+	c := &compiled{tags: staticTags(f), tagsStatic: tagsAreStatic(f), top: topLevel(f)}
 	// No evaluation here: with `context` still open, conditions over it are
 	// undecided and may fail spuriously. Evaluation errors surface when the
 	// template is filled (Render, EvalStatus) or vetted (Validate).
-	v := w.ctx.BuildInstance(inst)
-	if err := v.Err(); isStructural(err) {
-		return cue.Value{}, nil, false, fmt.Errorf("compiling template: %w", flatten(err))
+	c.v = w.ctx.BuildInstance(inst)
+	if err := c.v.Err(); isStructural(err) {
+		return nil, fmt.Errorf("compiling template: %w", flatten(err))
 	}
-	return v, tags, static, nil
+	return c, nil
+}
+
+// topFields are the top-level field names of a template; nil means any
+// field may exist (see topLevel).
+type topFields map[string]bool
+
+// may reports whether the template can have the top-level field name.
+func (t topFields) may(name string) bool { return t == nil || t[name] }
+
+// topLevel returns the fields f declares at file level, or nil when an
+// embedding, a comprehension, an alias or a dynamic label may add others.
+func topLevel(f *ast.File) topFields {
+	labels, ok := fieldLabels(f)
+	if !ok {
+		return nil
+	}
+	top := topFields{}
+	for _, l := range labels {
+		if l != "" {
+			top[l] = true
+		}
+	}
+	return top
+}
+
+// fieldLabels returns the label of each of f's top-level declarations that is
+// a field ("" for imports, lets and the like); ok is false when a declaration
+// is an embedding, a comprehension, an aliased or a dynamic field.
+func fieldLabels(f *ast.File) (labels []string, ok bool) {
+	labels = make([]string, len(f.Decls))
+	for i, d := range f.Decls {
+		switch n := d.(type) {
+		case *ast.ImportDecl, *ast.Package, *ast.CommentGroup, *ast.Attribute, *ast.LetClause:
+		case *ast.Field:
+			if _, ok := n.Label.(*ast.Alias); ok {
+				return nil, false
+			}
+			name, _, err := ast.LabelName(n.Label)
+			if err != nil || name == "" {
+				return nil, false
+			}
+			labels[i] = name
+		default:
+			return nil, false
+		}
+	}
+	return labels, true
 }

@@ -117,10 +117,12 @@ func render(tc *compiled, parameter, cm map[string]any, st *stats) (*Result, err
 // pm is the parameter after defaults, static says patches are decoded with
 // the source's tags alone.
 func (tc *compiled) result(v cue.Value, pm map[string]any, static bool) (*Result, error) {
-	if err := checkErrs(v); err != nil {
-		return nil, err
+	if tc.top.may("errs") {
+		if err := checkErrs(v); err != nil {
+			return nil, err
+		}
 	}
-	res, err := decodeResult(v, tc.tags, static)
+	res, err := decodeResult(v, tc.tags, static, tc.top)
 	if err != nil {
 		return nil, err
 	}
@@ -185,10 +187,18 @@ func (w *Worker) Fill(template string, parameter map[string]any, c *Context) (cu
 // field is a one-selector path; built without the CUE parser ParsePath uses.
 func field(name string) cue.Path { return cue.MakePath(cue.Str(name)) }
 
-func decodeResult(v cue.Value, tags map[string]Tags, tagsStatic bool) (*Result, error) {
+// decodeResult decodes the filled template v; top says which of its fields
+// may exist (each LookupPath is a separate, allocating CUE operation).
+func decodeResult(v cue.Value, tags map[string]Tags, tagsStatic bool, top topFields) (*Result, error) {
 	res := &Result{}
 	d := newDecoder(false)
-	if ov := v.LookupPath(field("output")); ov.Exists() {
+	lookup := func(name string) cue.Value {
+		if !top.may(name) {
+			return cue.Value{}
+		}
+		return v.LookupPath(field(name))
+	}
+	if ov := lookup("output"); ov.Exists() {
 		soft := map[string]bool{}
 		if m, ok := d.decodeSoft(ov, "output", "", soft).(map[string]any); ok && d.err() == nil {
 			res.Output, res.OutputDefaults = m, soft
@@ -196,7 +206,7 @@ func decodeResult(v cue.Value, tags map[string]Tags, tagsStatic bool) (*Result, 
 			return nil, fieldErr("output", "must be a struct (a Kubernetes object), got %v", ov.IncompleteKind())
 		}
 	}
-	if ov := v.LookupPath(field("outputs")); ov.Exists() {
+	if ov := lookup("outputs"); ov.Exists() {
 		it, err := ov.Fields()
 		if err != nil {
 			return nil, flatten(err)
@@ -207,10 +217,10 @@ func decodeResult(v cue.Value, tags map[string]Tags, tagsStatic bool) (*Result, 
 			res.Outputs = append(res.Outputs, Object{Name: name, Object: m})
 		}
 	}
-	if pv := v.LookupPath(field("patch")); pv.Exists() {
+	if pv := lookup("patch"); pv.Exists() {
 		res.Patch = decodePatch(pv, "patch", subTags(tags, "patch"), tagsStatic, d)
 	}
-	if pv := v.LookupPath(field("patchOutputs")); pv.Exists() {
+	if pv := lookup("patchOutputs"); pv.Exists() {
 		it, err := pv.Fields()
 		if err != nil {
 			return nil, flatten(err)

@@ -32,25 +32,14 @@ func (w *worker) splitTemplate(src string) *split {
 	if err != nil {
 		return nil
 	}
-	labels := make([]string, len(f.Decls)) // top-level field labels by decl index
-	params := -1                           // index of the trailing `parameter: _`
-	for i, d := range f.Decls {
-		switch n := d.(type) {
-		case *ast.ImportDecl, *ast.Package, *ast.CommentGroup, *ast.Attribute, *ast.LetClause:
-		case *ast.Field:
-			if _, ok := n.Label.(*ast.Alias); ok {
-				return nil
-			}
-			name, _, err := ast.LabelName(n.Label)
-			if err != nil || name == "" {
-				return nil
-			}
-			labels[i] = name
-			if name == "parameter" {
-				params = i
-			}
-		default:
-			return nil
+	labels, ok := fieldLabels(f) // top-level field labels by decl index
+	if !ok {
+		return nil
+	}
+	params := -1 // index of the trailing `parameter: _`
+	for i, l := range labels {
+		if l == "parameter" {
+			params = i
 		}
 	}
 	// Which definitions each side needs, and whether the schema needs only definitions.
