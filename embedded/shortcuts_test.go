@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"cuelang.org/go/cue/cuecontext"
@@ -17,7 +18,8 @@ import (
 // the default engine and on one with cue.WithReferenceRendering (whole
 // templates, patches decoded field by field): results and errors must match.
 func TestRenderShortcutsMatchReference(t *testing.T) {
-	fast, err := velacue.New(velacue.WithProviders(op.All()...))
+	// render cache off: the second render evaluates too, and Stats counts both
+	fast, err := velacue.New(velacue.WithProviders(op.All()...), velacue.WithRenderCache(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +31,7 @@ func TestRenderShortcutsMatchReference(t *testing.T) {
 	if err := cuecontext.New().CompileString(baseDeployment).Decode(&base); err != nil {
 		t.Fatal(err)
 	}
+	var split, walked []string // which definitions took which road on the fast engine
 	for _, d := range loadDefinitions(t) {
 		var samples map[string]string
 		switch d.dir {
@@ -53,14 +56,44 @@ func TestRenderShortcutsMatchReference(t *testing.T) {
 				c.Output, c.Outputs = base, map[string]any{}
 			}
 			want := dump(ref.Render(context.Background(), d.template, p, c))
+			before := fast.Stats()
 			for i := 0; i < 2; i++ { // the second time from the compiled cache
 				if got := dump(fast.Render(context.Background(), d.template, p, c)); got != want {
 					t.Fatalf("render differs from the reference:\n got %s\nwant %s", got, want)
 				}
 			}
+			after := fast.Stats()
+			if after.SplitFallbacks != before.SplitFallbacks && !strings.HasPrefix(want, "error:") {
+				t.Errorf("the split template fell back to the whole one: %+v", after)
+			}
+			if after.Split != before.Split {
+				split = append(split, d.dir+"/"+d.name)
+			}
+			if after.WalkedPatches != before.WalkedPatches {
+				walked = append(walked, d.dir+"/"+d.name)
+			}
 		})
 	}
+	// The shortcuts must keep applying where they did: a definition that
+	// silently falls back to the slow road fails here.
+	if st := ref.Stats(); st.Split != 0 || st.StaticPatches != 0 {
+		t.Errorf("reference engine took shortcuts: %+v", st)
+	}
+	if got, want := strings.Join(split, " "), splitDefinitions; got != want {
+		t.Errorf("rendered through split templates:\n%s\nwant\n%s", got, want)
+	}
+	if got, want := strings.Join(walked, " "), walkedDefinitions; got != want {
+		t.Errorf("patches decoded field by field:\n%s\nwant\n%s", got, want)
+	}
 }
+
+// splitDefinitions render through split templates (see cue's split.go).
+const splitDefinitions = "components/cron-task components/daemon components/statefulset components/task components/webservice components/worker " +
+	"traits/affinity traits/env traits/hpa traits/lifecycle traits/podsecuritycontext traits/resource traits/sidecar traits/topologyspreadconstraints"
+
+// walkedDefinitions are the traits whose patches are decoded field by field
+// (cue's tagsAreStatic is false for them); every other trait's are static.
+const walkedDefinitions = "traits/command traits/container-ports traits/init-container traits/k8s-update-strategy traits/resource traits/storage"
 
 func dump(res *velacue.Result, err error) string {
 	if err != nil {
