@@ -85,10 +85,10 @@ func adaptGC(ctx context.Context, idlePercent int) {
 	if idlePercent <= 0 || os.Getenv("GOGC") != "" {
 		return
 	}
-	busyPercent := debug.SetGCPercent(idlePercent)
+	g := gcMode{idlePercent: idlePercent, busyPercent: debug.SetGCPercent(idlePercent), idle: true, percent: idlePercent}
 	allocs := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/live:bytes"}}
 	metrics.Read(allocs)
-	last, idle, quiet, busyNow := allocs[0].Value.Uint64(), true, time.Duration(0), busyPercent
+	last := allocs[0].Value.Uint64()
 	tick := time.NewTicker(gcSampleEvery)
 	defer tick.Stop()
 	for {
@@ -98,25 +98,45 @@ func adaptGC(ctx context.Context, idlePercent int) {
 		case <-tick.C:
 		}
 		metrics.Read(allocs)
-		now := allocs[0].Value.Uint64()
+		now, live := allocs[0].Value.Uint64(), allocs[1].Value.Uint64()
 		rate := float64(now-last) / gcSampleEvery.Seconds()
 		last = now
-		switch {
-		case rate > busyAllocRate:
-			quiet = 0
-			if p := busyGOGC(busyPercent, allocs[1].Value.Uint64()); idle || p != busyNow {
-				idle, busyNow = false, p
-				debug.SetGCPercent(p)
-				klog.V(4).InfoS("GC: busy", "allocMBps", int(rate)>>20, "liveMB", allocs[1].Value.Uint64()>>20, "gogc", p)
-			}
-		case rate < idleAllocRate && !idle:
-			if quiet += gcSampleEvery; quiet >= idleAfter {
-				idle = true
-				debug.SetGCPercent(idlePercent)
-				klog.V(4).InfoS("GC: idle", "allocMBps", int(rate)>>20, "gogc", idlePercent)
-			}
-		default:
-			quiet = 0
+		if p, changed := g.step(rate, live); changed {
+			debug.SetGCPercent(p)
+			klog.V(4).InfoS("GC mode", "idle", g.idle, "allocMBps", int(rate)>>20, "liveMB", live>>20, "gogc", p)
 		}
 	}
+}
+
+// gcMode is adaptGC's state: idle or busy, and the GOGC in force.
+type gcMode struct {
+	idlePercent, busyPercent int // the idle setting and the runtime's own (before busyGOGC)
+	idle                     bool
+	quiet                    time.Duration // time spent below idleAllocRate while busy
+	percent                  int           // the GOGC in force
+}
+
+// step takes one sample (allocation rate in bytes/s, live heap in bytes) and returns the
+// GOGC to use and whether it differs from the one in force. Above busyAllocRate the process
+// is busy at once; below idleAllocRate for idleAfter it is idle again; in between it keeps
+// its mode. While busy, the GOGC follows the live heap (busyGOGC) at every sample, whatever
+// the rate: a load allocating between the two thresholds still grows or frees the heap.
+func (g *gcMode) step(rate float64, live uint64) (int, bool) {
+	switch {
+	case rate > busyAllocRate:
+		g.idle, g.quiet = false, 0
+	case rate < idleAllocRate && !g.idle:
+		if g.quiet += gcSampleEvery; g.quiet >= idleAfter {
+			g.idle = true
+		}
+	default:
+		g.quiet = 0
+	}
+	p := g.idlePercent
+	if !g.idle {
+		p = busyGOGC(g.busyPercent, live)
+	}
+	changed := p != g.percent
+	g.percent = p
+	return p, changed
 }

@@ -76,3 +76,39 @@ func TestBusyGOGCCapsTheHeadroom(t *testing.T) {
 		}
 	}
 }
+
+// Busy, the GOGC follows the live heap at every sample, also while the allocation rate is
+// between the idle and busy thresholds; idle, it stays at the idle setting whatever the heap.
+func TestGCModeFollowsTheLiveHeapWhileBusy(t *testing.T) {
+	const mb = 1 << 20
+	g := gcMode{idlePercent: 25, busyPercent: 100, idle: true, percent: 25}
+	between := float64(busyAllocRate+idleAllocRate) / 2
+	steps := []struct {
+		rate float64
+		live uint64
+		want int
+	}{
+		{between, 2048 * mb, 25},           // idle: a moderate rate does not make it busy
+		{2 * busyAllocRate, 100 * mb, 100}, // busy
+		{between, 1024 * mb, 50},           // the live heap grew under a moderate load
+		{between, 1600 * mb, 30},
+		{0, 800 * mb, 60}, // quiet, but not for idleAfter yet: still busy, following the heap
+		{between, 100 * mb, 100},
+	}
+	for i, s := range steps {
+		if got, _ := g.step(s.rate, s.live); got != s.want {
+			t.Fatalf("step %d (rate %.0f MB/s, live %d MB): GOGC %d, want %d", i, s.rate/mb, s.live/mb, got, s.want)
+		}
+	}
+	for n := gcSampleEvery; n < idleAfter; n += gcSampleEvery {
+		if got, _ := g.step(0, 1024*mb); got != 50 {
+			t.Fatalf("after %s quiet: GOGC %d, want 50 (busy until %s)", n, got, idleAfter)
+		}
+	}
+	if got, changed := g.step(0, 1024*mb); got != 25 || !changed {
+		t.Fatalf("after %s quiet: GOGC %d (changed %v), want the idle 25", idleAfter, got, changed)
+	}
+	if _, changed := g.step(0, 100*mb); changed {
+		t.Fatal("idle: GOGC changed with the live heap")
+	}
+}
