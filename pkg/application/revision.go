@@ -16,7 +16,7 @@ import (
 )
 
 // Revisions lists the ApplicationRevisions of app, oldest first.
-func Revisions(ctx context.Context, c client.Client, app *v1beta1.Application) ([]v1beta1.ApplicationRevision, error) {
+func Revisions(ctx context.Context, c client.Reader, app *v1beta1.Application) ([]v1beta1.ApplicationRevision, error) {
 	var list v1beta1.ApplicationRevisionList
 	if err := c.List(ctx, &list, client.InNamespace(app.Namespace), client.MatchingLabels{oam.LabelAppName: app.Name}); err != nil {
 		return nil, fmt.Errorf("listing revisions of application %s/%s: %w", app.Namespace, app.Name, err)
@@ -98,9 +98,9 @@ func restoreSpec(ctx context.Context, c client.Client, app *v1beta1.Application,
 // Rollback returns app to its newest successful ApplicationRevision other than the current
 // one, as `vela workflow rollback` does: in one update it restores that revision's spec and
 // publishVersion and asks the controller (oam.AnnotationRollbackTo) to make it the latest
-// revision and deliver it again; then it deletes the revisions newer than it, which never
-// succeeded or were superseded. It refuses a workflow that is still running, and returns
-// the revision rolled back to.
+// revision, delete the revisions newer than it (they never succeeded or were superseded)
+// and deliver it again. It refuses a workflow that is still running, and returns the
+// revision rolled back to.
 func Rollback(ctx context.Context, c client.Client, app *v1beta1.Application) (*v1beta1.ApplicationRevision, error) {
 	if Running(app) {
 		return nil, fmt.Errorf("the workflow of application %q is still running: suspend or terminate it first (vela workflow suspend %s)", app.Name, app.Name)
@@ -130,14 +130,6 @@ func Rollback(ctx context.Context, c client.Client, app *v1beta1.Application) (*
 	to := target.Name
 	if err := restoreSpec(ctx, c, app, target, map[string]*string{oam.AnnotationPublishVersion: pv, oam.AnnotationRollbackTo: &to}); err != nil {
 		return nil, err
-	}
-	for i := range revs {
-		if RevisionNumber(revs[i].Name) <= RevisionNumber(target.Name) {
-			continue
-		}
-		if err := c.Delete(ctx, &revs[i]); client.IgnoreNotFound(err) != nil {
-			return target, fmt.Errorf("rolled back to %s, but deleting the newer revision %s failed: %w", target.Name, revs[i].Name, err)
-		}
 	}
 	return target, nil
 }

@@ -11,6 +11,7 @@ import (
 	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/apis/oam"
 	"velad.io/velad/pkg/appfile"
+	"velad.io/velad/pkg/application"
 )
 
 // publishVersion is an object's app.oam.dev/publishVersion ("" when unset).
@@ -117,8 +118,8 @@ func (r *Reconciler) loaderFor(s *appState) appfile.Loader {
 }
 
 // rollbackRequested consumes oam.AnnotationRollbackTo (set by `vela workflow rollback` with the restored spec): status.latestRevision
-// becomes the named revision and the workflow starts over for it (so the
-// resources of the last successful revision are applied again).
+// becomes the named revision, the revisions newer than it are deleted, and the workflow starts over for it (so the
+// resources of the last successful revision are applied again). The annotation is removed last, so a failed step is retried.
 func (r *Reconciler) rollbackRequested(ctx context.Context, app *v1beta1.Application) error {
 	name := app.Annotations[oam.AnnotationRollbackTo]
 	if name == "" {
@@ -133,17 +134,40 @@ func (r *Reconciler) rollbackRequested(ctx context.Context, app *v1beta1.Applica
 		return fmt.Errorf("reading rollback target %s: %w", name, err)
 	default:
 		app.Status.LatestRevision = &v1beta1.Revision{
-			Name: ar.Name, Revision: revisionNumber(ar.Name), RevisionHash: ar.Labels[oam.LabelAppRevisionHash],
+			Name: ar.Name, Revision: application.RevisionNumber(ar.Name), RevisionHash: ar.Labels[oam.LabelAppRevisionHash],
 		}
 		app.Status.Workflow = nil
 		app.Status.Services = nil
 		if err := r.client.Status().Update(ctx, app); err != nil {
 			return fmt.Errorf("rolling back to %s: %w", name, err)
 		}
+		if err := r.dropRevisionsAfter(ctx, app, ar); err != nil {
+			return err
+		}
 	}
 	delete(app.Annotations, oam.AnnotationRollbackTo)
 	if err := r.client.Update(ctx, app); err != nil {
 		return fmt.Errorf("consuming the rollback annotation: %w", err)
+	}
+	return nil
+}
+
+// dropRevisionsAfter deletes app's ApplicationRevisions newer than target (superseded by a
+// rollback). The controller does this, not the CLI: a reconcile that read the Application
+// before the rollback restored its spec would otherwise find the newest revision gone and
+// create it again from the old spec.
+func (r *Reconciler) dropRevisionsAfter(ctx context.Context, app *v1beta1.Application, target *v1beta1.ApplicationRevision) error {
+	revs, err := application.Revisions(ctx, r.reader, app)
+	if err != nil {
+		return err
+	}
+	for i := range revs {
+		if application.RevisionNumber(revs[i].Name) <= application.RevisionNumber(target.Name) {
+			continue
+		}
+		if err := r.client.Delete(ctx, &revs[i]); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("rolled back to %s, deleting the newer revision %s: %w", target.Name, revs[i].Name, err)
+		}
 	}
 	return nil
 }

@@ -3,26 +3,13 @@ package controller
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
-	"velad.io/velad/pkg/apis/oam"
+	"velad.io/velad/pkg/application"
 )
-
-// revisionNumber is N of a revision named <app>-v<N> (0 when it has no such suffix).
-func revisionNumber(name string) int64 {
-	i := strings.LastIndex(name, "-v")
-	if i < 0 {
-		return 0
-	}
-	n, _ := strconv.ParseInt(name[i+2:], 10, 64)
-	return n
-}
 
 // recordRevision stores a workflow that just finished in the revision it
 // delivered: status.workflow, and status.succeeded when it succeeded.
@@ -54,17 +41,15 @@ func (r *Reconciler) limitRevisions(ctx context.Context, s *appState) {
 		return
 	}
 	log := logr.FromContextOrDiscard(ctx)
-	var list v1beta1.ApplicationRevisionList
-	if err := r.reader.List(ctx, &list, client.InNamespace(s.app.Namespace), client.MatchingLabels{oam.LabelAppName: s.app.Name}); err != nil {
+	revs, err := application.Revisions(ctx, r.reader, s.app)
+	if err != nil {
 		log.Error(err, "listing revisions to keep at most the limit")
 		return
 	}
-	revs := list.Items
 	excess := len(revs) - r.opts.RevisionLimit
 	if excess <= 0 {
 		return
 	}
-	sort.Slice(revs, func(i, j int) bool { return revisionNumber(revs[i].Name) < revisionNumber(revs[j].Name) })
 	lastGood := ""
 	for _, rev := range revs {
 		if rev.Status.Succeeded {
