@@ -89,6 +89,9 @@ type appState struct {
 	// used are the definitions the Application uses, by kind and name.
 	used map[string]map[string]*appfile.Definition
 	rev  v1beta1.Revision
+	// created is the ApplicationRevision this reconcile created, as the API
+	// server returned it (recordRevision writes its status without a read).
+	created *v1beta1.ApplicationRevision
 	// pinned is the revision delivered instead of the live spec while
 	// app.oam.dev/publishVersion is unchanged (see pinRevision).
 	pinned *v1beta1.ApplicationRevision

@@ -60,6 +60,9 @@ func (r *Reconciler) revision(ctx context.Context, s *appState) error {
 		} else if err != nil {
 			return fmt.Errorf("creating ApplicationRevision %s: %w", name, err)
 		}
+		if err == nil {
+			s.created = ar
+		}
 		s.rev = v1beta1.Revision{Name: name, Revision: n, RevisionHash: hash}
 		s.app.Status.LatestRevision = &s.rev
 		r.limitRevisions(ctx, s)

@@ -18,9 +18,12 @@ func (r *Reconciler) recordRevision(ctx context.Context, s *appState) error {
 	if wf == nil || !wf.Finished || s.rev.Name == "" {
 		return nil
 	}
-	ar := &v1beta1.ApplicationRevision{}
-	if err := r.reader.Get(ctx, client.ObjectKey{Namespace: s.app.Namespace, Name: s.rev.Name}, ar); err != nil {
-		return client.IgnoreNotFound(err)
+	ar := s.created
+	if ar == nil || ar.Name != s.rev.Name {
+		ar = &v1beta1.ApplicationRevision{}
+		if err := r.reader.Get(ctx, client.ObjectKey{Namespace: s.app.Namespace, Name: s.rev.Name}, ar); err != nil {
+			return client.IgnoreNotFound(err)
+		}
 	}
 	ar.Status.Succeeded = wf.Phase == v1beta1.WorkflowRunSucceeded
 	ar.Status.Workflow = wf.DeepCopy()

@@ -32,6 +32,8 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 			APIVersion: v1beta1.GroupVersion.String(), Kind: v1beta1.ApplicationKind, Name: app.Name, UID: app.UID, Controller: &t,
 		}},
 		Handlers: workflow.NewHandlers(env),
+		// finish (or keepError) writes the status after Run.
+		FinalWrite: true,
 		Context: cue.Context{
 			Name: app.Name, AppName: app.Name, Namespace: app.Namespace, WorkflowName: app.Name,
 			AppRevision: s.rev.Name, AppRevisionNum: s.rev.Revision, AppLabels: app.Labels, AppAnnotations: app.Annotations,

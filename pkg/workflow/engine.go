@@ -77,6 +77,12 @@ type Instance struct {
 	// Checkpoint persists Status; it is called after every step that finished
 	// or suspended, so a finished step is never run again after a crash.
 	Checkpoint func(ctx context.Context) error
+	// FinalWrite says the caller persists Status once Run returns (as the
+	// Application controller's final status write does). The checkpoint after
+	// the step that ends the workflow is then left to that write when the step
+	// only applies resources (replayable): after a crash in between it runs
+	// again, re-applying the same objects. One status write fewer per run.
+	FinalWrite bool
 }
 
 // Outcome is where a Run left the workflow.

@@ -87,7 +87,7 @@ func (r *run) schedule(ctx context.Context, steps []*appfile.Step, statuses []*v
 // the workflow.
 func (r *run) settled(ctx context.Context, ss *v1beta1.StepStatus) (bool, error) {
 	if terminal(ss) {
-		return true, r.checkpoint(ctx)
+		return true, r.checkpointAfter(ctx, ss)
 	}
 	if ss.Phase == v1beta1.WorkflowStepPhaseSuspending {
 		r.suspended = true
@@ -124,7 +124,7 @@ func (r *run) runConcurrently(ctx context.Context, jobs []*stepJob) (bool, error
 		switch {
 		case terminal(j.ss):
 			progress = true
-			if err := r.checkpoint(ctx); err != nil && firstErr == nil {
+			if err := r.checkpointAfter(ctx, j.ss); err != nil && firstErr == nil {
 				firstErr = err
 			}
 		case j.ss.Phase == v1beta1.WorkflowStepPhaseSuspending:
@@ -176,6 +176,37 @@ func failedDep(names []string, by map[string]*v1beta1.StepStatus) bool {
 		}
 	}
 	return false
+}
+
+// replayable are the step types whose only effect is applying resources
+// (server-side apply of the same rendered objects): running one again after a
+// crash changes nothing, so its checkpoint may be left to Instance.FinalWrite.
+var replayable = map[string]bool{"apply-component": true, "deploy": true}
+
+// checkpointAfter checkpoints the step ss that just finished, unless the
+// caller's final write will persist it: FinalWrite is set, ss is replayable
+// and no step is left to run (so that write follows right away). The context
+// data is then saved at the end of Run.
+func (r *run) checkpointAfter(ctx context.Context, ss *v1beta1.StepStatus) error {
+	if r.in.FinalWrite && replayable[ss.Type] && allSettled(r.in.Status) {
+		return nil
+	}
+	return r.checkpoint(ctx)
+}
+
+// allSettled reports whether every step and sub-step of st is terminal.
+func allSettled(st *v1beta1.WorkflowStatus) bool {
+	for i := range st.Steps {
+		if !terminal(&st.Steps[i].StepStatus) {
+			return false
+		}
+		for j := range st.Steps[i].SubStepsStatus {
+			if !terminal(&st.Steps[i].SubStepsStatus[j]) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // checkpoint saves the context data (when it changed since it was loaded or
