@@ -42,19 +42,13 @@ func TestDAGRunsIndependentStepsConcurrently(t *testing.T) {
 	}))
 	defer srv.Close()
 	d := &fakeDispatcher{}
-	in := h.instance(`
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: app}
-spec:
-  components: [{name: web, type: webservice, properties: {image: nginx}}]
-  workflow:
+	in := h.instance(webApp(`
     mode: {steps: DAG}
     steps:
     - {name: hook-a, type: webhook, properties: {data: {x: 1}, url: {value: "`+srv.URL+`/a"}}}
     - {name: hook-b, type: webhook, properties: {data: {x: 2}, url: {value: "`+srv.URL+`/b"}}}
     - {name: apply, type: apply-component, properties: {component: web}, dependsOn: [hook-a, hook-b]}
-`, d)
+`), d)
 	checkpoints := 0
 	in.Checkpoint = func(context.Context) error { checkpoints++; return nil }
 	out := h.run(in)
@@ -95,16 +89,10 @@ spec:
 	defs := h.loader
 	h.loader = appfile.Chain{custom, defs}
 	h.parser = appfile.NewParser(h.loader)
-	in := h.instance(`
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: app}
-spec:
-  components: [{name: web, type: webservice, properties: {image: nginx}}]
-  workflow:
+	in := h.instance(webApp(`
     steps:
     - {name: talk, type: chatty, properties: {who: world}}
-`, &fakeDispatcher{})
+`), &fakeDispatcher{})
 	if out := h.run(in); out.Phase != v1beta1.WorkflowRunSucceeded {
 		t.Fatalf("outcome %+v, %+v", out, in.Status.Steps)
 	}
@@ -114,5 +102,33 @@ spec:
 	}
 	if got := data.Logs["talk"]; len(got) != 2 || got[0] != "hello world" || got[1] != `{"n":1}` {
 		t.Fatalf("logs %q", got)
+	}
+}
+
+// TestFinalWriteTakesTheLastReplayableCheckpoint: with Instance.FinalWrite, the
+// checkpoint after the step that ends the workflow is left to the caller when that
+// step only applies resources; a webhook ending the workflow is still checkpointed.
+func TestFinalWriteTakesTheLastReplayableCheckpoint(t *testing.T) {
+	h := newHarness(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{}`)) }))
+	defer srv.Close()
+	hook := `{name: hook, type: webhook, properties: {data: {x: 1}, url: {value: "` + srv.URL + `"}}}`
+	apply := `{name: apply, type: apply-component, properties: {component: web}}`
+	for _, c := range []struct {
+		steps string
+		want  int
+	}{{hook + ", " + apply, 1}, {apply + ", " + hook, 2}} {
+		in := h.instance(webApp(`
+    steps: [`+c.steps+`]
+`), &fakeDispatcher{})
+		checkpoints := 0
+		in.Checkpoint = func(context.Context) error { checkpoints++; return nil }
+		in.FinalWrite = true
+		if out := h.run(in); out.Phase != v1beta1.WorkflowRunSucceeded {
+			t.Fatalf("steps %s: outcome %+v, %s", c.steps, out, stepPhases(in.Status))
+		}
+		if checkpoints != c.want {
+			t.Errorf("steps %s: %d checkpoints, want %d", c.steps, checkpoints, c.want)
+		}
 	}
 }

@@ -120,6 +120,13 @@ func toAny(ss []string) []any {
 	return out
 }
 
+// webApp is an Application with one webservice component "web" and the
+// given spec.workflow body (indented by four spaces).
+func webApp(workflow string) string {
+	return "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: app}\nspec:\n" +
+		"  components: [{name: web, type: webservice, properties: {image: nginx}}]\n  workflow:" + workflow
+}
+
 func (h *harness) run(in *Instance) Outcome {
 	h.t.Helper()
 	out, err := h.engine.Run(context.Background(), in)
@@ -173,18 +180,12 @@ func TestDefaultStepsApplyComponentsInDependencyOrder(t *testing.T) {
 func TestSuspendResumeAndDuration(t *testing.T) {
 	h := newHarness(t)
 	d := &fakeDispatcher{}
-	in := h.instance(`
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: app}
-spec:
-  components: [{name: web, type: webservice, properties: {image: nginx}}]
-  workflow:
+	in := h.instance(webApp(`
     steps:
     - {name: wait, type: suspend}
     - {name: timed, type: suspend, properties: {duration: 30s}}
     - {name: apply, type: apply-component, properties: {component: web}}
-`, d)
+`), d)
 	if out := h.run(in); out.Phase != v1beta1.WorkflowRunSuspending || !in.Status.Suspend {
 		t.Fatalf("outcome %+v, %s", out, stepPhases(in.Status))
 	}
@@ -263,18 +264,12 @@ spec:
 
 func TestFailingStepRetriesThenFails(t *testing.T) {
 	h := newHarness(t)
-	in := h.instance(`
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: app}
-spec:
-  components: [{name: web, type: webservice, properties: {image: nginx}}]
-  workflow:
+	in := h.instance(webApp(`
     steps:
     - {name: call, type: request, properties: {url: "http://127.0.0.1:1/nothing"}}
     - {name: after, type: apply-component, properties: {component: web}}
     - {name: cleanup, type: apply-component, properties: {component: web}, if: always}
-`, &fakeDispatcher{})
+`), &fakeDispatcher{})
 	var out Outcome
 	for i := 0; i < 4; i++ {
 		out = h.run(in)
@@ -314,13 +309,7 @@ spec:
 func TestApplyComponentInputsReachComponentProperties(t *testing.T) {
 	h := newHarness(t)
 	d := &recordingDispatcher{fakeDispatcher: fakeDispatcher{}}
-	in := h.instance(`
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: app}
-spec:
-  components: [{name: web, type: webservice, properties: {image: nginx}}]
-  workflow:
+	in := h.instance(webApp(`
     steps:
     - name: read
       type: print-message-in-status
@@ -330,7 +319,7 @@ spec:
       type: apply-component
       inputs: [{from: cpu, parameterKey: cpu}]
       properties: {component: web}
-`, &d.fakeDispatcher)
+`), &d.fakeDispatcher)
 	in.Handlers = NewHandlers(&Env{Dispatcher: d, Namespace: "default", App: "app"})
 	if out := h.run(in); out.Phase != v1beta1.WorkflowRunSucceeded {
 		t.Fatalf("outcome %+v: %+v", out, in.Status.Steps)
