@@ -115,7 +115,10 @@ func Rollback(ctx context.Context, c client.Client, app *v1beta1.Application) (*
 	}
 	var target *v1beta1.ApplicationRevision
 	for i := len(revs) - 1; i >= 0; i-- {
-		if revs[i].Status.Succeeded && revs[i].Name != current {
+		// Newer than the current revision: left by a rollback the controller has not
+		// finished cleaning up; returning to it would roll forward.
+		newer := current != "" && RevisionNumber(revs[i].Name) > RevisionNumber(current)
+		if revs[i].Status.Succeeded && revs[i].Name != current && !newer {
 			target = &revs[i]
 			break
 		}

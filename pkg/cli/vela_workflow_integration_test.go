@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -205,6 +206,24 @@ func revision(t *testing.T, c client.Client, app *v1beta1.Application, name, ima
 	if err := c.Status().Update(ctx, rev); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestIntegrationRollbackDoesNotRollForward: a rollback while the revisions newer
+// than the current one still exist (the controller had not removed them yet) goes
+// back to an older successful revision, never forward to a newer one.
+func TestIntegrationRollbackDoesNotRollForward(t *testing.T) {
+	c := appClient(t)
+	mustVela(t, "up", "rf", "--type", "webservice", "--image", "nginx:3")
+	app := getApp(t, c, "default", "rf")
+	for i, img := range []string{"nginx:1", "nginx:2", "nginx:3"} {
+		revision(t, c, app, fmt.Sprintf("rf-v%d", i+1), img, true, "")
+	}
+	setStatus(t, c, "default", "rf", func(s *v1beta1.AppStatus) {
+		s.Phase = v1beta1.ApplicationRunning
+		s.LatestRevision = &v1beta1.Revision{Name: "rf-v2", Revision: 2}
+		s.Workflow = &v1beta1.WorkflowStatus{Mode: "StepByStep", Phase: v1beta1.WorkflowRunSucceeded, Finished: true}
+	})
+	contains(t, mustVela(t, "workflow", "rollback", "rf"), "rolled back to revision rf-v1")
 }
 
 func TestIntegrationWorkflowLogs(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 )
 
 // runWorkflow advances the Application's workflow for the current revision.
-// Status is checkpointed after every finished step.
+// Status is checkpointed after every finished step, but for a last step that
+// only applied resources: the final status write persists it (FinalWrite).
 func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 	app := s.app
 	if err := r.restartRequested(ctx, app); err != nil {

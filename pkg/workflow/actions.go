@@ -41,6 +41,10 @@ type actionRun struct {
 	// logs are the #Log entries.
 	logs []string
 	done map[string]bool
+	// effects says an action ran whose effect is more than applying or reading
+	// resources (a request, a mail, a delete, a suspend): the step must not be
+	// replayed after a crash.
+	effects bool
 	// results are the provider results so far, replayed into every round.
 	results []actionResult
 }
@@ -173,6 +177,7 @@ func (r *actionRun) prepare(p cue.Path, act cue.Value) (*call, control, error) {
 		ctl, err := r.builtin(do, in)
 		return nil, ctl, err
 	}
+	r.effects = r.effects || !resourceActions[prov][do]
 	h, ok := r.handlers[prov][do]
 	if !ok {
 		return nil, control{}, fmt.Errorf("action %s: provider %q has no action %q in velad", p, prov, do)
@@ -192,6 +197,7 @@ func (r *actionRun) builtin(do string, in map[string]any) (control, error) {
 			return control{kind: controlWait, message: msg}, nil
 		}
 	case "suspend":
+		r.effects = true
 		if !r.resumed {
 			d, _ := in["duration"].(string)
 			return control{kind: controlSuspend, message: msg, duration: d}, nil
@@ -262,4 +268,15 @@ func firstLine(err error) string {
 		return s[:i]
 	}
 	return s
+}
+
+// resourceActions are the provider actions that only apply, render or read
+// resources: running them again with the same inputs changes nothing, so a step
+// made of them alone may be replayed after a crash (see Instance.FinalWrite).
+var resourceActions = map[string]map[string]bool{
+	"kube": {"apply": true, "apply-in-parallel": true, "read": true, "list": true},
+	"oam": {"load": true, "load-comps-in-order": true, "component-apply": true, "component-render": true,
+		"apply-application": true, "apply-application-in-parallel": true, "apply-remaining": true},
+	"multicluster": {"deploy": true, "list-clusters": true},
+	"query":        {"collectServiceEndpoints": true, "listResourcesInApp": true},
 }

@@ -2,8 +2,10 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -117,10 +119,17 @@ func TestFinalWriteTakesTheLastReplayableCheckpoint(t *testing.T) {
 	for _, c := range []struct {
 		steps string
 		want  int
-	}{{hook + ", " + apply, 1}, {apply + ", " + hook, 2}} {
+		// lastTypedDeploy renames the last step's type to deploy: replayability
+		// comes from the actions a step ran, not from its type's name (a user's own
+		// "deploy" definition that calls a webhook must be checkpointed).
+		lastTypedDeploy bool
+	}{{hook + ", " + apply, 1, false}, {apply + ", " + hook, 2, false}, {apply + ", " + hook, 2, true}} {
 		in := h.instance(webApp(`
     steps: [`+c.steps+`]
 `), &fakeDispatcher{})
+		if c.lastTypedDeploy {
+			in.Steps[len(in.Steps)-1].Type = "deploy"
+		}
 		checkpoints := 0
 		in.Checkpoint = func(context.Context) error { checkpoints++; return nil }
 		in.FinalWrite = true
@@ -130,5 +139,36 @@ func TestFinalWriteTakesTheLastReplayableCheckpoint(t *testing.T) {
 		if checkpoints != c.want {
 			t.Errorf("steps %s: %d checkpoints, want %d", c.steps, checkpoints, c.want)
 		}
+	}
+}
+
+// failingSaves is a MemoryStore whose Save fails.
+type failingSaves struct{ MemoryStore }
+
+func (*failingSaves) Save(context.Context, *Data) error { return errors.New("store unavailable") }
+
+// TestFinalWriteSavesDataBeforeFinishing: under FinalWrite the data of a last
+// replayable step (here its output) is saved before the workflow is marked
+// finished, so a failed save leaves the workflow unfinished, to be finished by the
+// next run, instead of recording a finished workflow whose data was lost.
+func TestFinalWriteSavesDataBeforeFinishing(t *testing.T) {
+	h := newHarness(t)
+	in := h.instance(webApp(`
+    steps:
+    - {name: apply, type: apply-component, properties: {component: web}, outputs: [{name: ready, valueFrom: "output.status.readyReplicas"}]}
+`), &fakeDispatcher{})
+	in.FinalWrite = true
+	checkpoints := 0
+	in.Checkpoint = func(context.Context) error { checkpoints++; return nil }
+	in.Store = &failingSaves{}
+	if _, err := h.engine.Run(context.Background(), in); err == nil || !strings.Contains(err.Error(), "store unavailable") {
+		t.Fatalf("want the failed save reported, got %v", err)
+	}
+	if in.Status.Finished || checkpoints != 0 {
+		t.Fatalf("a failed save must leave the workflow unfinished: finished %v, %d checkpoints", in.Status.Finished, checkpoints)
+	}
+	in.Store = &MemoryStore{}
+	if out := h.run(in); out.Phase != v1beta1.WorkflowRunSucceeded || !in.Status.Finished {
+		t.Fatalf("the next run finishes it: %+v, %s", out, stepPhases(in.Status))
 	}
 }

@@ -75,13 +75,16 @@ type Instance struct {
 	// Context is the base KubeVela context of step templates.
 	Context cue.Context
 	// Checkpoint persists Status; it is called after every step that finished
-	// or suspended, so a finished step is never run again after a crash.
+	// or suspended, so a finished step is never run again after a crash (but
+	// for the last, replayable one under FinalWrite).
 	Checkpoint func(ctx context.Context) error
 	// FinalWrite says the caller persists Status once Run returns (as the
 	// Application controller's final status write does). The checkpoint after
-	// the step that ends the workflow is then left to that write when the step
-	// only applies resources (replayable): after a crash in between it runs
-	// again, re-applying the same objects. One status write fewer per run.
+	// the step that ends the workflow is then left to that write when every
+	// action the step ran only applied or read resources (replayable, decided
+	// from what ran, not from the step's type name: a user's own "deploy" that
+	// calls a webhook is checkpointed): after a crash in between it runs again,
+	// re-applying the same objects. One status write fewer per run.
 	FinalWrite bool
 }
 
@@ -119,7 +122,7 @@ func (e *Engine) Run(ctx context.Context, in *Instance) (Outcome, error) {
 			return Outcome{}, err
 		}
 	}
-	r := &run{e: e, in: in, data: data, now: e.opts.Now(), saved: fingerprint(data)}
+	r := &run{e: e, in: in, data: data, now: e.opts.Now(), saved: fingerprint(data), replayable: map[string]bool{}}
 	if r.stillSuspended() {
 		st.Phase = v1beta1.WorkflowRunSuspending
 		return Outcome{Phase: st.Phase, RequeueAfter: r.requeue}, nil
@@ -132,14 +135,16 @@ func (e *Engine) Run(ctx context.Context, in *Instance) (Outcome, error) {
 	if err := r.schedule(ctx, in.Steps, statuses, in.Mode.Steps, nil); err != nil {
 		return Outcome{}, err
 	}
-	out := r.finish(ctx)
-	// Retry counts and deadlines change without a checkpoint; keep them.
+	// Retry counts and deadlines change without a checkpoint, and so does the
+	// data of a last step whose checkpoint FinalWrite left to the caller; keep
+	// them before the workflow is marked finished (a failed save then leaves it
+	// unfinished, to be finished by the next run).
 	if fingerprint(r.data) != r.saved {
 		if err := in.Store.Save(ctx, r.data); err != nil {
 			return Outcome{}, err
 		}
 	}
-	return out, nil
+	return r.finish(ctx), nil
 }
 
 // fingerprint identifies the content of d, to save it only when it changed.

@@ -19,6 +19,8 @@ type execResult struct {
 	outputs map[string]any
 	// logs are what the step's #Log actions wrote.
 	logs []string
+	// replayable says every action the step ran only applied or read resources.
+	replayable bool
 }
 
 // exec fills the step's template with its properties (plus inputs) and the
@@ -46,7 +48,7 @@ func (r *run) exec(ctx context.Context, s *appfile.Step, params map[string]any, 
 			return nil, fmt.Errorf("step %q (%s): %w", s.Name, s.Type, err)
 		}
 		if ctl.kind != controlNone {
-			return &execResult{ctl: ctl, message: ar.message, logs: ar.logs}, nil
+			return &execResult{ctl: ctl, message: ar.message, logs: ar.logs, replayable: !ar.effects}, nil
 		}
 	}
 }
@@ -70,7 +72,7 @@ func (r *run) round(ctx context.Context, s *appfile.Step, params map[string]any,
 			next = c
 			return nil
 		}
-		res = &execResult{ctl: ctl, message: ar.message, logs: ar.logs}
+		res = &execResult{ctl: ctl, message: ar.message, logs: ar.logs, replayable: !ar.effects}
 		if ctl.kind == controlNone || ctl.kind == controlBreak {
 			res.outputs, err = outputs(w.Context(), v, cctx, s)
 		}

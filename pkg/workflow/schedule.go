@@ -21,6 +21,9 @@ type run struct {
 	suspended bool
 	// saved is the fingerprint of data as last loaded or saved.
 	saved string
+	// replayable holds the IDs of the steps executed in this run whose actions
+	// only applied or read resources (written on the scheduling goroutine).
+	replayable map[string]bool
 }
 
 func (r *run) wantRequeue(d time.Duration) {
@@ -178,17 +181,13 @@ func failedDep(names []string, by map[string]*v1beta1.StepStatus) bool {
 	return false
 }
 
-// replayable are the step types whose only effect is applying resources
-// (server-side apply of the same rendered objects): running one again after a
-// crash changes nothing, so its checkpoint may be left to Instance.FinalWrite.
-var replayable = map[string]bool{"apply-component": true, "deploy": true}
-
 // checkpointAfter checkpoints the step ss that just finished, unless the
 // caller's final write will persist it: FinalWrite is set, ss is replayable
-// and no step is left to run (so that write follows right away). The context
-// data is then saved at the end of Run.
+// (every action it ran only applied or read resources, whatever its type is
+// called) and no step is left to run (so that write follows right away). The
+// context data is then saved at the end of Run.
 func (r *run) checkpointAfter(ctx context.Context, ss *v1beta1.StepStatus) error {
-	if r.in.FinalWrite && replayable[ss.Type] && allSettled(r.in.Status) {
+	if r.in.FinalWrite && r.replayable[ss.ID] && allSettled(r.in.Status) {
 		return nil
 	}
 	return r.checkpoint(ctx)

@@ -154,6 +154,7 @@ func (r *run) record(j *stepJob) {
 	}()
 	st, s, ss, res, err := r.in.Status, j.s, j.ss, j.res, j.err
 	ss.LastExecuteTime = metav1.NewTime(r.now)
+	r.replayable[ss.ID] = err == nil && res != nil && res.replayable
 	if res != nil && len(res.logs) > 0 {
 		r.data.Logs[s.Name] = res.logs
 	}
