@@ -95,7 +95,9 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 
 	subPort := strconv.Itoa(freePort(t))
-	h.must("install", "--name", "sub", "--cluster-only", "--port", subPort)
+	// sub lives in a --data-dir outside VELAD_HOME; every command still finds it by name.
+	subDir := filepath.Join(t.TempDir(), "elsewhere", "sub")
+	h.must("install", "--name", "sub", "--cluster-only", "--port", subPort, "--data-dir", subDir)
 	names := map[string]bool{}
 	for _, s := range h.status() {
 		if !s.Ready {
@@ -113,7 +115,7 @@ func TestClusterLifecycle(t *testing.T) {
 
 	h.must("uninstall", "--name", "sub")
 	h.must("uninstall")
-	for _, d := range []string{dataDir, filepath.Join(h.home, "sub")} {
+	for _, d := range []string{dataDir, filepath.Join(h.home, "sub"), subDir} {
 		if _, err := os.Stat(d); !os.IsNotExist(err) {
 			t.Errorf("%s still exists after uninstall", d)
 		}

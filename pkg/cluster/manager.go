@@ -151,7 +151,11 @@ func (m *Manager) Install(ctx context.Context, cfg *config.Config, token string,
 	if err := server.CheckPortFree(cfg.APIServer.BindIP, cfg.APIServer.Port); err != nil {
 		return err
 	}
+	if err := m.register(cfg); err != nil {
+		return err
+	}
 	if err := checkWritable(cfg.DataDir); err != nil {
+		m.unregister(cfg)
 		return err
 	}
 	if err := cfg.Save(); err != nil {
@@ -161,6 +165,41 @@ func (m *Manager) Install(ctx context.Context, cfg *config.Config, token string,
 		return err
 	}
 	return m.Start(ctx, cfg, progress)
+}
+
+// register makes a cluster whose data dir is not <base>/<name> (--data-dir) findable by
+// its name: <base>/<name> becomes a link to the data dir, so status, stop, start,
+// kubeconfig and uninstall --name find it like any other. A name already taken there is
+// refused.
+func (m *Manager) register(cfg *config.Config) error {
+	link := m.DataDir(cfg.Name)
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if dir == link {
+		return nil
+	}
+	if target, err := os.Readlink(link); err == nil && target == dir {
+		return nil
+	}
+	if _, err := os.Lstat(link); err == nil {
+		return fmt.Errorf("a cluster named %q is already registered at %s: choose another --name, or uninstall it first (velad uninstall --name %s)", cfg.Name, link, cfg.Name)
+	}
+	if err := os.MkdirAll(m.base, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", m.base, err)
+	}
+	if err := os.Symlink(dir, link); err != nil {
+		return fmt.Errorf("registering the cluster's data dir %s as %s: %w", dir, link, err)
+	}
+	return nil
+}
+
+// unregister removes the link register made for a cluster installed with --data-dir.
+func (m *Manager) unregister(cfg *config.Config) {
+	if fi, err := os.Lstat(m.DataDir(cfg.Name)); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		_ = os.Remove(m.DataDir(cfg.Name))
+	}
 }
 
 // Join writes an agent's config and join token (`velad join`) and starts it: it gets its
@@ -179,7 +218,11 @@ func (m *Manager) Join(ctx context.Context, cfg *config.Config, token string, pr
 		}
 		return m.Start(ctx, existing, progress)
 	}
+	if err := m.register(cfg); err != nil {
+		return err
+	}
 	if err := checkWritable(cfg.DataDir); err != nil {
+		m.unregister(cfg)
 		return err
 	}
 	if err := cfg.Save(); err != nil {
@@ -219,6 +262,7 @@ func (m *Manager) Uninstall(cfg *config.Config) error {
 	if err := os.RemoveAll(cfg.DataDir); err != nil {
 		return fmt.Errorf("removing data dir %s: %w", cfg.DataDir, err)
 	}
+	m.unregister(cfg)
 	if entries, err := os.ReadDir(m.base); err == nil && len(entries) == 0 {
 		_ = os.Remove(m.base)
 	}

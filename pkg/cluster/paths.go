@@ -24,7 +24,8 @@ func DefaultBaseDir() string {
 	return filepath.Join(home, ".velad")
 }
 
-// names lists the clusters installed under base (directories with a config.yaml).
+// names lists the clusters installed under base (directories with a config.yaml, or links
+// to the data dir of a cluster installed with --data-dir elsewhere).
 func names(base string) []string {
 	entries, err := os.ReadDir(base)
 	if err != nil {
@@ -32,9 +33,6 @@ func names(base string) []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
 		if _, err := os.Stat(filepath.Join(base, e.Name(), "config.yaml")); err == nil {
 			out = append(out, e.Name())
 		}
