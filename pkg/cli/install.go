@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,9 +48,7 @@ func newInstallCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			cfg.Name = f.name
 			cfg.DataDir = defaults.DataDir
 			if f.dataDir != "" {
-				if cfg.DataDir, err = filepath.Abs(f.dataDir); err != nil {
-					return fmt.Errorf("--data-dir %s: %w", f.dataDir, err)
-				}
+				cfg.DataDir = f.dataDir
 			}
 			if !cmd.Flags().Changed("port") {
 				cfg.APIServer.Port = defaults.APIServer.Port

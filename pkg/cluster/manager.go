@@ -168,15 +168,11 @@ func (m *Manager) Install(ctx context.Context, cfg *config.Config, token string,
 }
 
 // register makes a cluster whose data dir is not <base>/<name> (--data-dir) findable by
-// its name: <base>/<name> becomes a link to the data dir, so status, stop, start,
-// kubeconfig and uninstall --name find it like any other. A name already taken there is
-// refused.
+// its name: <base>/<name> becomes a link to the data dir (absolute: cfg.Validate), so
+// status, stop, start, kubeconfig and uninstall --name find it like any other. A name
+// already taken there is refused.
 func (m *Manager) register(cfg *config.Config) error {
-	link := m.DataDir(cfg.Name)
-	dir, err := filepath.Abs(cfg.DataDir)
-	if err != nil {
-		return err
-	}
+	link, dir := m.DataDir(cfg.Name), filepath.Clean(cfg.DataDir)
 	if dir == link {
 		return nil
 	}
