@@ -88,6 +88,25 @@ func (c *Context) Map() map[string]any {
 	return m
 }
 
+// callerKeys are the context keys Map fills with the caller's own Go values
+// (typed any); every other key comes from a string, integer or string-map field.
+var callerKeys = [...]string{"components", "artifacts", "output", "outputs"}
+
+// bytesIn reports whether m, Map's result for c (or a projection of it), holds
+// a []byte. Only the caller's values can, so only they are walked — unless
+// Extra, which may set any key, is used.
+func (c *Context) bytesIn(m map[string]any) bool {
+	if len(c.Extra) > 0 {
+		return hasBytes(m)
+	}
+	for _, k := range callerKeys {
+		if v, ok := m[k]; ok && hasBytes(v) {
+			return true
+		}
+	}
+	return false
+}
+
 // ClusterVersion is KubeVela's context.clusterVersion: minor is a number, so
 // templates can write `if context.clusterVersion.minor < 19 {...}`.
 type ClusterVersion struct {

@@ -187,6 +187,8 @@ type compiled struct {
 	tagsStatic bool
 	// top are the template's top-level fields (see topLevel).
 	top topFields
+	// patches says the template may have `patch` or `patchOutputs`.
+	patches bool
 	// split is the template cut for Render (see split), nil when it cannot be
 	// cut; splitDone tells whether cutting was tried.
 	split     *split
@@ -332,6 +334,7 @@ func (w *worker) build(src string) (*compiled, error) {
 		return nil, fmt.Errorf("resolving imports: %w", err)
 	}
 	c := &compiled{tags: staticTags(f), tagsStatic: tagsAreStatic(f), top: topLevel(f)}
+	c.patches = c.top.may("patch") || c.top.may("patchOutputs")
 	// No evaluation here: with `context` still open, conditions over it are
 	// undecided and may fail spuriously. Evaluation errors surface when the
 	// template is filled (Render, EvalStatus) or vetted (Validate).

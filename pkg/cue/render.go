@@ -77,7 +77,7 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 		if !w.w.reference && !tc.splitDone {
 			tc.split, tc.splitDone = w.w.splitTemplate(template), true
 		}
-		res, rerr = render(tc, parameter, cm, &e.stats)
+		res, rerr = render(tc, parameter, cm, c, &e.stats)
 		if cacheable {
 			e.memo.put(key, res, rerr)
 		}
@@ -90,11 +90,12 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 }
 
 // render evaluates a compiled template with its inputs: through its split
-// form when it has one and that succeeds, else whole. Patches are decoded
-// with the source's tags alone (tagsStatic) unless an input holds bytes:
-// CUE's JSON encoder would give them as base64, the field walk as text.
-func render(tc *compiled, parameter, cm map[string]any, st *stats) (*Result, error) {
-	static := tc.tagsStatic && !hasBytes(parameter) && !hasBytes(cm)
+// form when it has one and that succeeds, else whole; cm is c's context map.
+// Patches are decoded with the source's tags alone (tagsStatic) unless an
+// input holds bytes: CUE's JSON encoder would give them as base64, the field
+// walk as text. Inputs are only looked at when the template can patch.
+func render(tc *compiled, parameter, cm map[string]any, c *Context, st *stats) (*Result, error) {
+	static := tc.tagsStatic && tc.patches && !hasBytes(parameter) && !c.bytesIn(cm)
 	if tc.split != nil {
 		if res, ok := tc.split.render(parameter, cm, tc, static); ok {
 			st.count(true, false, static, res)

@@ -310,3 +310,39 @@ func TestBytesParameterInPatch(t *testing.T) {
 		})
 	}
 }
+
+// TestBytesContextInPatch: a []byte reaching a patch through the context (a
+// caller's output or an Extra key) also turns the static-tag path off.
+func TestBytesContextInPatch(t *testing.T) {
+	for name, tc := range map[string]struct {
+		tmpl   string
+		c      *Context
+		static bool
+	}{
+		"output bytes": {"patch: data: context.output.data\n", &Context{Output: map[string]any{"data": []byte("o")}}, false},
+		"extra bytes":  {"patch: data: context.blob\n", &Context{Extra: map[string]any{"blob": []byte("x")}}, false},
+		"output text":  {"patch: data: context.output.data\n", &Context{Output: map[string]any{"data": "o"}}, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			fast := newEngine(t)
+			ref, err := New(WithReferenceRendering())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := ref.Render(context.Background(), tc.tmpl, nil, tc.c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := fast.Render(context.Background(), tc.tmpl, nil, tc.c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Patch, want.Patch) {
+				t.Fatalf("patch %#v, reference path %#v", got.Patch, want.Patch)
+			}
+			if st := fast.Stats(); (st.StaticPatches == 1) != tc.static || st.StaticPatches+st.WalkedPatches != 1 {
+				t.Errorf("stats %+v, want a static patch: %v", st, tc.static)
+			}
+		})
+	}
+}
