@@ -284,29 +284,7 @@ func TestBytesParameterInPatch(t *testing.T) {
 		"string":         {"hello", true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			fast := newEngine(t)
-			ref, err := New(WithReferenceRendering())
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := map[string]any{"data": tc.data}
-			want, err := ref.Render(context.Background(), tmpl, p, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := fast.Render(context.Background(), tmpl, p, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got.Patch, want.Patch) {
-				t.Fatalf("patch %#v, reference path %#v", got.Patch, want.Patch)
-			}
-			if st := fast.Stats(); (st.StaticPatches == 1) != tc.static || st.StaticPatches+st.WalkedPatches != 1 {
-				t.Errorf("stats %+v, want a static patch: %v", st, tc.static)
-			}
-			if st := ref.Stats(); st.WalkedPatches != 1 {
-				t.Errorf("reference stats %+v, want one walked patch", st)
-			}
+			patchLikeReference(t, tmpl, map[string]any{"data": tc.data}, nil, tc.static)
 		})
 	}
 }
@@ -324,25 +302,36 @@ func TestBytesContextInPatch(t *testing.T) {
 		"output text":  {"patch: data: context.output.data\n", &Context{Output: map[string]any{"data": "o"}}, true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			fast := newEngine(t)
-			ref, err := New(WithReferenceRendering())
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := ref.Render(context.Background(), tc.tmpl, nil, tc.c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := fast.Render(context.Background(), tc.tmpl, nil, tc.c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got.Patch, want.Patch) {
-				t.Fatalf("patch %#v, reference path %#v", got.Patch, want.Patch)
-			}
-			if st := fast.Stats(); (st.StaticPatches == 1) != tc.static || st.StaticPatches+st.WalkedPatches != 1 {
-				t.Errorf("stats %+v, want a static patch: %v", st, tc.static)
-			}
+			patchLikeReference(t, tc.tmpl, nil, tc.c, tc.static)
 		})
+	}
+}
+
+// patchLikeReference renders tmpl's one patch on a default engine and on the
+// reference road, requires the same patch, and that the default engine took
+// the static-tag road exactly when static says so.
+func patchLikeReference(t *testing.T, tmpl string, p map[string]any, c *Context, static bool) {
+	t.Helper()
+	fast := newEngine(t)
+	ref, err := New(WithReferenceRendering())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Render(context.Background(), tmpl, p, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fast.Render(context.Background(), tmpl, p, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Patch, want.Patch) {
+		t.Fatalf("patch %#v, reference path %#v", got.Patch, want.Patch)
+	}
+	if st := fast.Stats(); (st.StaticPatches == 1) != static || st.StaticPatches+st.WalkedPatches != 1 {
+		t.Errorf("stats %+v, want a static patch: %v", st, static)
+	}
+	if st := ref.Stats(); st.WalkedPatches != 1 {
+		t.Errorf("reference stats %+v, want one walked patch", st)
 	}
 }
