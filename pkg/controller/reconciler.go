@@ -109,7 +109,10 @@ type appState struct {
 	// freshRun says the workflow starts over in this reconcile (a new
 	// revision or a restart): the last status.services are not carried over.
 	freshRun bool
-	outcome  workflow.Outcome
+	// newApp says the Application's status had never been written when the
+	// reconcile began (its workflow never saved a context).
+	newApp  bool
+	outcome workflow.Outcome
 	// properties resolves a component's properties before it renders (ref-objects).
 	properties func(context.Context, *appfile.Component) (map[string]any, error)
 	// policies are the resource policies, read on first use (policy_rules.go).
@@ -138,7 +141,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err := r.ensureFinalizer(ctx, app); err != nil {
 		return ctrl.Result{}, err
 	}
-	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}, properties: r.componentProperties(app.Namespace)}
+	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}, properties: r.componentProperties(app.Namespace),
+		newApp: app.Status.ObservedGeneration == 0 && app.Status.LatestRevision == nil && app.Status.Workflow == nil}
 	if err := r.publishing(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}

@@ -31,7 +31,7 @@ func (r *Reconciler) runWorkflow(ctx context.Context, s *appState) error {
 		Steps: s.plan.Steps, Mode: s.plan.Mode, Status: app.Status.Workflow,
 		Store: &workflow.ConfigMapStore{Client: r.client, Reader: r.reader, Namespace: app.Namespace, App: app.Name, Owner: &metav1.OwnerReference{
 			APIVersion: v1beta1.GroupVersion.String(), Kind: v1beta1.ApplicationKind, Name: app.Name, UID: app.UID, Controller: &t,
-		}},
+		}, Status: app.Status.Workflow, NewApp: s.newApp},
 		Handlers: workflow.NewHandlers(env),
 		// finish (or keepError) writes the status after Run.
 		FinalWrite: true,

@@ -9,7 +9,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
 )
 
 // Data is the workflow state that does not fit the Application status: step
@@ -56,6 +59,18 @@ func ContextConfigMapName(app string) string { return "workflow-" + app + "-cont
 
 // ConfigMapStore keeps Data in the context ConfigMap `workflow-<app>-context`,
 // owned by the Application so it goes away with it.
+//
+// With Status set, the store records in status.workflow.contextBackend whether
+// the current run saved the ConfigMap: Reset sets a reference without a UID,
+// a Save sets the UID of the ConfigMap it wrote. The caller persists Status
+// with the step it records, so the reference never says "saved" before the
+// save happened. Load and Reset then skip the ConfigMap of a run that saved
+// none (no GET and no DELETE that would find nothing), and the first Save of a
+// run creates the ConfigMap, replacing one it finds: that one holds no data of
+// this run (a save whose status write was lost, or a deleted Application of the
+// same name). A status without the reference (written by an older velad, or
+// cleared by a restart or rollback) is not trusted: the ConfigMap is read and
+// deleted as before.
 type ConfigMapStore struct {
 	// Client writes the ConfigMap.
 	Client client.Client
@@ -66,9 +81,42 @@ type ConfigMapStore struct {
 	Namespace, App string
 	// Owner is set as the ConfigMap's owner reference.
 	Owner *metav1.OwnerReference
+	// Status is the workflow status the caller persists (nil: always read,
+	// apply and delete the ConfigMap).
+	Status *v1beta1.WorkflowStatus
+	// NewApp says the Application's status was never written, so no context
+	// was saved for it.
+	NewApp bool
 }
 
-const dataKey = "workflow"
+const (
+	dataKey    = "workflow"
+	fieldOwner = "velad-workflow"
+)
+
+// mayExist reports whether Status leaves open that the ConfigMap holds data of
+// the current run.
+func (s *ConfigMapStore) mayExist() bool {
+	st := s.Status
+	switch {
+	case st == nil:
+		return true
+	case st.ContextBackend != nil:
+		return st.ContextBackend.UID != ""
+	case st.Phase != "" || len(st.Steps) > 0:
+		return true // written by an older velad
+	default:
+		return !s.NewApp // cleared by a restart or a rollback
+	}
+}
+
+// record notes in Status that the run's context is in the ConfigMap with uid
+// ("" before the first save).
+func (s *ConfigMapStore) record(uid types.UID) {
+	if s.Status != nil {
+		s.Status.ContextBackend = &corev1.ObjectReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: s.Namespace, Name: ContextConfigMapName(s.App), UID: uid}
+	}
+}
 
 func (s *ConfigMapStore) key() client.ObjectKey {
 	return client.ObjectKey{Namespace: s.Namespace, Name: ContextConfigMapName(s.App)}
@@ -78,6 +126,10 @@ func (s *ConfigMapStore) key() client.ObjectKey {
 func (s *ConfigMapStore) Load(ctx context.Context) (*Data, error) {
 	var cm corev1.ConfigMap
 	d := &Data{}
+	if !s.mayExist() {
+		d.init()
+		return d, nil
+	}
 	reader := s.Reader
 	if reader == nil {
 		reader = s.Client
@@ -104,6 +156,22 @@ func (s *ConfigMapStore) Save(ctx context.Context, d *Data) error {
 	if err != nil {
 		return err
 	}
+	cm := s.object(b)
+	if s.Status != nil && !s.mayExist() {
+		cm, err = s.create(ctx, b)
+	} else {
+		//nolint:staticcheck // client.Apply with an object is the SSA form this controller-runtime serves.
+		err = s.Client.Patch(ctx, cm, client.Apply, client.FieldOwner(fieldOwner), client.ForceOwnership)
+	}
+	if err != nil {
+		return fmt.Errorf("saving workflow context: %w", err)
+	}
+	s.record(cm.UID)
+	return nil
+}
+
+// object is the ConfigMap holding the encoded data b.
+func (s *ConfigMapStore) object(b []byte) *corev1.ConfigMap {
 	cm := &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: ContextConfigMapName(s.App)},
@@ -112,19 +180,39 @@ func (s *ConfigMapStore) Save(ctx context.Context, d *Data) error {
 	if s.Owner != nil {
 		cm.OwnerReferences = []metav1.OwnerReference{*s.Owner}
 	}
-	//nolint:staticcheck // client.Apply with an object is the SSA form this controller-runtime serves.
-	if err := s.Client.Patch(ctx, cm, client.Apply, client.FieldOwner("velad-workflow"), client.ForceOwnership); err != nil {
-		return fmt.Errorf("saving workflow context: %w", err)
+	return cm
+}
+
+// create writes the first save of a run. A ConfigMap already there holds no
+// data of this run: it is deleted and created anew, not merged into (its
+// other keys and owner would stay with an apply).
+func (s *ConfigMapStore) create(ctx context.Context, b []byte) (*corev1.ConfigMap, error) {
+	cm := s.object(b)
+	err := s.Client.Create(ctx, cm, client.FieldOwner(fieldOwner))
+	if !apierrors.IsAlreadyExists(err) {
+		return cm, err
 	}
-	return nil
+	if err := s.delete(ctx); err != nil {
+		return nil, err
+	}
+	cm = s.object(b)
+	return cm, s.Client.Create(ctx, cm, client.FieldOwner(fieldOwner))
+}
+
+// delete deletes the ConfigMap; one already gone is no error.
+func (s *ConfigMapStore) delete(ctx context.Context) error {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: ContextConfigMapName(s.App)}}
+	return client.IgnoreNotFound(s.Client.Delete(ctx, cm))
 }
 
 // Reset implements Store.
 func (s *ConfigMapStore) Reset(ctx context.Context) error {
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: ContextConfigMapName(s.App)}}
-	if err := s.Client.Delete(ctx, cm); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("resetting workflow context: %w", err)
+	if s.mayExist() {
+		if err := s.delete(ctx); err != nil {
+			return fmt.Errorf("resetting workflow context: %w", err)
+		}
 	}
+	s.record("")
 	return nil
 }
 

@@ -154,15 +154,17 @@ func fingerprint(d *Data) string {
 }
 
 // restart resets the status to every step pending and forgets the context.
+// The status keeps the contextBackend the store's Reset recorded.
 func (e *Engine) restart(ctx context.Context, in *Instance) error {
 	if err := in.Store.Reset(ctx); err != nil {
 		return err
 	}
 	*in.Status = v1beta1.WorkflowStatus{
-		AppRevision: in.Revision,
-		Mode:        fmt.Sprintf("%s-%s", in.Mode.Steps, in.Mode.SubSteps),
-		Phase:       v1beta1.WorkflowRunInitializing,
-		StartTime:   metav1.NewTime(e.opts.Now()),
+		ContextBackend: in.Status.ContextBackend,
+		AppRevision:    in.Revision,
+		Mode:           fmt.Sprintf("%s-%s", in.Mode.Steps, in.Mode.SubSteps),
+		Phase:          v1beta1.WorkflowRunInitializing,
+		StartTime:      metav1.NewTime(e.opts.Now()),
 	}
 	for _, s := range in.Steps {
 		ws := v1beta1.WorkflowStepStatus{StepStatus: pendingStatus(s)}
