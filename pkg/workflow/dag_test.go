@@ -172,3 +172,112 @@ func TestFinalWriteSavesDataBeforeFinishing(t *testing.T) {
 		t.Fatalf("the next run finishes it: %+v, %s", out, stepPhases(in.Status))
 	}
 }
+
+// finalWriteRun runs in under FinalWrite and returns the checkpoints it made and
+// a copy of the status as the last checkpoint persisted it (nil without one).
+func finalWriteRun(h *harness, in *Instance) (int, *v1beta1.WorkflowStatus) {
+	h.t.Helper()
+	checkpoints := 0
+	var persisted *v1beta1.WorkflowStatus
+	in.Checkpoint = func(context.Context) error {
+		checkpoints++
+		persisted = in.Status.DeepCopy()
+		return nil
+	}
+	in.FinalWrite = true
+	if out := h.run(in); out.Phase != v1beta1.WorkflowRunSucceeded {
+		h.t.Fatalf("outcome %+v, %s", out, stepPhases(in.Status))
+	}
+	return checkpoints, persisted
+}
+
+// TestFinalWriteInDAGModeAndStepGroups: under FinalWrite the last checkpoint is left
+// to the caller in DAG mode and when the workflow ends with a step group (its last
+// sub-step, then the group itself, whose phase follows from its sub-steps), but a
+// webhook is checkpointed wherever it is.
+func TestFinalWriteInDAGModeAndStepGroups(t *testing.T) {
+	h := newHarness(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{}`)) }))
+	defer srv.Close()
+	hook := func(name, deps string) string {
+		return `{name: ` + name + `, type: webhook, properties: {data: {x: 1}, url: {value: "` + srv.URL + `"}}` + deps + `}`
+	}
+	apply := func(name, deps string) string {
+		return `{name: ` + name + `, type: apply-component, properties: {component: web}` + deps + `}`
+	}
+	group := func(subs ...string) string {
+		return `{name: g, type: step-group, subSteps: [` + strings.Join(subs, ", ") + `]}`
+	}
+	for _, c := range []struct {
+		name, steps string
+		want        int
+	}{
+		{"DAG, apply after a webhook", `[` + hook("h", "") + `, ` + apply("a", `, dependsOn: [h]`) + `]
+    mode: {steps: DAG}`, 1},
+		{"DAG, webhook after an apply", `[` + apply("a", "") + `, ` + hook("h", `, dependsOn: [a]`) + `]
+    mode: {steps: DAG}`, 2},
+		{"DAG, two applies after two webhooks", `[` + hook("h1", "") + `, ` + hook("h2", "") + `, ` + apply("a", `, dependsOn: [h1, h2]`) + `, ` + apply("b", `, dependsOn: [a]`) + `]
+    mode: {steps: DAG}`, 3},
+		{"a group of two applies", `[` + group(apply("a", ""), apply("b", `, dependsOn: [a]`)) + `]`, 1},
+		{"a group ending with a webhook", `[` + group(apply("a", ""), hook("h", `, dependsOn: [a]`)) + `]`, 2},
+		{"a webhook, then a group of two applies", `[` + hook("h", "") + `, ` + group(apply("a", ""), apply("b", `, dependsOn: [a]`)) + `]`, 2},
+		{"a group, then an apply", `[` + group(apply("a", ""), apply("b", `, dependsOn: [a]`)) + `, ` + apply("c", "") + `]`, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h.t = t
+			in := h.instance(webApp(`
+    steps: `+c.steps+`
+`), &fakeDispatcher{})
+			if n, _ := finalWriteRun(h, in); n != c.want {
+				t.Errorf("%d checkpoints, want %d (%s)", n, c.want, stepPhases(in.Status))
+			}
+		})
+	}
+}
+
+// TestFinalWriteLost: when the caller's final status write is lost (a crash right
+// after Run), the status is the last checkpoint's: the next run executes only the
+// steps that checkpoint does not record as finished (replayable ones), the webhook
+// before them is not called again, and the workflow finishes.
+func TestFinalWriteLost(t *testing.T) {
+	h := newHarness(t)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	hook := `{name: h, type: webhook, properties: {data: {x: 1}, url: {value: "` + srv.URL + `"}}}`
+	for _, c := range []struct {
+		name, steps string
+		// reruns are the applies the second run makes
+		reruns int
+	}{
+		{"step by step", `[` + hook + `, {name: a, type: apply-component, properties: {component: web}, outputs: [{name: ready, valueFrom: "output.status.readyReplicas"}]}]`, 1},
+		{"DAG", `[` + hook + `, {name: a, type: apply-component, properties: {component: web}, dependsOn: [h]}]
+    mode: {steps: DAG}`, 1},
+		{"a group", `[` + hook + `, {name: g, type: step-group, subSteps: [{name: a, type: apply-component, properties: {component: web}}, {name: b, type: apply-component, properties: {component: web}, dependsOn: [a]}]}]`, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h.t = t
+			hits.Store(0)
+			d := &fakeDispatcher{}
+			in := h.instance(webApp(`
+    steps: `+c.steps+`
+`), d)
+			_, persisted := finalWriteRun(h, in)
+			if persisted == nil {
+				t.Fatal("no checkpoint after the webhook")
+			}
+			first := len(d.applied)
+			*in.Status = *persisted // the final write was lost
+			n, _ := finalWriteRun(h, in)
+			if !in.Status.Finished || hits.Load() != 1 {
+				t.Fatalf("after the lost write: finished %v, %s, webhook hit %d times", in.Status.Finished, stepPhases(in.Status), hits.Load())
+			}
+			if again := len(d.applied) - first; again != c.reruns || n != 0 {
+				t.Errorf("the second run applied %d times (want %d) with %d checkpoints (want 0)", again, c.reruns, n)
+			}
+		})
+	}
+}

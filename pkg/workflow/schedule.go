@@ -184,8 +184,8 @@ func failedDep(names []string, by map[string]*v1beta1.StepStatus) bool {
 // checkpointAfter checkpoints the step ss that just finished, unless the
 // caller's final write will persist it: FinalWrite is set, ss is replayable
 // (every action it ran only applied or read resources, whatever its type is
-// called) and no step is left to run (so that write follows right away). The
-// context data is then saved at the end of Run.
+// called; see group for a step group) and no step is left to run (so that write follows right
+// away). The context data is then saved at the end of Run.
 func (r *run) checkpointAfter(ctx context.Context, ss *v1beta1.StepStatus) error {
 	if r.in.FinalWrite && r.replayable[ss.ID] && allSettled(r.in.Status) {
 		return nil
@@ -193,14 +193,21 @@ func (r *run) checkpointAfter(ctx context.Context, ss *v1beta1.StepStatus) error
 	return r.checkpoint(ctx)
 }
 
-// allSettled reports whether every step and sub-step of st is terminal.
+// allSettled reports whether no step of st is left to run: every step is
+// terminal, or is a step group whose sub-steps all are (its phase follows from
+// theirs as soon as they ended). The sub-steps of a terminal group (skipped,
+// timed out) do not count.
 func allSettled(st *v1beta1.WorkflowStatus) bool {
 	for i := range st.Steps {
-		if !terminal(&st.Steps[i].StepStatus) {
+		ws := &st.Steps[i]
+		if terminal(&ws.StepStatus) {
+			continue
+		}
+		if len(ws.SubStepsStatus) == 0 {
 			return false
 		}
-		for j := range st.Steps[i].SubStepsStatus {
-			if !terminal(&st.Steps[i].SubStepsStatus[j]) {
+		for j := range ws.SubStepsStatus {
+			if !terminal(&ws.SubStepsStatus[j]) {
 				return false
 			}
 		}

@@ -109,6 +109,9 @@ func (r *run) group(ctx context.Context, s *appfile.Step, ss *v1beta1.StepStatus
 		return err
 	}
 	ss.LastExecuteTime = metav1.NewTime(r.now)
+	// The group runs no action itself: its sub-steps were checkpointed as
+	// their actions required, and its phase follows from theirs.
+	r.replayable[ss.ID] = true
 	phase, failed := v1beta1.WorkflowStepPhaseSucceeded, false
 	for _, sub := range subs {
 		switch {
