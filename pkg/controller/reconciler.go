@@ -144,7 +144,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}, properties: r.componentProperties(app.Namespace),
 		newApp: app.Status.ObservedGeneration == 0 && app.Status.LatestRevision == nil && app.Status.Workflow == nil}
 	if err := r.publishing(ctx, s); err != nil {
-		return ctrl.Result{}, err
+		// A rollback that cannot finish (a newer revision it cannot delete)
+		// shows on the Application, and is retried.
+		return ctrl.Result{}, r.keepError(ctx, s, v1beta1.ConditionRevision, err)
 	}
 	if err := r.parse(ctx, s); err != nil {
 		return r.inputError(ctx, s, v1beta1.ConditionParsed, err)

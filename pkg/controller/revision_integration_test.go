@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -198,5 +200,93 @@ spec:
 	app := runningAt(t, "au-off", "au-off-v1")
 	if app.Status.Workflow == nil || !strings.HasPrefix(app.Status.Workflow.AppRevision, "au-off-v1") {
 		t.Errorf("au-off: workflow %+v", app.Status.Workflow)
+	}
+}
+
+// denyRevisionDelete makes the API server refuse to delete the ApplicationRevision
+// name (a ValidatingAdmissionPolicy), until the returned func removes the policy.
+func denyRevisionDelete(t *testing.T, name string) func() {
+	t.Helper()
+	ctx := context.Background()
+	fail := admissionv1.Fail
+	policy := &admissionv1.ValidatingAdmissionPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "keep-" + name},
+		Spec: admissionv1.ValidatingAdmissionPolicySpec{
+			FailurePolicy: &fail,
+			MatchConstraints: &admissionv1.MatchResources{ResourceRules: []admissionv1.NamedRuleWithOperations{{
+				RuleWithOperations: admissionv1.RuleWithOperations{
+					Operations: []admissionv1.OperationType{admissionv1.Delete},
+					Rule:       admissionv1.Rule{APIGroups: []string{"core.oam.dev"}, APIVersions: []string{"*"}, Resources: []string{"applicationrevisions"}},
+				},
+			}}},
+			Validations: []admissionv1.Validation{{Expression: `oldObject.metadata.name != "` + name + `"`, Message: "revision " + name + " is protected"}},
+		},
+	}
+	binding := &admissionv1.ValidatingAdmissionPolicyBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "keep-" + name},
+		Spec:       admissionv1.ValidatingAdmissionPolicyBindingSpec{PolicyName: policy.Name, ValidationActions: []admissionv1.ValidationAction{admissionv1.Deny}},
+	}
+	for _, o := range []client.Object{policy, binding} {
+		if err := c.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The policy takes effect once the API server loaded it: probe with a dry run.
+	rev := &v1beta1.ApplicationRevision{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name}}
+	eventually(t, "the policy protecting "+name+" in effect", func() (bool, string) {
+		err := c.Delete(ctx, rev, client.DryRunAll)
+		return err != nil && strings.Contains(err.Error(), "is protected"), fmt.Sprint(err)
+	})
+	return func() {
+		for _, o := range []client.Object{binding, policy} {
+			if err := c.Delete(ctx, o); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
+// TestIntegrationRollbackThatCannotDropRevisionsShows: a rollback whose deletion of a
+// newer revision keeps failing says so in a condition naming the revision and the error,
+// and finishes once the deletion succeeds.
+func TestIntegrationRollbackThatCannotDropRevisionsShows(t *testing.T) {
+	setup(t)
+	create(t, `
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: rbfail}
+spec:
+  components: [{name: rbfail-web, type: webservice, properties: {image: "nginx:1"}}]
+`)
+	runningAt(t, "rbfail", "rbfail-v1")
+	updateApp(t, "rbfail", setImage("nginx:2"))
+	app := runningAt(t, "rbfail", "rbfail-v2")
+	allow := denyRevisionDelete(t, "rbfail-v2")
+	allowed := false
+	defer func() {
+		if !allowed {
+			allow()
+		}
+	}()
+
+	if target, err := application.Rollback(context.Background(), c, app); err != nil || target.Name != "rbfail-v1" {
+		t.Fatalf("rollback: %v, target %v", err, target)
+	}
+	app = waitFor(t, "rbfail", 60*time.Second, "showing the failed rollback", func(a *v1beta1.Application) bool {
+		cond := a.Status.GetCondition(v1beta1.ConditionRevision)
+		return cond.Status == corev1.ConditionFalse && strings.Contains(cond.Message, "rbfail-v2") && strings.Contains(cond.Message, "is protected")
+	})
+	if app.Annotations[oam.AnnotationRollbackTo] != "rbfail-v1" {
+		t.Errorf("rollback annotation %q while the rollback is unfinished", app.Annotations[oam.AnnotationRollbackTo])
+	}
+
+	allow()
+	allowed = true
+	app = waitFor(t, "rbfail", 90*time.Second, "rolled back", func(a *v1beta1.Application) bool {
+		return a.Status.Phase == v1beta1.ApplicationRunning && a.Status.LatestRevision != nil && a.Status.LatestRevision.Name == "rbfail-v1" &&
+			a.Annotations[oam.AnnotationRollbackTo] == "" && a.Status.GetCondition(v1beta1.ConditionRevision).Status == corev1.ConditionTrue
+	})
+	if revs := revisions(t, "rbfail"); len(revs) != 1 || image(t, "rbfail-web") != "nginx:1" {
+		t.Errorf("after the rollback: %d revisions, image %s", len(revs), image(t, "rbfail-web"))
 	}
 }
