@@ -61,23 +61,15 @@ func (c *countingClient) Patch(ctx context.Context, obj client.Object, patch cli
 // contextStore is the controller's store of app's context over a counting client.
 func contextStore(t *testing.T, app string, st *v1beta1.WorkflowStatus, newApp bool) (*workflow.ConfigMapStore, *countingClient) {
 	t.Helper()
-	cl, err := client.New(env.Config, client.Options{Scheme: c.Scheme()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc := &countingClient{Client: cl, verbs: map[string]int{}}
+	cc := &countingClient{Client: direct(t), verbs: map[string]int{}}
 	return &workflow.ConfigMapStore{Client: cc, Namespace: "default", App: app, Status: st, NewApp: newApp}, cc
 }
 
 // contextCM reads app's context ConfigMap from the API server (nil when there is none).
 func contextCM(t *testing.T, app string) *corev1.ConfigMap {
 	t.Helper()
-	cl, err := client.New(env.Config, client.Options{Scheme: c.Scheme()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cm := &corev1.ConfigMap{}
-	err = cl.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: workflow.ContextConfigMapName(app)}, cm)
+	err := direct(t).Get(context.Background(), client.ObjectKey{Namespace: "default", Name: workflow.ContextConfigMapName(app)}, cm)
 	if apierrors.IsNotFound(err) {
 		return nil
 	}

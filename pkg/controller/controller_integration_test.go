@@ -381,9 +381,8 @@ spec:
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	var rts v1beta1.ResourceTrackerList
-	if err := c.List(context.Background(), &rts, client.MatchingLabels{"app.oam.dev/name": "doomed"}); err != nil || len(rts.Items) != 0 {
-		t.Errorf("resource trackers left: %d, %v", len(rts.Items), err)
+	if names := trackerNames(t, "doomed"); len(names) != 0 {
+		t.Errorf("resource trackers left: %v", names)
 	}
 }
 

@@ -130,10 +130,23 @@ func cmRef(name string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: name}}
 }
 
+// direct is a client that reads from the API server, not from the manager's
+// cache: the caches of two kinds follow separate watches, so an Application
+// gone from its cache says nothing about what the ResourceTracker cache holds.
+func direct(t *testing.T) client.Client {
+	t.Helper()
+	cl, err := client.New(env.Config, client.Options{Scheme: c.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// trackerNames lists app's ResourceTrackers as the API server has them.
 func trackerNames(t *testing.T, app string) []string {
 	t.Helper()
 	var l v1beta1.ResourceTrackerList
-	if err := c.List(context.Background(), &l, client.MatchingLabels{"app.oam.dev/name": app}); err != nil {
+	if err := direct(t).List(context.Background(), &l, client.MatchingLabels{"app.oam.dev/name": app}); err != nil {
 		t.Fatal(err)
 	}
 	var out []string
