@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
@@ -91,6 +92,27 @@ func staleContext(t *testing.T, app string) *corev1.ConfigMap {
 	return cm
 }
 
+// loadNothing loads through s, which must neither send a request nor find data.
+func loadNothing(t *testing.T, s *workflow.ConfigMapStore, cc *countingClient, what string) *workflow.Data {
+	t.Helper()
+	d, err := s.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCalls(t, what, cc, nil)
+	if len(d.Vars) != 0 {
+		t.Errorf("%s loaded %v: data of no step the status records", what, d.Vars)
+	}
+	return d
+}
+
+func mustSave(t *testing.T, s *workflow.ConfigMapStore, d *workflow.Data) {
+	t.Helper()
+	if err := s.Save(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func wantCalls(t *testing.T, what string, cc *countingClient, want map[string]int) {
 	t.Helper()
 	got := cc.calls()
@@ -119,19 +141,9 @@ func TestIntegrationContextStoreNewAppSkipsAbsentContext(t *testing.T) {
 	if ref := st.ContextBackend; ref == nil || ref.Name != workflow.ContextConfigMapName("ctx-new") || ref.UID != "" {
 		t.Fatalf("contextBackend after the reset: %+v, want the ConfigMap without a UID", ref)
 	}
-	d, err := s.Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantCalls(t, "load before any save", cc, nil)
-	if len(d.Vars) != 0 {
-		t.Errorf("loaded %v before any save: the stale context came back", d.Vars)
-	}
-
+	d := loadNothing(t, s, cc, "a load before any save")
 	d.Vars["new"] = "fresh"
-	if err := s.Save(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	mustSave(t, s, d)
 	cm := contextCM(t, "ctx-new")
 	if cm == nil || cm.UID == stale.UID || len(cm.Data) != 1 || cm.Data["workflow"] != `{"vars":{"new":"fresh"}}` {
 		t.Fatalf("after the first save the ConfigMap is %+v, want a new one holding only the new data", cm)
@@ -141,7 +153,7 @@ func TestIntegrationContextStoreNewAppSkipsAbsentContext(t *testing.T) {
 	}
 	cc.calls()
 
-	d, err = s.Load(ctx)
+	d, err := s.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,9 +162,7 @@ func TestIntegrationContextStoreNewAppSkipsAbsentContext(t *testing.T) {
 		t.Errorf("loaded %v after the save", d.Vars)
 	}
 	d.Vars["more"] = "x"
-	if err := s.Save(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	mustSave(t, s, d)
 	wantCalls(t, "a second save", cc, map[string]int{"PATCH": 1})
 
 	if err := s.Reset(ctx); err != nil {
@@ -184,9 +194,7 @@ func TestIntegrationContextStoreTrustsOnlyItsOwnMarker(t *testing.T) {
 	if d.Vars["old"] != "stale" {
 		t.Errorf("an older velad's context was not loaded: %v", d.Vars)
 	}
-	if err := s.Save(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	mustSave(t, s, d)
 	wantCalls(t, "save under an older velad's status", cc, map[string]int{"PATCH": 1})
 	if cm := contextCM(t, "ctx-old"); older.ContextBackend == nil || cm == nil || older.ContextBackend.UID != cm.UID {
 		t.Errorf("contextBackend %+v after saving", older.ContextBackend)
@@ -227,25 +235,14 @@ func TestIntegrationContextStoreLostStatusWrite(t *testing.T) {
 	persisted := st.DeepCopy() // the status as last written
 	d, _ := s.Load(ctx)
 	d.Vars["out"] = "first"
-	if err := s.Save(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	mustSave(t, s, d)
 	first := contextCM(t, "ctx-lost")
 
 	// the controller restarts with the persisted status
 	s, cc := contextStore(t, "ctx-lost", persisted, false)
-	d, err := s.Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantCalls(t, "load after a lost status write", cc, nil)
-	if len(d.Vars) != 0 {
-		t.Errorf("loaded %v: data of a step the status does not record", d.Vars)
-	}
+	d = loadNothing(t, s, cc, "a load after a lost status write")
 	d.Vars["out"] = "again"
-	if err := s.Save(ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	mustSave(t, s, d)
 	cm := contextCM(t, "ctx-lost")
 	if cm == nil || cm.UID == first.UID || cm.Data["workflow"] != `{"vars":{"out":"again"}}` || persisted.ContextBackend.UID != cm.UID {
 		t.Errorf("after the second first save: ConfigMap %+v, contextBackend %+v", cm, persisted.ContextBackend)
@@ -283,25 +280,29 @@ spec:
 	if err := c.Update(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	app = waitFor(t, "ctx-app", 60*time.Second, "suspended with a new context", func(a *v1beta1.Application) bool {
-		return a.Status.Phase == v1beta1.ApplicationWorkflowSuspending && a.Status.Workflow.ContextBackend != nil &&
-			a.Status.Workflow.ContextBackend.UID != "" && a.Status.Workflow.ContextBackend.UID != cm.UID
-	})
-	if now := contextCM(t, "ctx-app"); now == nil || now.UID != app.Status.Workflow.ContextBackend.UID {
-		t.Errorf("after the restart the status names %+v, the ConfigMap is %+v", app.Status.Workflow.ContextBackend, now)
-	}
-	before := app.Status.Workflow.ContextBackend.UID
-
+	app = suspendedWithNewContext(t, "ctx-app", cm.UID, "the annotation's restart")
+	saved := app.Status.Workflow.ContextBackend.UID
 	if err := application.Restart(ctx, c, app); err != nil {
 		t.Fatal(err)
 	}
-	app = waitFor(t, "ctx-app", 60*time.Second, "suspended after the CLI's restart", func(a *v1beta1.Application) bool {
-		return a.Status.Phase == v1beta1.ApplicationWorkflowSuspending && a.Status.Workflow != nil && a.Status.Workflow.ContextBackend != nil &&
-			a.Status.Workflow.ContextBackend.UID != "" && a.Status.Workflow.ContextBackend.UID != before
+	suspendedWithNewContext(t, "ctx-app", saved, "the CLI's restart")
+}
+
+// suspendedWithNewContext waits until app suspended again after a restart with a
+// context ConfigMap other than old, and checks the status names it.
+func suspendedWithNewContext(t *testing.T, name string, old types.UID, after string) *v1beta1.Application {
+	t.Helper()
+	app := waitFor(t, name, 60*time.Second, "suspended with a new context after "+after, func(a *v1beta1.Application) bool {
+		ref := (*corev1.ObjectReference)(nil)
+		if a.Status.Workflow != nil {
+			ref = a.Status.Workflow.ContextBackend
+		}
+		return a.Status.Phase == v1beta1.ApplicationWorkflowSuspending && ref != nil && ref.UID != "" && ref.UID != old
 	})
-	if now := contextCM(t, "ctx-app"); now == nil || now.UID != app.Status.Workflow.ContextBackend.UID {
-		t.Errorf("after the CLI's restart the status names %+v, the ConfigMap is %+v", app.Status.Workflow.ContextBackend, now)
+	if now := contextCM(t, name); now == nil || now.UID != app.Status.Workflow.ContextBackend.UID {
+		t.Errorf("after %s the status names %+v, the ConfigMap is %+v", after, app.Status.Workflow.ContextBackend, now)
 	}
+	return app
 }
 
 // The benchmark's Application saves no context: the status says so, and the
