@@ -249,7 +249,8 @@ func (s *componentRender) applyTrait(ctx context.Context, e *cue.Engine, t *Trai
 		if s.workload == nil {
 			return fmt.Errorf("%s: has a patch but component %q has no workload output", where, s.c.Name)
 		}
-		if s.workload, err = cue.MergePatch(s.workload, s.soft, res.Patch); err != nil {
+		// The workload is this render's own (a fresh decode, then earlier merges' results).
+		if s.workload, err = cue.MergePatchOwned(s.workload, s.soft, res.Patch); err != nil {
 			return fmt.Errorf("%s: patching the workload: %w", where, err)
 		}
 	}

@@ -38,8 +38,27 @@ func ApplyPatch(base map[string]any, p *Patch) (map[string]any, error) {
 // (`*1 | int`): as in CUE, a patch may override those without a strategy.
 // Paths the patch sets are removed from soft.
 func MergePatch(base map[string]any, soft map[string]bool, p *Patch) (map[string]any, error) {
+	return mergePatch(base, soft, p, false)
+}
+
+// MergePatchOwned is MergePatch for a base the caller owns, holds no other
+// reference into, and gives up: a strategic merge (no whole-document
+// strategy) then patches base itself instead of a deep copy of it, so the
+// parts the patch does not touch are not copied. base must not be used
+// afterwards, also after an error.
+func MergePatchOwned(base map[string]any, soft map[string]bool, p *Patch) (map[string]any, error) {
+	return mergePatch(base, soft, p, true)
+}
+
+func mergePatch(base map[string]any, soft map[string]bool, p *Patch, owned bool) (map[string]any, error) {
+	private := func() any {
+		if owned {
+			return base
+		}
+		return deepCopy(base)
+	}
 	if p == nil || p.Value == nil {
-		return deepCopy(base).(map[string]any), nil
+		return private().(map[string]any), nil
 	}
 	switch p.Strategy {
 	case StrategyJSONMergePatch:
@@ -53,7 +72,7 @@ func MergePatch(base map[string]any, soft map[string]bool, p *Patch) (map[string
 		return nil, fieldErr("patch", "replace strategy needs a struct, got %T", p.Value)
 	}
 	m := &merger{tags: p.Tags, soft: soft}
-	out, err := m.merge(deepCopy(base), p.Value, "", "", Tags{PatchStrategy: p.Strategy})
+	out, err := m.merge(private(), p.Value, "", "", Tags{PatchStrategy: p.Strategy})
 	if err != nil {
 		return nil, err
 	}

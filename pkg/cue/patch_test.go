@@ -78,6 +78,10 @@ patch: spec: template: spec: {
 			}
 			b := base()
 			out, err := ApplyPatch(b, res.Patch)
+			owned, oerr := MergePatchOwned(base(), nil, res.Patch)
+			if fmt.Sprint(oerr) != fmt.Sprint(err) || (err == nil && !reflect.DeepEqual(owned, out)) {
+				t.Errorf("MergePatchOwned gave %v, %v; ApplyPatch %v, %v", owned, oerr, out, err)
+			}
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error = %v, want %q", err, tc.err)
