@@ -44,7 +44,44 @@ func (Embedded) APIServer(ctx context.Context, args []string) (err error) {
 	if errs := completed.Validate(); len(errs) != 0 {
 		return fmt.Errorf("kube-apiserver options: %w", utilerrors.NewAggregate(errs))
 	}
-	return apiserverapp.Run(ctx, completed)
+	return runAPIServer(ctx, completed)
+}
+
+// runAPIServer is apiserverapp.Run with the storage of every API served through one etcd
+// client (storage.go).
+func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions) error {
+	if opts.InformerName == nil {
+		name, err := cache.NewInformerName("kube-apiserver")
+		if err != nil {
+			return err
+		}
+		opts.InformerName = name
+	}
+	config, err := apiserverapp.NewConfig(opts)
+	if err != nil {
+		return err
+	}
+	shared := newSharedStorage()
+	kube := config.KubeAPIs.ControlPlane.Generic
+	kube.RESTOptionsGetter = shared.wrap(kube.RESTOptionsGetter)
+	ext := config.ApiExtensions
+	ext.GenericConfig.RESTOptionsGetter = shared.wrap(ext.GenericConfig.RESTOptionsGetter)
+	ext.ExtraConfig.CRDRESTOptionsGetter = shared.wrap(ext.ExtraConfig.CRDRESTOptionsGetter)
+	agg := config.Aggregator.GenericConfig
+	agg.RESTOptionsGetter = shared.wrap(agg.RESTOptionsGetter)
+	completed, err := config.Complete()
+	if err != nil {
+		return err
+	}
+	server, err := apiserverapp.CreateServerChain(completed)
+	if err != nil {
+		return err
+	}
+	prepared, err := server.PrepareRun()
+	if err != nil {
+		return err
+	}
+	return prepared.Run(ctx)
 }
 
 // ControllerManager implements Executor.
