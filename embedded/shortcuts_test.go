@@ -111,3 +111,101 @@ func dump(res *velacue.Result, err error) string {
 	}
 	return string(b)
 }
+
+// TestRenderWithoutParameter renders every built-in trait and component with
+// its sample and with bad variants of it (no properties, an unknown field,
+// each field set to true, to null, to a string), with and without
+// cue.WithoutParameter, on the default and the reference engine: the results
+// less Parameter, the errors and the road taken (split, fallback, whole) must
+// be the same.
+func TestRenderWithoutParameter(t *testing.T) {
+	var base map[string]any
+	if err := cuecontext.New().CompileString(baseDeployment).Decode(&base); err != nil {
+		t.Fatal(err)
+	}
+	for _, reference := range []bool{false, true} {
+		opts := []velacue.Option{velacue.WithProviders(op.All()...), velacue.WithRenderCache(0)}
+		if reference {
+			opts = append(opts, velacue.WithReferenceRendering())
+		}
+		e, err := velacue.New(opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := 0
+		for _, d := range loadDefinitions(t) {
+			samples := map[string]map[string]string{"traits": traitSamples, "components": componentSamples}[d.dir]
+			params, ok := samples[d.name]
+			if !ok {
+				continue
+			}
+			c := &velacue.Context{Name: "c", AppName: "a", Namespace: "default"}
+			if d.dir == "traits" {
+				c.Output, c.Outputs = base, map[string]any{}
+			}
+			for _, p := range parameterVariants(t, params) {
+				cases++
+				with, withStats := renderStats(e, d.template, p, c)
+				without, withoutStats := renderStats(e, d.template, p, c, velacue.WithoutParameter())
+				if without.res != nil && without.res.Parameter != nil {
+					t.Errorf("%s/%s %v: WithoutParameter decoded the parameter", d.dir, d.name, p)
+				}
+				if with.res != nil {
+					with.res.Parameter = nil
+				}
+				if got, want := dump(without.res, without.err), dump(with.res, with.err); got != want {
+					t.Errorf("%s/%s %v (reference %v): without the parameter\n got %s\nwant %s", d.dir, d.name, p, reference, got, want)
+				}
+				if withoutStats != withStats {
+					t.Errorf("%s/%s %v (reference %v): road %+v without the parameter, %+v with it", d.dir, d.name, p, reference, withoutStats, withStats)
+				}
+			}
+		}
+		t.Logf("reference %v: %d cases", reference, cases)
+		if cases < 200 {
+			t.Errorf("only %d cases", cases)
+		}
+	}
+}
+
+type rendered struct {
+	res *velacue.Result
+	err error
+}
+
+// renderStats renders once and returns what the engine's Stats counted for it.
+func renderStats(e *velacue.Engine, template string, p map[string]any, c *velacue.Context, opts ...velacue.RenderOption) (rendered, velacue.RenderStats) {
+	before := e.Stats()
+	res, err := e.Render(context.Background(), template, p, c, opts...)
+	after := e.Stats()
+	return rendered{res, err}, velacue.RenderStats{
+		Split:          after.Split - before.Split,
+		SplitFallbacks: after.SplitFallbacks - before.SplitFallbacks,
+		Whole:          after.Whole - before.Whole,
+	}
+}
+
+// parameterVariants are the sample, no properties, the sample with an unknown
+// field, and the sample with each of its fields set to true, null and "x".
+func parameterVariants(t *testing.T, sample string) []map[string]any {
+	t.Helper()
+	parse := func() map[string]any {
+		var p map[string]any
+		if err := cuecontext.New().CompileString(sample).Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	out := []map[string]any{parse(), {}}
+	bogus := parse()
+	bogus["bogus"] = 1
+	out = append(out, bogus)
+	for k := range parse() {
+		for _, v := range []any{true, nil, "x"} {
+			p := parse()
+			p[k] = v
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -241,7 +241,7 @@ func (s *componentRender) applyTrait(ctx context.Context, e *cue.Engine, t *Trai
 	for _, o := range s.m.Traits {
 		tctx.Outputs[o.Resource] = o.Object.Object
 	}
-	res, err := e.Render(ctx, t.Template.Source, t.Properties, &tctx)
+	res, err := e.Render(ctx, t.Template.Source, t.Properties, &tctx, cue.WithoutParameter())
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}

@@ -40,7 +40,8 @@ type Result struct {
 	Patch *Patch
 	// PatchOutputs are the `patchOutputs` entries by output name.
 	PatchOutputs map[string]*Patch
-	// Parameter is the parameter after defaults were applied (best effort).
+	// Parameter is the parameter after defaults were applied (best effort);
+	// nil when rendered WithoutParameter.
 	Parameter map[string]any
 }
 
@@ -48,7 +49,11 @@ type Result struct {
 // patch and patchOutputs. A non-empty `errs` list, a parameter conflict, a
 // missing required parameter or an incomplete output is an *Error whose field
 // paths start at "parameter", "output", "outputs.<name>", "patch" or "errs".
-func (e *Engine) Render(ctx context.Context, template string, parameter map[string]any, c *Context) (*Result, error) {
+func (e *Engine) Render(ctx context.Context, template string, parameter map[string]any, c *Context, opts ...RenderOption) (*Result, error) {
+	var ro renderOptions
+	for _, o := range opts {
+		o(&ro)
+	}
 	var res *Result
 	var rerr error
 	err := e.Do(ctx, func(w *Worker) error {
@@ -67,6 +72,9 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 		cacheable := false
 		if e.memo != nil { // hashing the inputs is wasted work without a cache
 			key, cacheable = memoKey(tc.hash, parameter, cm)
+			if ro.noParameter { // a result without Parameter is not one with it
+				key += "-"
+			}
 		}
 		if cacheable {
 			var hit bool
@@ -77,7 +85,7 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 		if !w.w.reference && !tc.splitDone {
 			tc.split, tc.splitDone = w.w.splitTemplate(template), true
 		}
-		res, rerr = render(tc, parameter, cm, c, &e.stats)
+		res, rerr = render(tc, parameter, cm, c, &e.stats, !ro.noParameter)
 		if cacheable {
 			e.memo.put(key, res, rerr)
 		}
@@ -94,16 +102,16 @@ func (e *Engine) Render(ctx context.Context, template string, parameter map[stri
 // Patches are decoded with the source's tags alone (tagsStatic) unless an
 // input holds bytes: CUE's JSON encoder would give them as base64, the field
 // walk as text. Inputs are only looked at when the template can patch.
-func render(tc *compiled, parameter, cm map[string]any, c *Context, st *stats) (*Result, error) {
+func render(tc *compiled, parameter, cm map[string]any, c *Context, st *stats, wantParameter bool) (*Result, error) {
 	static := tc.tagsStatic && tc.patches && !hasBytes(parameter) && !c.bytesIn(cm)
 	if tc.split != nil {
-		if res, ok := tc.split.render(parameter, cm, tc, static); ok {
+		if res, ok := tc.split.render(parameter, cm, tc, static, wantParameter); ok {
 			st.count(true, false, static, res)
 			return res, nil
 		}
 	}
 	v := tc.fill(parameter, cm)
-	pm, err := filledParameter(v.LookupPath(field("parameter")), parameter)
+	pm, err := filledParameter(v.LookupPath(field("parameter")), parameter, wantParameter)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +141,16 @@ func (tc *compiled) result(v cue.Value, pm map[string]any, static bool) (*Result
 
 // filledParameter runs checkParameter's checks and decodes the parameter after
 // defaults (best effort).
-func filledParameter(pv cue.Value, user map[string]any) (map[string]any, error) {
+func filledParameter(pv cue.Value, user map[string]any, want bool) (map[string]any, error) {
+	if !want {
+		// Every regular field concrete: checkParameter would find nothing
+		// either (it walks for missing fields only when the encoding fails).
+		if pv.Validate(cue.Concrete(true)) == nil {
+			return nil, nil
+		}
+		_, err := checkParameter(pv, user)
+		return nil, err
+	}
 	b, err := checkParameter(pv, user)
 	if err != nil || !pv.Exists() {
 		return nil, err
@@ -184,6 +201,15 @@ func (w *Worker) Fill(template string, parameter map[string]any, c *Context) (cu
 	}
 	return v, nil
 }
+
+// RenderOption changes what Render decodes.
+type RenderOption func(*renderOptions)
+
+type renderOptions struct{ noParameter bool }
+
+// WithoutParameter leaves Result.Parameter nil: the parameter is checked as
+// always, but not decoded (a trait's caller does not use it).
+func WithoutParameter() RenderOption { return func(o *renderOptions) { o.noParameter = true } }
 
 // field is a one-selector path; built without the CUE parser ParsePath uses.
 func field(name string) cue.Path { return cue.MakePath(cue.Str(name)) }

@@ -188,19 +188,26 @@ func (w *worker) buildPart(src string, keep func(i int) bool) (cue.Value, error)
 // render evaluates the parameter against the schema, then the body with the
 // result. ok is false when the parameter does not validate or is not concrete,
 // or the body reports any problem: the caller then renders the whole template,
-// which gives the same result and the usual error messages.
-func (s *split) render(parameter, cm map[string]any, tc *compiled, static bool) (*Result, bool) {
+// which gives the same result and the usual error messages. Without
+// wantParameter the parameter is only checked to be valid and concrete.
+func (s *split) render(parameter, cm map[string]any, tc *compiled, static, wantParameter bool) (*Result, bool) {
 	pv := s.schema.Unify(s.schema.Context().Encode(parameter))
-	if pv.Validate() != nil {
-		return nil, false
-	}
-	b, err := pv.MarshalJSON()
-	if err != nil {
-		return nil, false
-	}
 	var pm map[string]any
-	if k8sjson.Unmarshal(b, &pm) != nil {
-		return nil, false
+	if !wantParameter {
+		if pv.Validate(cue.Concrete(true)) != nil {
+			return nil, false
+		}
+	} else {
+		if pv.Validate() != nil {
+			return nil, false
+		}
+		b, err := pv.MarshalJSON()
+		if err != nil {
+			return nil, false
+		}
+		if k8sjson.Unmarshal(b, &pm) != nil {
+			return nil, false
+		}
 	}
 	in := s.body.Context().Encode(map[string]any{"parameter": pv, "context": cm})
 	v := s.body.FillPath(cue.MakePath(), in)

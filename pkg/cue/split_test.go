@@ -110,6 +110,16 @@ func TestSplitRenderMatchesWhole(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("result\n%#v\nwant\n%#v", got, want)
 			}
+			// WithoutParameter: the same checks, the same result less Parameter, on both roads
+			if want != nil {
+				want.Parameter = nil
+			}
+			for _, e := range []*Engine{split, whole} {
+				got, gerr := e.Render(context.Background(), splitTmpl, p, c, WithoutParameter())
+				if fmt.Sprint(gerr) != fmt.Sprint(werr) || !reflect.DeepEqual(got, want) {
+					t.Fatalf("WithoutParameter: %#v, %v\nwant %#v, %v", got, gerr, want, werr)
+				}
+			}
 			if werr != nil {
 				return
 			}
@@ -124,6 +134,35 @@ func TestSplitRenderMatchesWhole(t *testing.T) {
 				t.Errorf("reference engine: %+v, want whole renders only", st)
 			}
 		})
+	}
+}
+
+// TestSplitChecksUnusedParameter: a required parameter field the body does not
+// read is reported on every road, with and without WithoutParameter (the
+// split's own checks, not the body's, must catch it).
+func TestSplitChecksUnusedParameter(t *testing.T) {
+	const tmpl = "#D: string\noutput: {a: parameter.a}\nparameter: {a: #D, b: string}"
+	const want = "parameter.b: required field is missing (expected string)"
+	split := newEngine(t)
+	whole, err := New(WithReferenceRendering())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*Engine{split, whole} {
+		for _, opts := range [][]RenderOption{nil, {WithoutParameter()}} {
+			if _, err := e.Render(context.Background(), tmpl, map[string]any{"a": "x"}, nil, opts...); fmt.Sprint(err) != want {
+				t.Errorf("error %v, want %s", err, want)
+			}
+		}
+	}
+	err = split.Do(context.Background(), func(w *Worker) error {
+		if w.w.splitTemplate(tmpl) == nil {
+			return fmt.Errorf("the template does not split")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
