@@ -46,46 +46,91 @@ type Context struct {
 
 // Map returns the context as the Go value filled into `context`.
 func (c *Context) Map() map[string]any {
-	m := map[string]any{
-		"name":           c.Name,
-		"appName":        c.AppName,
-		"namespace":      c.Namespace,
-		"appRevision":    c.AppRevision,
-		"appRevisionNum": c.AppRevisionNum,
-		"revision":       c.Revision,
-		"componentType":  c.ComponentType,
-		"appLabels":      stringMap(c.AppLabels),
-		"appAnnotations": stringMap(c.AppAnnotations),
-		"publishVersion": c.PublishVersion,
-		"cluster":        c.Cluster,
-		"workflowName":   c.WorkflowName,
-	}
-	if c.ReplicaKey != "" {
-		m["replicaKey"] = c.ReplicaKey
-	}
-	if v := c.ClusterVersion; v != nil {
-		m["clusterVersion"] = map[string]any{"major": v.Major, "minor": v.Minor, "gitVersion": v.GitVersion, "platform": v.Platform}
-	}
-	if c.Components != nil {
-		list := make([]any, len(c.Components))
-		for i, comp := range c.Components {
-			list[i] = comp
+	m := make(map[string]any, len(fieldKeys)+len(c.Extra))
+	for _, k := range fieldKeys {
+		if v, ok := c.field(k); ok {
+			m[k] = v
 		}
-		m["components"] = list
-	}
-	if c.Artifacts != nil {
-		m["artifacts"] = c.Artifacts
-	}
-	if c.Output != nil {
-		m["output"] = c.Output
-	}
-	if c.Outputs != nil {
-		m["outputs"] = c.Outputs
 	}
 	for k, v := range c.Extra {
 		m[k] = v
 	}
 	return m
+}
+
+// fieldKeys are the keys Map may set from Context's fields.
+var fieldKeys = [...]string{
+	"name", "appName", "namespace", "appRevision", "appRevisionNum", "revision", "componentType",
+	"appLabels", "appAnnotations", "publishVersion", "cluster", "workflowName", "replicaKey",
+	"clusterVersion", "components", "artifacts", "output", "outputs",
+}
+
+// lookup returns Map()[k] without building the whole map.
+func (c *Context) lookup(k string) (any, bool) {
+	if v, ok := c.Extra[k]; ok {
+		return v, true
+	}
+	return c.field(k)
+}
+
+// field returns the value of context key k from Context's fields (Extra aside)
+// and whether Map sets it: the optional keys are left out when unset.
+func (c *Context) field(k string) (any, bool) {
+	switch k {
+	case "name":
+		return c.Name, true
+	case "appName":
+		return c.AppName, true
+	case "namespace":
+		return c.Namespace, true
+	case "appRevision":
+		return c.AppRevision, true
+	case "appRevisionNum":
+		return c.AppRevisionNum, true
+	case "revision":
+		return c.Revision, true
+	case "componentType":
+		return c.ComponentType, true
+	case "appLabels":
+		return stringMap(c.AppLabels), true
+	case "appAnnotations":
+		return stringMap(c.AppAnnotations), true
+	case "publishVersion":
+		return c.PublishVersion, true
+	case "cluster":
+		return c.Cluster, true
+	case "workflowName":
+		return c.WorkflowName, true
+	case "replicaKey":
+		if c.ReplicaKey != "" {
+			return c.ReplicaKey, true
+		}
+	case "clusterVersion":
+		if v := c.ClusterVersion; v != nil {
+			return map[string]any{"major": v.Major, "minor": v.Minor, "gitVersion": v.GitVersion, "platform": v.Platform}, true
+		}
+	case "components":
+		if c.Components != nil {
+			list := make([]any, len(c.Components))
+			for i, comp := range c.Components {
+				list[i] = comp
+			}
+			return list, true
+		}
+	case "artifacts":
+		if c.Artifacts != nil {
+			return c.Artifacts, true
+		}
+	case "output":
+		if c.Output != nil {
+			return c.Output, true
+		}
+	case "outputs":
+		if c.Outputs != nil {
+			return c.Outputs, true
+		}
+	}
+	return nil, false
 }
 
 // callerKeys are the context keys Map fills with the caller's own Go values

@@ -199,15 +199,13 @@ type compiled struct {
 // objects (output, outputs) only the fields, the template selects, since
 // encoding and unifying unused parts (a trait's whole context.output) is costly.
 func (c *compiled) context(ctx *Context) map[string]any {
-	m := ctx.Map()
 	if c.ctxPaths == nil {
-		return m
+		return ctx.Map()
 	}
-	for k, v := range m {
-		if t := c.ctxPaths.kids[k]; t != nil {
+	m := make(map[string]any, len(c.ctxPaths.kids))
+	for k, t := range c.ctxPaths.kids {
+		if v, ok := ctx.lookup(k); ok {
 			m[k] = t.project(v)
-		} else {
-			delete(m, k)
 		}
 	}
 	return m

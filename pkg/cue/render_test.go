@@ -245,6 +245,41 @@ z: "\(context.name)"`
 	}
 }
 
+// TestContextLookupIsMap: the projected context reads single keys (lookup)
+// instead of building Map; every key must read as Map has it, set or not, with
+// Extra overriding and adding keys.
+func TestContextLookupIsMap(t *testing.T) {
+	full := &Context{
+		Name: "web", AppName: "app", Namespace: "ns", AppRevision: "app-v2", AppRevisionNum: 2, Revision: "web-v2",
+		ComponentType: "webservice", AppLabels: map[string]string{"l": "1"}, AppAnnotations: map[string]string{"a": "2"},
+		PublishVersion: "p1", Cluster: "c1", ReplicaKey: "r1", WorkflowName: "app",
+		ClusterVersion: &ClusterVersion{Major: 1, Minor: 37, GitVersion: "v1.37.2", Platform: "linux/amd64"},
+		Components:     []map[string]any{{"name": "web"}}, Artifacts: map[string]any{"x": 1},
+		Output: map[string]any{"kind": "Deployment"}, Outputs: map[string]any{"svc": map[string]any{}},
+	}
+	extra := *full
+	extra.Extra = map[string]any{"name": "other", "output": nil, "custom": []any{"c"}}
+	for name, c := range map[string]*Context{"zero": {}, "full": full, "extra": &extra} {
+		m := c.Map()
+		keys := append(fieldKeys[:], "custom", "unknown")
+		for _, k := range keys {
+			want, wantOK := m[k]
+			got, ok := c.lookup(k)
+			if ok != wantOK || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: lookup(%q) = %v, %v; Map has %v, %v", name, k, got, ok, want, wantOK)
+			}
+		}
+		for k := range m {
+			if _, ok := c.lookup(k); !ok {
+				t.Errorf("%s: Map has %q, lookup does not", name, k)
+			}
+		}
+		if got, want := len(m), map[string]int{"zero": 12, "full": 18, "extra": 19}[name]; got != want {
+			t.Errorf("%s: Map has %d keys, want %d", name, got, want)
+		}
+	}
+}
+
 // TestRenderOutputDefaults: output leaves holding only a CUE default are reported
 // (so traits may override them) in the same walk that decodes the output.
 func TestRenderOutputDefaults(t *testing.T) {
