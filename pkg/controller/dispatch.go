@@ -328,14 +328,12 @@ func defaultNamespace(c client.Client, o *unstructured.Unstructured, ns string) 
 }
 
 // apply server-side applies o through c (the client of cluster), forcing
-// ownership of the fields it sets, and leaves the live object in o.
-func (d *dispatcher) apply(ctx context.Context, c client.Client, cluster string, o *unstructured.Unstructured) error {
+// ownership of the fields it sets, and leaves the live object in o; version
+// is a precondition (applyObject).
+func (d *dispatcher) apply(ctx context.Context, c client.Client, cluster string, o *unstructured.Unstructured, version string) error {
 	d.defaultNamespace(c, o)
-	o.SetManagedFields(nil)
-	o.SetResourceVersion("")
-	//nolint:staticcheck // Patch with client.Apply is the unstructured SSA form.
-	if err := c.Patch(ctx, o, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+	if err := applyObject(ctx, c, o, version); err != nil {
+		return err
 	}
 	ref := corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}
 	d.mu.Lock()

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -38,7 +39,7 @@ const (
 func appKey(app *v1beta1.Application) string { return app.Namespace + "/" + app.Name }
 
 // ownerOf is the `<namespace>/<name>` of the application owning o ("" for none).
-func ownerOf(o *unstructured.Unstructured, app *v1beta1.Application) string {
+func ownerOf(o metav1.Object, app *v1beta1.Application) string {
 	l := o.GetLabels()
 	name, ns := l[oam.LabelAppName], l[oam.LabelAppNamespace]
 	if name == "" {
@@ -78,6 +79,9 @@ func setAnnotation(o *unstructured.Unstructured, key, val string) {
 type plannedObject struct {
 	obj, live *unstructured.Unstructured
 	act       applyAction
+	// version is the resourceVersion of the cached copy the plan was made
+	// from instead of the live object (live is nil then): the apply carries it.
+	version string
 }
 
 // dispatch applies the objects of component ("" for objects a workflow step
@@ -92,7 +96,7 @@ func (d *dispatcher) dispatch(ctx context.Context, c client.Client, component, c
 	plans := make([]plannedObject, 0, len(objs))
 	entries := make([]trackedObject, 0, len(objs))
 	for _, o := range objs {
-		p, err := d.plan(ctx, c, pol, o)
+		p, err := d.plan(ctx, c, cluster, pol, o, true)
 		if err != nil {
 			return err
 		}
@@ -112,16 +116,24 @@ func (d *dispatcher) dispatch(ctx context.Context, c client.Client, component, c
 		return err
 	}
 	for _, p := range plans {
-		if err := d.execute(ctx, c, cluster, p); err != nil {
+		if err := d.execute(ctx, c, cluster, pol, p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// plan decides what to do with o from the live object and the policies.
-func (d *dispatcher) plan(ctx context.Context, c client.Client, pol *resourcePolicies, o *unstructured.Unstructured) (plannedObject, error) {
+// plan decides what to do with o from the live object and the policies. With
+// useCache, an object the controller's cache shows as this Application's and
+// no policy reads (readsLive) is planned from the cache: it is applied,
+// carrying the cached resourceVersion.
+func (d *dispatcher) plan(ctx context.Context, c client.Client, cluster string, pol *resourcePolicies, o *unstructured.Unstructured, useCache bool) (plannedObject, error) {
 	p := plannedObject{obj: o, act: actApply}
+	if useCache && !pol.readsLive(o, affectOnUpdate) {
+		if p.version = d.r.cachedVersion(ctx, cluster, o, d.s.app); p.version != "" {
+			return p, nil
+		}
+	}
 	live, err := getLive(ctx, c, o)
 	if err != nil {
 		return p, err
@@ -187,8 +199,10 @@ func (d *dispatcher) plan(ctx context.Context, c client.Client, pol *resourcePol
 	return p, nil
 }
 
-// execute carries out one planned object; o ends holding the live object.
-func (d *dispatcher) execute(ctx context.Context, c client.Client, cluster string, p plannedObject) error {
+// execute carries out one planned object; o ends holding the live object. An
+// apply planned from the cache that the API server refuses because the live
+// object is not the cached version is planned again from the live object.
+func (d *dispatcher) execute(ctx context.Context, c client.Client, cluster string, pol *resourcePolicies, p plannedObject) error {
 	o := p.obj
 	switch p.act {
 	case actRead, actKeep:
@@ -207,9 +221,17 @@ func (d *dispatcher) execute(ctx context.Context, c client.Client, cluster strin
 		if err := recreate(ctx, c, p.live); err != nil {
 			return err
 		}
-		return d.apply(ctx, c, cluster, o)
+		return d.apply(ctx, c, cluster, o, "")
 	default:
-		return d.apply(ctx, c, cluster, o)
+		err := d.apply(ctx, c, cluster, o, p.version)
+		if p.version == "" || !staleVersion(err) {
+			return err
+		}
+		q, err := d.plan(ctx, c, cluster, pol, o, false)
+		if err != nil {
+			return err
+		}
+		return d.execute(ctx, c, cluster, pol, q)
 	}
 	d.recordApplied(o, cluster)
 	return nil
@@ -282,12 +304,44 @@ func (d *dispatcher) recordApplied(o *unstructured.Unstructured, cluster string)
 }
 
 // applyObject server-side applies o with c, as the dispatcher does, and leaves the live object in o.
-func applyObject(ctx context.Context, c client.Client, o *unstructured.Unstructured) error {
+// A version ("" for none) is a precondition: the API server refuses the apply
+// (staleVersion) unless the live object is at that resourceVersion.
+func applyObject(ctx context.Context, c client.Client, o *unstructured.Unstructured, version string) error {
 	o.SetManagedFields(nil)
-	o.SetResourceVersion("")
+	o.SetResourceVersion(version)
 	//nolint:staticcheck // Patch with client.Apply is the unstructured SSA form.
 	if err := c.Patch(ctx, o, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		return fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 	}
 	return nil
+}
+
+// staleVersion reports an apply refused for its resourceVersion precondition.
+func staleVersion(err error) bool { return apierrors.IsConflict(err) }
+
+// cachedVersion is the resourceVersion of o as the controller's cache holds
+// it, when the cache can stand in for reading the live object before an
+// apply: o is in the hub, of a kind the cache holds (cachedKinds; it holds
+// only objects labelled by an Application), and the cached copy is labelled
+// as app's. "" otherwise: the live object is read. An apply carrying the
+// version is refused unless the live object is still that very version, so a
+// cache that lags behind (the object was changed, relabelled, or deleted and
+// created again by another Application) never makes the controller overwrite
+// an object it has not looked at.
+func (r *Reconciler) cachedVersion(ctx context.Context, cluster string, o *unstructured.Unstructured, app *v1beta1.Application) string {
+	if r.cached == nil || !isLocal(cluster) {
+		return ""
+	}
+	newObj, ok := cachedKinds[o.GroupVersionKind()]
+	if !ok {
+		return ""
+	}
+	obj := newObj()
+	if err := r.cached.Get(ctx, client.ObjectKey{Namespace: o.GetNamespace(), Name: o.GetName()}, obj); err != nil {
+		return ""
+	}
+	if ownerOf(obj, app) != appKey(app) {
+		return ""
+	}
+	return obj.GetResourceVersion()
 }

@@ -273,6 +273,20 @@ func (p *resourcePolicies) canTakeOver(o *unstructured.Unstructured) bool {
 // isShared reports whether o may be shared with other applications.
 func (p *resourcePolicies) isShared(o *unstructured.Unstructured) bool { return p.shared.matches(o) }
 
+// readsLive reports whether a policy decides what to do with o at stage
+// (affectOnUpdate or affectOnStateKeep) from more of the live object than
+// its owner: read-only, shared-resource (the sharers), apply-once (the kept
+// paths) and, on update, resource-update recreateFields.
+func (p *resourcePolicies) readsLive(o *unstructured.Unstructured, stage string) bool {
+	if p.isReadOnly(o) || p.isShared(o) {
+		return true
+	}
+	if s := p.applyOnceFor(o); s != nil && s.covers(stage) {
+		return true
+	}
+	return stage == affectOnUpdate && len(p.recreateFields(o)) > 0
+}
+
 // recreateFields are the fields whose change makes o be deleted and created again.
 func (p *resourcePolicies) recreateFields(o *unstructured.Unstructured) []string {
 	for i := range p.update.Rules {

@@ -25,7 +25,10 @@ type Reconciler struct {
 	client client.Client
 	// reader reads from the API server: Applications the cache has not caught
 	// up with (see readApp), trackers, revisions.
-	reader   client.Reader
+	reader client.Reader
+	// cached is the manager's cache of the kinds in cachedKinds (nil: none);
+	// it stands in for reading a live object before an apply (cachedVersion).
+	cached   client.Reader
 	loader   *clusterLoader
 	cue      *cue.Engine
 	workflow *workflow.Engine
@@ -70,6 +73,7 @@ func Setup(mgr manager.Manager, opts Options) error {
 	if err != nil {
 		return err
 	}
+	r.cached = mgr.GetCache()
 	skip := true
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&v1beta1.Application{}, builder.WithPredicates(r.self.predicate())).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
@@ -53,7 +54,6 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 			return client.IgnoreNotFound(err)
 		}
 	}
-	me := appKey(s.app)
 	for _, mr := range rt.Spec.ManagedResources {
 		if mr.Data == nil || mr.Deleted || s.fresh[mrKey(mr)] {
 			continue
@@ -73,37 +73,52 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 			}
 			return err
 		}
-		live, err := getLive(ctx, c, m)
-		if err != nil {
-			if skipMember(ctx, mr, err) {
-				continue
-			}
-			return err
-		}
-		if live != nil {
-			if owner := ownerOf(live, s.app); owner != me {
-				continue
-			}
-			if strategy != nil && strategy.covers(affectOnStateKeep) {
-				keepPaths(m, live, strategy.Path)
-			}
-		}
-		if pol.isShared(m) {
-			// The sharers are live state: other apps add themselves.
-			var list []string
-			if live != nil {
-				list = sharers(live)
-			}
-			if !slices.Contains(list, me) {
-				list = append(list, me)
-			}
-			setAnnotation(m, oam.AnnotationAppSharedBy, strings.Join(list, ","))
-		}
-		if err := applyObject(ctx, c, m); err != nil && !skipMember(ctx, mr, err) {
+		if err := r.keepObject(ctx, c, s.app, pol, mr.Cluster, m, strategy); err != nil && !skipMember(ctx, mr, err) {
 			return err
 		}
 	}
 	return nil
+}
+
+// keepObject applies the recorded manifest m of cluster again, unless another
+// application owns the live object now; the paths an apply-once strategy
+// (onStateKeep) lets drift keep their live values, and the sharers of a
+// shared object stay. An object the controller's cache shows as app's and no
+// policy reads is applied without reading it, carrying the cached
+// resourceVersion (cachedVersion); refused, it is read and applied as the others.
+func (r *Reconciler) keepObject(ctx context.Context, c client.Client, app *v1beta1.Application, pol *resourcePolicies, cluster string, m *unstructured.Unstructured, strategy *applyOnceStrategy) error {
+	if !pol.readsLive(m, affectOnStateKeep) {
+		if version := r.cachedVersion(ctx, cluster, m, app); version != "" {
+			if err := applyObject(ctx, c, m, version); !staleVersion(err) {
+				return err
+			}
+		}
+	}
+	live, err := getLive(ctx, c, m)
+	if err != nil {
+		return err
+	}
+	me := appKey(app)
+	if live != nil {
+		if owner := ownerOf(live, app); owner != me {
+			return nil
+		}
+		if strategy != nil && strategy.covers(affectOnStateKeep) {
+			keepPaths(m, live, strategy.Path)
+		}
+	}
+	if pol.isShared(m) {
+		// The sharers are live state: other apps add themselves.
+		var list []string
+		if live != nil {
+			list = sharers(live)
+		}
+		if !slices.Contains(list, me) {
+			list = append(list, me)
+		}
+		setAnnotation(m, oam.AnnotationAppSharedBy, strings.Join(list, ","))
+	}
+	return applyObject(ctx, c, m, "")
 }
 
 // writtenTracker is the versioned tracker as this reconcile's dispatcher last

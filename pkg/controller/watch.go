@@ -4,7 +4,9 @@ import (
 	"context"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -23,7 +25,17 @@ func workloadKinds() []client.Object {
 	return []client.Object{&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{}}
 }
 
-// workloadCache limits the cache of workload kinds to objects an Application
+// cachedKinds are the kinds the controller's cache holds (workloadCache), by
+// apiVersion and kind: the workload kinds it watches, and Services, which it
+// only reads (cachedVersion).
+var cachedKinds = map[schema.GroupVersionKind]func() client.Object{
+	corev1.SchemeGroupVersion.WithKind("Service"):     func() client.Object { return &corev1.Service{} },
+	appsv1.SchemeGroupVersion.WithKind("Deployment"):  func() client.Object { return &appsv1.Deployment{} },
+	appsv1.SchemeGroupVersion.WithKind("StatefulSet"): func() client.Object { return &appsv1.StatefulSet{} },
+	appsv1.SchemeGroupVersion.WithKind("DaemonSet"):   func() client.Object { return &appsv1.DaemonSet{} },
+}
+
+// workloadCache limits the cache of the cachedKinds to objects an Application
 // created (they carry app.oam.dev/name).
 func workloadCache() map[client.Object]cache.ByObject {
 	req, err := labels.NewRequirement(oam.LabelAppName, selection.Exists, nil)
@@ -32,8 +44,8 @@ func workloadCache() map[client.Object]cache.ByObject {
 	}
 	sel := labels.NewSelector().Add(*req)
 	out := map[client.Object]cache.ByObject{}
-	for _, o := range workloadKinds() {
-		out[o] = cache.ByObject{Label: sel}
+	for _, o := range cachedKinds {
+		out[o()] = cache.ByObject{Label: sel}
 	}
 	return out
 }
