@@ -132,6 +132,23 @@ func TestRenderCacheReturnsCopies(t *testing.T) {
 	}
 }
 
+// TestRenderCacheKeepsParameterApart: a result cached for a render
+// WithoutParameter is not handed to one that wants the parameter, nor the reverse.
+func TestRenderCacheKeepsParameterApart(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	p := map[string]any{"image": "nginx"}
+	for i, opts := range [][]RenderOption{{WithoutParameter()}, nil, {WithoutParameter()}, nil} {
+		res, err := e.Render(ctx, workerTmpl, p, &Context{Name: "web"}, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := opts == nil; (res.Parameter != nil) != want || (want && res.Parameter["image"] != "nginx") {
+			t.Errorf("render %d: parameter %v, want one: %v", i, res.Parameter, want)
+		}
+	}
+}
+
 func TestMergePatchOverridesDefaults(t *testing.T) {
 	e := newEngine(t)
 	ctx := context.Background()
