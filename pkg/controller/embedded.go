@@ -7,6 +7,7 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -55,6 +56,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 		LeaderElectionID:        "velad-application-controller",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
 		Cache:                   cache.Options{SyncPeriod: &resync, ByObject: workloadCache()},
+		// Revisions are read one by one from the API server (reader); a Get through the
+		// manager's client must not start a cluster-wide informer holding every revision.
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&v1beta1.ApplicationRevision{}}}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating controller manager: %w", err)

@@ -51,7 +51,7 @@ func (r *Reconciler) revision(ctx context.Context, s *appState) error {
 		err = r.client.Create(ctx, ar)
 		if apierrors.IsAlreadyExists(err) {
 			existing := &v1beta1.ApplicationRevision{}
-			if err := r.client.Get(ctx, client.ObjectKeyFromObject(ar), existing); err != nil {
+			if err := r.reader.Get(ctx, client.ObjectKeyFromObject(ar), existing); err != nil {
 				return fmt.Errorf("reading ApplicationRevision %s: %w", name, err)
 			}
 			if existing.Labels[oam.LabelAppRevisionHash] != hash || publishVersion(existing) != publishVersion(s.app) {
