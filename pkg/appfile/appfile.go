@@ -101,8 +101,6 @@ type ComponentManifest struct {
 	Traits []*TraitObject
 	// Context is the KubeVela context the component was rendered with.
 	Context *cue.Context
-	// Parameter is the component's parameter after defaults.
-	Parameter map[string]any
 	// ManagedByTrait names the trait whose definition sets manageWorkload: that
 	// trait, not the application, owns the workload's lifecycle. "" if none.
 	ManagedByTrait string
@@ -183,7 +181,7 @@ func (af *Appfile) RenderComponent(ctx context.Context, e *cue.Engine, c *Compon
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 	}
-	res, err := e.Render(ctx, c.Template.Source, props, cctx)
+	res, err := e.Render(ctx, c.Template.Source, props, cctx, cue.WithoutParameter())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
@@ -192,7 +190,7 @@ func (af *Appfile) RenderComponent(ctx context.Context, e *cue.Engine, c *Compon
 		ctx:      cctx,
 		workload: res.Output,
 		soft:     res.OutputDefaults,
-		m:        &ComponentManifest{Name: c.Name, Type: c.Type, Context: cctx, Parameter: res.Parameter},
+		m:        &ComponentManifest{Name: c.Name, Type: c.Type, Context: cctx},
 	}
 	if s.workload != nil {
 		fillWorkloadKind(s.workload, c.Template.Def.Workload)

@@ -105,8 +105,8 @@ func sameRender(t *testing.T, split, whole *cue.Engine, defs Loader, app *Applic
 	}
 }
 
-// renderDump is the rendered manifests (objects, parameters, soft defaults
-// applied) as JSON, or the error.
+// renderDump is the rendered manifests (objects, soft defaults applied) as
+// JSON, or the error.
 func renderDump(e *cue.Engine, defs Loader, app *Application) string {
 	ms, err := DryRun(context.Background(), e, defs, app, RenderOptions{})
 	if err != nil {
@@ -118,7 +118,7 @@ func renderDump(e *cue.Engine, defs Loader, app *Application) string {
 		for _, o := range m.Objects() {
 			objs = append(objs, o.Object)
 		}
-		out = append(out, map[string]any{"name": m.Name, "parameter": m.Parameter, "objects": objs})
+		out = append(out, map[string]any{"name": m.Name, "objects": objs})
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

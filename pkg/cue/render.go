@@ -208,7 +208,7 @@ type RenderOption func(*renderOptions)
 type renderOptions struct{ noParameter bool }
 
 // WithoutParameter leaves Result.Parameter nil: the parameter is checked as
-// always, but not decoded (a trait's caller does not use it).
+// always, but not decoded (appfile renders components and traits without it).
 func WithoutParameter() RenderOption { return func(o *renderOptions) { o.noParameter = true } }
 
 // field is a one-selector path; built without the CUE parser ParsePath uses.
