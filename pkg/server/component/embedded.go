@@ -48,7 +48,7 @@ func (Embedded) APIServer(ctx context.Context, args []string) (err error) {
 }
 
 // runAPIServer is apiserverapp.Run with the storage of every API served through one etcd
-// client (storage.go).
+// client (storage.go) and kube-apiserver's OpenAPI documents built when asked (openapi.go).
 func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions) error {
 	if opts.InformerName == nil {
 		name, err := cache.NewInformerName("kube-apiserver")
@@ -69,12 +69,16 @@ func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions) e
 	ext.ExtraConfig.CRDRESTOptionsGetter = shared.wrap(ext.ExtraConfig.CRDRESTOptionsGetter)
 	agg := config.Aggregator.GenericConfig
 	agg.RESTOptionsGetter = shared.wrap(agg.RESTOptionsGetter)
+	skipOpenAPI(kube)
 	completed, err := config.Complete()
 	if err != nil {
 		return err
 	}
 	server, err := apiserverapp.CreateServerChain(completed)
 	if err != nil {
+		return err
+	}
+	if err := installKubeOpenAPI(server, completed); err != nil {
 		return err
 	}
 	prepared, err := server.PrepareRun()
