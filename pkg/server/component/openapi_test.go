@@ -96,10 +96,10 @@ func TestOpenAPIV2ServedWithCRDs(t *testing.T) {
 
 	cs := apiextensionsclient.NewForConfigOrDie(env.Config)
 	crd := &apiextensionsv1.CustomResourceDefinition{
-		ObjectMeta: metav1.ObjectMeta{Name: "sprockets.test.velad.io"},
+		ObjectMeta: metav1.ObjectMeta{Name: "cogwheels.test.velad.io"},
 		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
 			Group: "test.velad.io",
-			Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: "sprockets", Kind: "Sprocket", ListKind: "SprocketList"},
+			Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: "cogwheels", Kind: "Cogwheel", ListKind: "CogwheelList"},
 			Scope: apiextensionsv1.NamespaceScoped,
 			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
 				Name: "v1", Served: true, Storage: true,
@@ -122,7 +122,7 @@ func TestOpenAPIV2ServedWithCRDs(t *testing.T) {
 		if err != nil {
 			return false, nil
 		}
-		return hasDefinition(doc.GetDefinitions().GetAdditionalProperties(), "io.velad.test.v1.Sprocket") &&
+		return hasDefinition(doc.GetDefinitions().GetAdditionalProperties(), "io.velad.test.v1.Cogwheel") &&
 			hasDefinition(doc.GetDefinitions().GetAdditionalProperties(), "io.k8s.api.apps.v1.Deployment"), nil
 	})
 	if err != nil {
