@@ -74,6 +74,7 @@ func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions) e
 	if err != nil {
 		return err
 	}
+	detachOperationIDs(completed)
 	server, err := apiserverapp.CreateServerChain(completed)
 	if err != nil {
 		return err

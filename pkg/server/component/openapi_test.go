@@ -67,6 +67,9 @@ func TestOpenAPIV3ServedOnRequest(t *testing.T) {
 		if !strings.Contains(string(doc), `"`+schema+`":`) {
 			t.Errorf("%s has no schema %s", gv, schema)
 		}
+		if gv == "api/v1" && !strings.Contains(string(doc), `"operationId":"listCoreV1NamespacedPod"`) {
+			t.Errorf("%s has no operation listCoreV1NamespacedPod", gv)
+		}
 		pb, err := paths[gv].Schema("application/com.github.proto-openapi.spec.v3@v1.0+protobuf")
 		if err != nil {
 			t.Fatal(err)
@@ -92,6 +95,15 @@ func TestOpenAPIV2ServedWithCRDs(t *testing.T) {
 	}
 	if !hasDefinition(doc.GetDefinitions().GetAdditionalProperties(), "io.k8s.api.core.v1.Pod") {
 		t.Fatal("/openapi/v2 has no definition of a Pod")
+	}
+	// Operation IDs and tags are upstream's (detachOperationIDs).
+	for _, p := range doc.GetPaths().GetPath() {
+		if p.GetName() == "/api/v1/namespaces/{namespace}/pods" {
+			get := p.GetValue().GetGet()
+			if get.GetOperationId() != "listCoreV1NamespacedPod" || strings.Join(get.GetTags(), ",") != "core_v1" {
+				t.Errorf("GET pods: operation %q, tags %v; want listCoreV1NamespacedPod, [core_v1]", get.GetOperationId(), get.GetTags())
+			}
+		}
 	}
 
 	cs := apiextensionsclient.NewForConfigOrDie(env.Config)
