@@ -86,6 +86,7 @@ func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions) e
 	if err != nil {
 		return err
 	}
+	dropOpenAPIV3Definitions(completed)
 	return prepared.Run(ctx)
 }
 

@@ -140,6 +140,18 @@ func detachOperationIDs(completed apiserverapp.CompletedConfig) {
 	}
 }
 
+// dropOpenAPIV3Definitions drops the definitions DefaultOpenAPIV3Config materialised once for
+// every v3 build (~5–7 MB), once PrepareRun has built what it builds at start: a later build
+// (a v3 document on request) calls GetDefinitions, which returns the same definitions.
+func dropOpenAPIV3Definitions(completed apiserverapp.CompletedConfig) {
+	for _, c := range []*common.OpenAPIV3Config{completed.KubeAPIs.ControlPlane.Generic.OpenAPIV3Config,
+		completed.ApiExtensions.GenericConfig.OpenAPIV3Config, completed.Aggregator.GenericConfig.OpenAPIV3Config} {
+		if c != nil && c.GetDefinitions != nil {
+			c.Definitions = nil
+		}
+	}
+}
+
 // groupVersionService returns upstream's v3 service holding the document of one group
 // version only, built now.
 func (o *lazyOpenAPI) groupVersionService(ws *restful.WebService) *handler3.OpenAPIService {
