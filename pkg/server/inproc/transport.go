@@ -104,8 +104,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.network.RoundTrip(req)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	stop := context.AfterFunc(req.Context(), cancel)
 	w := &responseWriter{header: http.Header{}, started: make(chan struct{}), closed: make(chan bool, 1), cancel: cancel}
+	stop := context.AfterFunc(req.Context(), func() { w.abort(req.Context().Err()) })
 	sreq := t.serverRequest(ctx, req)
 	go func() {
 		defer func() {
@@ -128,14 +128,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case <-w.started:
 		return w.response(req)
 	case <-req.Context().Done():
-		cancel()
+		w.abort(req.Context().Err())
 		return nil, req.Context().Err()
 	}
 }
 
 var (
 	errAborted  = errors.New("in-process API server aborted the response")
-	errFinished = errors.New("write after the in-process API server handler returned")
+	errFinished = errors.New("in-process response already ended (the handler returned or the client went away)")
 )
 
 func closeBody(req *http.Request) {
@@ -285,8 +285,17 @@ func (w *responseWriter) finish(err error) {
 	w.start()
 }
 
-// clientClosed is the client closing the response body before its end.
-func (w *responseWriter) clientClosed() {
+// abort ends the exchange from the client's side (the body closed, the request's context
+// done): the handler's context is cancelled, CloseNotify fires, and its pending and later
+// writes fail instead of waiting for a reader that is gone.
+func (w *responseWriter) abort(err error) {
+	w.mu.Lock()
+	w.done = true
+	pr := w.pr
+	w.mu.Unlock()
+	if pr != nil {
+		_ = pr.CloseWithError(err)
+	}
 	select {
 	case w.closed <- true:
 	default:
@@ -316,15 +325,14 @@ func (w *responseWriter) response(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	resp.ContentLength = -1
-	resp.Body = &streamBody{r: io.MultiReader(buffered, w.pr), pr: w.pr, w: w}
+	resp.Body = &streamBody{r: io.MultiReader(buffered, w.pr), w: w}
 	return resp, nil
 }
 
 // streamBody is a streamed response's body; closing it ends the handler's request.
 type streamBody struct {
-	r  io.Reader
-	pr *io.PipeReader
-	w  *responseWriter
+	r io.Reader
+	w *responseWriter
 }
 
 // Read implements io.Reader.
@@ -332,8 +340,7 @@ func (b *streamBody) Read(p []byte) (int, error) { return b.r.Read(p) }
 
 // Close implements io.Closer.
 func (b *streamBody) Close() error {
-	_ = b.pr.CloseWithError(errClientClosed)
-	b.w.clientClosed()
+	b.w.abort(errClientClosed)
 	return nil
 }
 
