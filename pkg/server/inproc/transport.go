@@ -104,8 +104,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.network.RoundTrip(req)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	stop := context.AfterFunc(req.Context(), cancel)
 	w := &responseWriter{header: http.Header{}, started: make(chan struct{}), closed: make(chan bool, 1), cancel: cancel}
-	stop := context.AfterFunc(req.Context(), func() { w.abort(req.Context().Err()) })
 	sreq := t.serverRequest(ctx, req)
 	go func() {
 		defer func() {
@@ -128,14 +128,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case <-w.started:
 		return w.response(req)
 	case <-req.Context().Done():
-		w.abort(req.Context().Err())
+		cancel()
 		return nil, req.Context().Err()
 	}
 }
 
 var (
 	errAborted  = errors.New("in-process API server aborted the response")
-	errFinished = errors.New("in-process response already ended (the handler returned or the client went away)")
+	errFinished = errors.New("write after the in-process API server handler returned")
 )
 
 func closeBody(req *http.Request) {
@@ -285,17 +285,8 @@ func (w *responseWriter) finish(err error) {
 	w.start()
 }
 
-// abort ends the exchange from the client's side (the body closed, the request's context
-// done): the handler's context is cancelled, CloseNotify fires, and its pending and later
-// writes fail instead of waiting for a reader that is gone.
-func (w *responseWriter) abort(err error) {
-	w.mu.Lock()
-	w.done = true
-	pr := w.pr
-	w.mu.Unlock()
-	if pr != nil {
-		_ = pr.CloseWithError(err)
-	}
+// clientClosed is the client closing the response body before its end.
+func (w *responseWriter) clientClosed() {
 	select {
 	case w.closed <- true:
 	default:
@@ -325,14 +316,15 @@ func (w *responseWriter) response(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	resp.ContentLength = -1
-	resp.Body = &streamBody{r: io.MultiReader(buffered, w.pr), w: w}
+	resp.Body = &streamBody{r: io.MultiReader(buffered, w.pr), pr: w.pr, w: w}
 	return resp, nil
 }
 
 // streamBody is a streamed response's body; closing it ends the handler's request.
 type streamBody struct {
-	r io.Reader
-	w *responseWriter
+	r  io.Reader
+	pr *io.PipeReader
+	w  *responseWriter
 }
 
 // Read implements io.Reader.
@@ -340,7 +332,8 @@ func (b *streamBody) Read(p []byte) (int, error) { return b.r.Read(p) }
 
 // Close implements io.Closer.
 func (b *streamBody) Close() error {
-	b.w.abort(errClientClosed)
+	_ = b.pr.CloseWithError(errClientClosed)
+	b.w.clientClosed()
 	return nil
 }
 
