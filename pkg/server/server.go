@@ -22,7 +22,6 @@ import (
 	"velad.io/velad/pkg/server/component"
 	"velad.io/velad/pkg/server/config"
 	"velad.io/velad/pkg/server/datastore"
-	"velad.io/velad/pkg/server/inproc"
 	"velad.io/velad/pkg/server/kubeconfig"
 	"velad.io/velad/pkg/server/node"
 )
@@ -85,11 +84,6 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if l := s.inProcess(); l != nil {
-		if err := l.Configure(admin); err != nil {
-			return err
-		}
-	}
 	if err := waitAPIReady(ctx, admin, sup); err != nil {
 		return err
 	}
@@ -139,18 +133,9 @@ func (s *Server) startNode(ctx context.Context, sup *supervisor) (bool, error) {
 		sup.goRun("node", func() error { return n.Run(ctx) })
 		return true, nil
 	}
-	n := &node.Simulated{Name: s.nodeName, IP: s.nodeIP, PodCIDR: s.cfg.Network.ClusterCIDR, Kubeconfig: s.cfg.ComponentKubeconfig(certs.Node), InProcess: s.inProcess()}
+	n := &node.Simulated{Name: s.nodeName, IP: s.nodeIP, PodCIDR: s.cfg.Network.ClusterCIDR, Kubeconfig: s.cfg.ComponentKubeconfig(certs.Node)}
 	sup.goRun("node", func() error { return n.Run(ctx) })
 	return false, nil
-}
-
-// inProcess is the handler through which this process's clients reach the API server the
-// executor runs in-process, nil when it runs none or the in-process transport is turned off.
-func (s *Server) inProcess() *inproc.Handler {
-	if e, ok := s.executor.(interface{ InProcess() *inproc.Handler }); ok && inproc.Enabled() {
-		return e.InProcess()
-	}
-	return nil
 }
 
 // prepare validates, resolves node identity, checks the port and writes PKI and kubeconfigs.

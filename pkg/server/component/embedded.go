@@ -70,9 +70,6 @@ func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions) e
 	agg := config.Aggregator.GenericConfig
 	agg.RESTOptionsGetter = shared.wrap(agg.RESTOptionsGetter)
 	skipOpenAPI(kube)
-	if err := loopbackInProcess(kube.LoopbackClientConfig, ext.GenericConfig.LoopbackClientConfig, agg.LoopbackClientConfig); err != nil {
-		return err
-	}
 	completed, err := config.Complete()
 	if err != nil {
 		return err
@@ -90,7 +87,6 @@ func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions) e
 		return err
 	}
 	dropOpenAPIV3Definitions(completed)
-	defer serveInProcess(server.GenericAPIServer.Handler)()
 	return prepared.Run(ctx)
 }
 
@@ -118,9 +114,6 @@ func (Embedded) ControllerManager(ctx context.Context, args []string) (err error
 	if err != nil {
 		return fmt.Errorf("configuring kube-controller-manager: %w", err)
 	}
-	if err := controllerManagerInProcess(c.Kubeconfig, &c.Client); err != nil {
-		return err
-	}
 	return cmapp.Run(ctx, c.Complete())
 }
 
@@ -145,7 +138,7 @@ func (Embedded) Scheduler(ctx context.Context, args []string) (err error) {
 		}
 		opts.InformerName = name
 	}
-	cc, sched, err := setupScheduler(ctx, opts)
+	cc, sched, err := schedapp.Setup(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("configuring kube-scheduler: %w", err)
 	}

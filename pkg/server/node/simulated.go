@@ -21,8 +21,6 @@ import (
 	"sigs.k8s.io/kwok/pkg/kwok/controllers"
 	kwoklog "sigs.k8s.io/kwok/pkg/log"
 	kwokclient "sigs.k8s.io/kwok/pkg/utils/client"
-
-	"velad.io/velad/pkg/server/inproc"
 )
 
 // Label and annotation that mark velad's simulated node.
@@ -45,8 +43,6 @@ type Simulated struct {
 	PodCIDR string
 	// Kubeconfig is the path of an admin kubeconfig for the cluster.
 	Kubeconfig string
-	// InProcess, when set, serves the node's requests in-process (see inproc.Handler.Configure).
-	InProcess *inproc.Handler
 }
 
 // Run registers the node and simulates its kubelet until ctx is done.
@@ -60,12 +56,6 @@ func (s *Simulated) Run(ctx context.Context) error {
 	restConfig, err := cs.ToRESTConfig()
 	if err != nil {
 		return err
-	}
-	if s.InProcess != nil {
-		// Every client of cs is built from this config, lazily: configure it first.
-		if err := s.InProcess.Configure(restConfig); err != nil {
-			return err
-		}
 	}
 	typed, err := kubernetes.NewForConfig(restConfig)
 	if err != nil {
