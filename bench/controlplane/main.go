@@ -51,35 +51,44 @@ func main() {
 		fmt.Fprintln(os.Stderr, "copying the binary:", err)
 		os.Exit(1)
 	}
-	defer cleanup()
-	*bin = installed
-	var samples []sample
-	for i := 0; i < *runs; i++ {
-		s, err := lifecycleRun(*bin)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "run failed:", err)
-			os.Exit(1)
-		}
-		fmt.Fprintf(os.Stderr, "run %d: %v\n", i+1, s)
-		samples = append(samples, s)
-	}
-	rss, memberRSS, err := idleRSS(*bin, *idle)
+	results, err := measure(installed, *runs, *idle)
+	cleanup()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "idle RSS:", err)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	st, _ := os.Stat(*bin)
-	results := summarize(samples)
-	results = append(results,
-		result{Name: fmt.Sprintf("server RSS after %s idle", *idle), Unit: "MB", Values: []float64{rss}, Median: rss, Min: rss, Max: rss, Target: "≤ 300 MB"},
-		result{Name: fmt.Sprintf("member (--cluster-only) RSS after %s idle", *idle), Unit: "MB", Values: []float64{memberRSS}, Median: memberRSS, Min: memberRSS, Max: memberRSS, Target: "≤ 200 MB"},
-		result{Name: "binary size (stripped)", Unit: "MiB", Values: []float64{float64(st.Size()) / (1 << 20)}, Median: float64(st.Size()) / (1 << 20), Min: float64(st.Size()) / (1 << 20), Max: float64(st.Size()) / (1 << 20)},
-	)
 	printTable(results)
 	if *jsonOut != "" {
 		data, _ := json.MarshalIndent(results, "", "  ")
 		_ = os.WriteFile(*jsonOut, data, 0o644)
 	}
+}
+
+// measure runs the lifecycle runs times and the idle RSS once with bin, and summarises them.
+func measure(bin string, runs int, idle time.Duration) ([]result, error) {
+	var samples []sample
+	for i := 0; i < runs; i++ {
+		s, err := lifecycleRun(bin)
+		if err != nil {
+			return nil, fmt.Errorf("run failed: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "run %d: %v\n", i+1, s)
+		samples = append(samples, s)
+	}
+	rss, memberRSS, err := idleRSS(bin, idle)
+	if err != nil {
+		return nil, fmt.Errorf("idle RSS: %w", err)
+	}
+	st, err := os.Stat(bin)
+	if err != nil {
+		return nil, err
+	}
+	size := float64(st.Size()) / (1 << 20)
+	return append(summarize(samples),
+		result{Name: fmt.Sprintf("server RSS after %s idle", idle), Unit: "MB", Values: []float64{rss}, Median: rss, Min: rss, Max: rss, Target: "≤ 300 MB"},
+		result{Name: fmt.Sprintf("member (--cluster-only) RSS after %s idle", idle), Unit: "MB", Values: []float64{memberRSS}, Median: memberRSS, Min: memberRSS, Max: memberRSS, Target: "≤ 200 MB"},
+		result{Name: "binary size (stripped)", Unit: "MiB", Values: []float64{size}, Median: size, Min: size, Max: size},
+	), nil
 }
 
 // lifecycleRun installs a cluster in a fresh home, kills it with -9, starts it, installs a
