@@ -109,6 +109,14 @@ func installKubeOpenAPI(server *aggregatorapiserver.APIAggregator, completed api
 	return installOpenAPI(kube, generic.OpenAPIConfig, generic.OpenAPIV3Config)
 }
 
+// openAPIConfigs returns the OpenAPI v2 and v3 configs of the three servers of the chain
+// (kube-apiserver, apiextensions, aggregator); an entry may be nil.
+func openAPIConfigs(completed apiserverapp.CompletedConfig) ([]*common.Config, []*common.OpenAPIV3Config) {
+	kube, ext, agg := completed.KubeAPIs.ControlPlane.Generic, completed.ApiExtensions.GenericConfig, completed.Aggregator.GenericConfig
+	return []*common.Config{kube.OpenAPIConfig, ext.OpenAPIConfig, agg.OpenAPIConfig},
+		[]*common.OpenAPIV3Config{kube.OpenAPIV3Config, ext.OpenAPIV3Config, agg.OpenAPIV3Config}
+}
+
 // detachOperationIDs sets GetOperationIDAndTagsFromRoute of the OpenAPI configs to upstream's
 // mapping of GetOperationIDAndTags, before any document is built. Otherwise the first builder
 // run on a config sets it to a closure over that builder (kube-openapi's builder and builder3
@@ -116,11 +124,11 @@ func installKubeOpenAPI(server *aggregatorapiserver.APIAggregator, completed api
 // with every definition it materialised: ~9 MB of live heap for the v2 build of the
 // apiextensions server.
 func detachOperationIDs(completed apiserverapp.CompletedConfig) {
-	kube, ext, agg := completed.KubeAPIs.ControlPlane.Generic, completed.ApiExtensions.GenericConfig, completed.Aggregator.GenericConfig
-	v2 := []*common.Config{kube.OpenAPIConfig, ext.OpenAPIConfig, agg.OpenAPIConfig}
-	v3 := []*common.OpenAPIV3Config{kube.OpenAPIV3Config, ext.OpenAPIV3Config, agg.OpenAPIV3Config}
-	fromRoute := func(get func(*restful.Route) (string, []string, error)) func(common.Route) (string, []string, error) {
-		return func(r common.Route) (string, []string, error) {
+	detach := func(fromRoute *func(common.Route) (string, []string, error), get func(*restful.Route) (string, []string, error)) {
+		if *fromRoute != nil || get == nil {
+			return
+		}
+		*fromRoute = func(r common.Route) (string, []string, error) {
 			route, ok := r.(*restfuladapter.RouteAdapter)
 			if !ok {
 				return "", nil, fmt.Errorf("config.GetOperationIDAndTags specified but route is not a restful v1 Route")
@@ -128,14 +136,15 @@ func detachOperationIDs(completed apiserverapp.CompletedConfig) {
 			return get(route.Route)
 		}
 	}
+	v2, v3 := openAPIConfigs(completed)
 	for _, c := range v2 {
-		if c != nil && c.GetOperationIDAndTagsFromRoute == nil && c.GetOperationIDAndTags != nil {
-			c.GetOperationIDAndTagsFromRoute = fromRoute(c.GetOperationIDAndTags)
+		if c != nil {
+			detach(&c.GetOperationIDAndTagsFromRoute, c.GetOperationIDAndTags)
 		}
 	}
 	for _, c := range v3 {
-		if c != nil && c.GetOperationIDAndTagsFromRoute == nil && c.GetOperationIDAndTags != nil {
-			c.GetOperationIDAndTagsFromRoute = fromRoute(c.GetOperationIDAndTags)
+		if c != nil {
+			detach(&c.GetOperationIDAndTagsFromRoute, c.GetOperationIDAndTags)
 		}
 	}
 }
@@ -144,8 +153,8 @@ func detachOperationIDs(completed apiserverapp.CompletedConfig) {
 // every v3 build (~5–7 MB), once PrepareRun has built what it builds at start: a later build
 // (a v3 document on request) calls GetDefinitions, which returns the same definitions.
 func dropOpenAPIV3Definitions(completed apiserverapp.CompletedConfig) {
-	for _, c := range []*common.OpenAPIV3Config{completed.KubeAPIs.ControlPlane.Generic.OpenAPIV3Config,
-		completed.ApiExtensions.GenericConfig.OpenAPIV3Config, completed.Aggregator.GenericConfig.OpenAPIV3Config} {
+	_, v3 := openAPIConfigs(completed)
+	for _, c := range v3 {
 		if c != nil && c.GetDefinitions != nil {
 			c.Definitions = nil
 		}
