@@ -6,9 +6,10 @@
 #              when velad misses a target, CPU and heap profiles of its server go to
 #              bench/results/pprof (with a per-component breakdown, components.md).
 #   apps       (bench/apps)         section "Delivering Applications (issues 5 and 10)"
+#   render     (pkg/appfile go test -bench) section "Rendering, recorded by make bench (issue 4)"
 #   realnode   (bench/realnode)     section "Real node (issue 8)": only where the host can run
 #              containers (root, Linux); holds /tmp/velad-realnode.lock (one real node per host)
-# QUICK=1 runs each measurement once with small counts; BENCH=lifecycle|compare|apps|realnode runs only one.
+# QUICK=1 runs each measurement once with small counts; BENCH=lifecycle|compare|apps|render|realnode runs only one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${VELAD_BINARY:?set VELAD_BINARY to the velad binary (make bench does)}"
@@ -34,7 +35,7 @@ import re, sys
 path, title, section = sys.argv[1], sys.argv[2], sys.argv[3]
 text = open(path).read()
 pattern = re.compile(r"## " + title + r"\n.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(lambda m: section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+text = pattern.sub(lambda m: section.rstrip("\n") + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
 open(path, "w").write(text)
 PY
 }
@@ -122,6 +123,53 @@ ${table}
   echo "$table"
 fi
 
+if [ "$which" = all ] || [ "$which" = render ]; then
+  count=5
+  [ -n "${QUICK:-}" ] && count=1
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  go test -run '^$' -bench 'RenderBuiltin(5c3t)?$' -benchmem -cpu 1 -count "$count" -benchtime 3s ./pkg/appfile >bench/results/render.txt
+  load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  table=$(python3 - bench/results/render.txt bench/results/render.json <<'PY'
+import json, re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"Benchmark(\S+?)(?:-\d+)?\s+\d+\s+(.*)", line)
+    if not m:
+        continue
+    fields = dict((unit, float(v)) for v, unit in re.findall(r"([\d.]+) (\S+)", m.group(2)))
+    rows.setdefault(m.group(1), []).append(fields)
+what = {"RenderBuiltin5c3t": "5 components, 3 traits in all (the issue's wording)",
+        "RenderBuiltin": "5 components, 3 traits each (15 traits)"}
+out = {}
+print("| Application rendered | renders/cpu-s, median (min–max) | renders/s, median | B/op | allocs/op | target ≥ 200 renders/s/core |")
+print("|---|---|---|---|---|---|")
+for name in ("RenderBuiltin5c3t", "RenderBuiltin"):
+    runs = rows.get(name, [])
+    if not runs:
+        continue
+    cpu = [r["renders/cpu-s"] for r in runs]
+    wall = [r["renders/s"] for r in runs]
+    med = statistics.median(cpu)
+    out[name] = {"renders_per_cpu_s": cpu, "renders_per_s": wall, "bytes_per_op": runs[0]["B/op"], "allocs_per_op": runs[0]["allocs/op"]}
+    print(f"| {what[name]} | {med:.0f} ({min(cpu):.0f}–{max(cpu):.0f}) | {statistics.median(wall):.0f} | {runs[0]['B/op']/1e6:.2f} MB | {runs[0]['allocs/op']:.0f} | {'✅' if med >= 200 else '❌ missed'} |")
+json.dump(out, open(sys.argv[2], "w"), indent=2)
+PY
+)
+  replace_section 'Rendering, recorded by make bench \(issue 4\)' "## Rendering, recorded by make bench (issue 4)
+
+Machine: ${machine}; load average ${load_before} before, ${load_after} after. \`appfile.DryRun\` of
+an Application of 5 \`webservice\` components on one warm engine (templates compiled once, render
+cache off: every render evaluates CUE), one core (\`-cpu 1\`), ${count} run(s) of 3 s each:
+\`go test -run '^\$' -bench 'RenderBuiltin(5c3t)?\$' -benchmem -cpu 1 -count ${count} -benchtime 3s ./pkg/appfile\`.
+renders/cpu-s divides by the process's CPU time (user + system, the collector included), which
+a shared host disturbs less than wall time. The traits are scaler, labels and env. See the
+section above for what a render costs and what was changed.
+
+${table}
+"
+  echo "$table"
+fi
+
 if [ "$which" = all ] || [ "$which" = realnode ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "realnode: skipped, a real node needs root" >&2
@@ -175,7 +223,7 @@ fi
 python3 - <<'PY'
 import json, os
 out = {}
-for key, path in (("lifecycle", "bench/results/lifecycle.json"), ("comparison", "bench/results/comparison.json"), ("apps", "bench/results/apps.json"), ("realnode", "bench/results/realnode.json")):
+for key, path in (("lifecycle", "bench/results/lifecycle.json"), ("comparison", "bench/results/comparison.json"), ("apps", "bench/results/apps.json"), ("render", "bench/results/render.json"), ("realnode", "bench/results/realnode.json")):
     if os.path.exists(path):
         out[key] = json.load(open(path))
 json.dump(out, open("bench/results/latest.json", "w"), indent=2, ensure_ascii=False)
