@@ -3,7 +3,9 @@
 // through client-go, and measures the time until all are running, apps/s, reconcile p50/p99
 // from the controller's histogram, and the server's RSS and CPU time. Output: a Markdown table
 // on stdout and JSON at -json; the apiserver requests of the run per verb and resource (from
-// apiserver_request_total) on stderr.
+// apiserver_request_total) on stderr. With -direct it applies, instead of each Application, the
+// Deployment and Service velad renders for it and waits until every Deployment is ready: the
+// Kubernetes-only part of the same delivery, on the same server, for comparison.
 package main
 
 import (
@@ -51,27 +53,42 @@ func main() {
 	timeout := flag.Duration("timeout", 15*time.Minute, "give up after this long")
 	jsonOut := flag.String("json", "", "write the figures as JSON here")
 	extra := flag.String("server-flags", "", "more `velad server` flags, space-separated (e.g. \"--concurrent-reconciles 8\")")
+	direct := flag.Bool("direct", false, "apply each Application's rendered Deployment and Service directly (no Applications) and wait until the Deployments are ready")
 	flag.Parse()
-	f, err := run(*bin, *n, *timeout, strings.Fields(*extra))
+	f, err := run(*bin, *n, *timeout, strings.Fields(*extra), *direct)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "apps benchmark:", err)
 		os.Exit(1)
 	}
 	fmt.Println("| measure | value | target |")
 	fmt.Println("|---|---|---|")
+	if *direct {
+		fmt.Printf("| %d Deployments + Services applied directly (no Applications) → all ready | %.1f s | — |\n", f.Apps, f.Seconds)
+		fmt.Printf("| throughput | %.1f pairs/s | — |\n", f.AppsPerSec)
+		fmt.Printf("| server RSS at the end | %.0f MB | — |\n", f.RSSMB)
+		fmt.Printf("| server peak RSS (VmHWM) | %.0f MB | — |\n", f.PeakRSSMB)
+		fmt.Printf("| server CPU time during the run | %.1f s | — |\n", f.CPUSeconds)
+		writeJSON(*jsonOut, f)
+		return
+	}
 	fmt.Printf("| %d Applications (webservice + scaler + labels) → all running | %.1f s | — |\n", f.Apps, f.Seconds)
 	fmt.Printf("| throughput | %.1f apps/s | ≥ 20 apps/s |\n", f.AppsPerSec)
 	fmt.Printf("| reconcile p50 / p99 (controller histogram, %0.f reconciles) | %.0f ms / %.0f ms | p99 ≤ 200 ms |\n", f.Reconciles, f.ReconcileP50*1000, f.ReconcileP99*1000)
 	fmt.Printf("| server RSS at the end | %.0f MB | ≤ 1 GiB |\n", f.RSSMB)
 	fmt.Printf("| server peak RSS (VmHWM) | %.0f MB | — |\n", f.PeakRSSMB)
 	fmt.Printf("| server CPU time during the run | %.1f s | — |\n", f.CPUSeconds)
-	if *jsonOut != "" {
+	writeJSON(*jsonOut, f)
+}
+
+// writeJSON writes f as JSON to path, if one is given.
+func writeJSON(path string, f *figures) {
+	if path != "" {
 		data, _ := json.MarshalIndent(f, "", "  ")
-		_ = os.WriteFile(*jsonOut, data, 0o644)
+		_ = os.WriteFile(path, data, 0o644)
 	}
 }
 
-func run(bin string, n int, timeout time.Duration, extra []string) (*figures, error) {
+func run(bin string, n int, timeout time.Duration, extra []string, direct bool) (*figures, error) {
 	dir, err := os.MkdirTemp("", "velad-bench-apps-")
 	if err != nil {
 		return nil, err
@@ -104,25 +121,40 @@ func run(bin string, n int, timeout time.Duration, extra []string) (*figures, er
 	calls0, callsErr := apiCalls(ctx, cfg)
 	cpu0 := cpuSeconds(srv.Process.Pid)
 	start := time.Now()
-	if err := createApps(ctx, dyn, n); err != nil {
+	create, wait := createApps, waitAllRunning
+	if direct {
+		create, wait = applyRendered, waitAllReady
+	}
+	if err := create(ctx, dyn, n); err != nil {
 		return nil, err
 	}
-	if err := waitAllRunning(ctx, dyn, n); err != nil {
+	if err := wait(ctx, dyn, n); err != nil {
 		return nil, err
 	}
 	elapsed := time.Since(start).Seconds()
 	if calls1, err := apiCalls(ctx, cfg); err == nil && callsErr == nil {
 		printCalls(os.Stderr, calls0, calls1, n)
 	}
-	p50, p99, count, err := reconcileQuantiles("http://" + metricsAddr + "/metrics")
-	if err != nil {
-		return nil, err
+	var p50, p99, count float64
+	if !direct {
+		if p50, p99, count, err = reconcileQuantiles("http://" + metricsAddr + "/metrics"); err != nil {
+			return nil, err
+		}
 	}
 	return &figures{Apps: n, Seconds: elapsed, AppsPerSec: float64(n) / elapsed, ReconcileP50: p50, ReconcileP99: p99,
 		Reconciles: count, RSSMB: proc.RSSMB([]int{srv.Process.Pid}), PeakRSSMB: proc.PeakRSSMB([]int{srv.Process.Pid}), CPUSeconds: cpuSeconds(srv.Process.Pid) - cpu0}, nil
 }
 
 func createApps(ctx context.Context, dyn dynamic.Interface, n int) error {
+	return parallel(n, func(i int) error {
+		_, err := dyn.Resource(appsGVR).Namespace("default").Create(ctx, app(i), metav1.CreateOptions{})
+		return err
+	})
+}
+
+// parallel runs do(0..n-1) on 16 workers (the benchmark's concurrent callers) and returns
+// the first error.
+func parallel(n int, do func(i int) error) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	work := make(chan int)
@@ -131,7 +163,7 @@ func createApps(ctx context.Context, dyn dynamic.Interface, n int) error {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				if _, err := dyn.Resource(appsGVR).Namespace("default").Create(ctx, app(i), metav1.CreateOptions{}); err != nil {
+				if err := do(i); err != nil {
 					errs <- err
 				}
 			}
@@ -168,7 +200,12 @@ func app(i int) *unstructured.Unstructured {
 // apiserver copy and encode every Application once a second (at 1000 Applications ~80 MB
 // of live heap and a few percent of its CPU).
 func waitAllRunning(ctx context.Context, dyn dynamic.Interface, n int) error {
-	apps := dyn.Resource(appsGVR).Namespace("default")
+	return waitAll(ctx, dyn.Resource(appsGVR).Namespace("default"), n, isRunning, "running")
+}
+
+// waitAll returns once n objects of res are done (list, then watch), reporting the count
+// as it goes.
+func waitAll(ctx context.Context, apps dynamic.ResourceInterface, n int, isDone func(*unstructured.Unstructured) bool, what string) error {
 	running := map[string]bool{}
 	report := func() bool {
 		count := 0
@@ -177,7 +214,7 @@ func waitAllRunning(ctx context.Context, dyn dynamic.Interface, n int) error {
 				count++
 			}
 		}
-		fmt.Fprintf(os.Stderr, "\r%d/%d running", count, n)
+		fmt.Fprintf(os.Stderr, "\r%d/%d %s", count, n, what)
 		return count == n
 	}
 	for {
@@ -185,27 +222,27 @@ func waitAllRunning(ctx context.Context, dyn dynamic.Interface, n int) error {
 		if err == nil {
 			clear(running)
 			for i := range list.Items {
-				running[list.Items[i].GetName()] = isRunning(&list.Items[i])
+				running[list.Items[i].GetName()] = isDone(&list.Items[i])
 			}
 			if report() {
 				fmt.Fprintln(os.Stderr)
 				return nil
 			}
-			if done, err := watchRunning(ctx, apps, list.GetResourceVersion(), running, report); done || err != nil {
+			if done, err := watchDone(ctx, apps, list.GetResourceVersion(), running, isDone, report); done || err != nil {
 				return err
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("not all Applications running: %w", ctx.Err())
+			return fmt.Errorf("not all %d %s: %w", n, what, ctx.Err())
 		case <-time.After(time.Second):
 		}
 	}
 }
 
-// watchRunning follows Application events from rv into running until report says all are
-// running (done) or the watch ends (to be re-listed).
-func watchRunning(ctx context.Context, apps dynamic.ResourceInterface, rv string, running map[string]bool, report func() bool) (bool, error) {
+// watchDone follows events from rv into running (isDone of each object) until report
+// says all are done or the watch ends (to be re-listed).
+func watchDone(ctx context.Context, apps dynamic.ResourceInterface, rv string, running map[string]bool, isDone func(*unstructured.Unstructured) bool, report func() bool) (bool, error) {
 	w, err := apps.Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
 	if err != nil {
 		return false, nil
@@ -216,7 +253,7 @@ func watchRunning(ctx context.Context, apps dynamic.ResourceInterface, rv string
 	for {
 		select {
 		case <-ctx.Done():
-			return false, fmt.Errorf("not all Applications running: %w", ctx.Err())
+			return false, fmt.Errorf("not all done: %w", ctx.Err())
 		case <-tick.C:
 			report()
 		case ev, ok := <-w.ResultChan():
@@ -230,7 +267,7 @@ func watchRunning(ctx context.Context, apps dynamic.ResourceInterface, rv string
 			if ev.Type == watch.Deleted {
 				delete(running, u.GetName())
 			} else {
-				running[u.GetName()] = isRunning(u)
+				running[u.GetName()] = isDone(u)
 			}
 			if report() {
 				fmt.Fprintln(os.Stderr)
