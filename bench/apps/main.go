@@ -45,6 +45,10 @@ type figures struct {
 	RSSMB        float64 `json:"serverRSSMB"`
 	PeakRSSMB    float64 `json:"serverPeakRSSMB"`
 	CPUSeconds   float64 `json:"serverCPUSeconds"`
+	// IdleSeconds, IdleCPUSeconds: the window after all were running (-idle) and the
+	// server's CPU time in it.
+	IdleSeconds    float64 `json:"idleSeconds,omitempty"`
+	IdleCPUSeconds float64 `json:"idleCPUSeconds,omitempty"`
 }
 
 func main() {
@@ -53,9 +57,10 @@ func main() {
 	timeout := flag.Duration("timeout", 15*time.Minute, "give up after this long")
 	jsonOut := flag.String("json", "", "write the figures as JSON here")
 	extra := flag.String("server-flags", "", "more `velad server` flags, space-separated (e.g. \"--concurrent-reconciles 8\")")
+	idle := flag.Duration("idle", 0, "after all are running, also measure the server's CPU and requests over this long (re-syncs: set --resync-period in -server-flags)")
 	direct := flag.Bool("direct", false, "apply each Application's rendered Deployment and Service directly (no Applications) and wait until the Deployments are ready")
 	flag.Parse()
-	f, err := run(*bin, *n, *timeout, strings.Fields(*extra), *direct)
+	f, err := run(*bin, *n, *timeout, strings.Fields(*extra), *direct, *idle)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "apps benchmark:", err)
 		os.Exit(1)
@@ -77,6 +82,9 @@ func main() {
 	fmt.Printf("| server RSS at the end | %.0f MB | ≤ 1 GiB |\n", f.RSSMB)
 	fmt.Printf("| server peak RSS (VmHWM) | %.0f MB | — |\n", f.PeakRSSMB)
 	fmt.Printf("| server CPU time during the run | %.1f s | — |\n", f.CPUSeconds)
+	if f.IdleSeconds > 0 {
+		fmt.Printf("| server CPU time in the %.0f s after (all running) | %.1f s | — |\n", f.IdleSeconds, f.IdleCPUSeconds)
+	}
 	writeJSON(*jsonOut, f)
 }
 
@@ -88,7 +96,7 @@ func writeJSON(path string, f *figures) {
 	}
 }
 
-func run(bin string, n int, timeout time.Duration, extra []string, direct bool) (*figures, error) {
+func run(bin string, n int, timeout time.Duration, extra []string, direct bool, idle time.Duration) (*figures, error) {
 	dir, err := os.MkdirTemp("", "velad-bench-apps-")
 	if err != nil {
 		return nil, err
@@ -141,8 +149,23 @@ func run(bin string, n int, timeout time.Duration, extra []string, direct bool) 
 			return nil, err
 		}
 	}
-	return &figures{Apps: n, Seconds: elapsed, AppsPerSec: float64(n) / elapsed, ReconcileP50: p50, ReconcileP99: p99,
-		Reconciles: count, RSSMB: proc.RSSMB([]int{srv.Process.Pid}), PeakRSSMB: proc.PeakRSSMB([]int{srv.Process.Pid}), CPUSeconds: cpuSeconds(srv.Process.Pid) - cpu0}, nil
+	f := &figures{Apps: n, Seconds: elapsed, AppsPerSec: float64(n) / elapsed, ReconcileP50: p50, ReconcileP99: p99,
+		Reconciles: count, RSSMB: proc.RSSMB([]int{srv.Process.Pid}), PeakRSSMB: proc.PeakRSSMB([]int{srv.Process.Pid}), CPUSeconds: cpuSeconds(srv.Process.Pid) - cpu0}
+	if idle > 0 {
+		calls0, callsErr = apiCalls(ctx, cfg)
+		idle0 := cpuSeconds(srv.Process.Pid)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(idle):
+		}
+		f.IdleSeconds, f.IdleCPUSeconds = idle.Seconds(), cpuSeconds(srv.Process.Pid)-idle0
+		if calls1, err := apiCalls(ctx, cfg); err == nil && callsErr == nil {
+			fmt.Fprintf(os.Stderr, "in the %s after:\n", idle)
+			printCalls(os.Stderr, calls0, calls1, n)
+		}
+	}
+	return f, nil
 }
 
 func createApps(ctx context.Context, dyn dynamic.Interface, n int) error {

@@ -492,6 +492,33 @@ func TestIntegrationStateKeepRepairsDrift(t *testing.T) {
 	})
 }
 
+// TestIntegrationStateKeepRepairsUnwatchedDrift: a Service is cached but not
+// watched, and state keeping skips objects whose cached copy holds every
+// applied value (inSync), so a change of a Service's label or port is
+// repaired by the next re-sync that sees it.
+func TestIntegrationStateKeepRepairsUnwatchedDrift(t *testing.T) {
+	setup(t)
+	create(t, appYAML("svcdrift", `
+  - name: svcdrift-web
+    type: webservice
+    properties: {image: nginx, ports: [{port: 80, expose: true}]}`, ""))
+	runningAt(t, "svcdrift", "svcdrift-v1")
+	if err := c.Patch(context.Background(), &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "svcdrift-web"}},
+		client.RawPatch(types.JSONPatchType, []byte(`[{"op":"replace","path":"/metadata/labels/app.oam.dev~1resourceType","value":"changed"},{"op":"replace","path":"/spec/ports/0/targetPort","value":8080}]`)),
+		client.FieldOwner("kubectl")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the Service's label and port set back", func() (bool, string) {
+		touch(t, "svcdrift") // a re-sync
+		svc := &corev1.Service{}
+		if err := c.Get(context.Background(), key("svcdrift-web"), svc); err != nil {
+			return false, err.Error()
+		}
+		got := fmt.Sprintf("resourceType %q, targetPort %s", svc.Labels["app.oam.dev/resourceType"], svc.Spec.Ports[0].TargetPort.String())
+		return svc.Labels["app.oam.dev/resourceType"] == "TRAIT" && svc.Spec.Ports[0].TargetPort.IntValue() == 80, got
+	})
+}
+
 func TestIntegrationApplyOnce(t *testing.T) {
 	setup(t)
 	create(t, appYAML("once", `

@@ -321,27 +321,35 @@ func staleVersion(err error) bool { return apierrors.IsConflict(err) }
 
 // cachedVersion is the resourceVersion of o as the controller's cache holds
 // it, when the cache can stand in for reading the live object before an
-// apply: o is in the hub, of a kind the cache holds (cachedKinds; it holds
-// only objects labelled by an Application), and the cached copy is labelled
-// as app's. "" otherwise: the live object is read. An apply carrying the
-// version is refused unless the live object is still that very version, so a
-// cache that lags behind (the object was changed, relabelled, or deleted and
-// created again by another Application) never makes the controller overwrite
-// an object it has not looked at.
+// apply (cachedObject); "" otherwise: the live object is read. An apply
+// carrying the version is refused unless the live object is still that very
+// version, so a cache that lags behind (the object was changed, relabelled, or
+// deleted and created again by another Application) never makes the
+// controller overwrite an object it has not looked at.
 func (r *Reconciler) cachedVersion(ctx context.Context, cluster string, o *unstructured.Unstructured, app *v1beta1.Application) string {
+	if obj := r.cachedObject(ctx, cluster, o, app); obj != nil {
+		return obj.GetResourceVersion()
+	}
+	return ""
+}
+
+// cachedObject is o as the controller's cache holds it, when o is in the hub,
+// of a kind the cache holds (cachedKinds; it holds only objects labelled by an
+// Application), and the cached copy is labelled as app's; nil otherwise.
+func (r *Reconciler) cachedObject(ctx context.Context, cluster string, o *unstructured.Unstructured, app *v1beta1.Application) client.Object {
 	if r.cached == nil || !isLocal(cluster) {
-		return ""
+		return nil
 	}
 	newObj, ok := cachedKinds[o.GroupVersionKind()]
 	if !ok {
-		return ""
+		return nil
 	}
 	obj := newObj()
 	if err := r.cached.Get(ctx, client.ObjectKey{Namespace: o.GetNamespace(), Name: o.GetName()}, obj); err != nil {
-		return ""
+		return nil
 	}
 	if ownerOf(obj, app) != appKey(app) {
-		return ""
+		return nil
 	}
-	return obj.GetResourceVersion()
+	return obj
 }

@@ -84,12 +84,19 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 // application owns the live object now; the paths an apply-once strategy
 // (onStateKeep) lets drift keep their live values, and the sharers of a
 // shared object stay. An object the controller's cache shows as app's and no
-// policy reads is applied without reading it, carrying the cached
-// resourceVersion (cachedVersion); refused, it is read and applied as the others.
+// policy reads is not applied at all when the cached copy already holds every
+// value of m (inSync: a re-sync of an unchanged application sends the API
+// server nothing; a change the cache has not seen yet is repaired by the
+// reconcile its event or the next re-sync brings), else applied without
+// reading it, carrying the cached resourceVersion; refused, it is read and
+// applied as the others.
 func (r *Reconciler) keepObject(ctx context.Context, c client.Client, app *v1beta1.Application, pol *resourcePolicies, cluster string, m *unstructured.Unstructured, strategy *applyOnceStrategy) error {
 	if !pol.readsLive(m, affectOnStateKeep) {
-		if version := r.cachedVersion(ctx, cluster, m, app); version != "" {
-			if err := applyObject(ctx, c, m, version); !staleVersion(err) {
+		if cached := r.cachedObject(ctx, cluster, m, app); cached != nil {
+			if inSync(m, cached) {
+				return nil
+			}
+			if err := applyObject(ctx, c, m, cached.GetResourceVersion()); !staleVersion(err) {
 				return err
 			}
 		}

@@ -1,0 +1,118 @@
+package controller
+
+import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// inSync reports whether applying the manifest m would leave the object live
+// as it is: every field m sets has the same value in live (labels and
+// annotations included; the fields the API server adds, such as defaults and
+// status, are not looked at). Anything it cannot tell equal, such as a
+// quantity written in another form, counts as a difference, so the caller
+// applies.
+func inSync(m *unstructured.Unstructured, live client.Object) bool {
+	have, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
+	if err != nil {
+		return false
+	}
+	for k, want := range m.Object {
+		switch k {
+		case "apiVersion", "kind", "status":
+			// apiVersion and kind chose the cached kind; status is not applied.
+			continue
+		case "metadata":
+			if !metadataInSync(m, live) {
+				return false
+			}
+		default:
+			if !subset(want, have[k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// metadataInSync compares what an apply of m sets in metadata: its labels and
+// annotations (the name and namespace found live). Any other metadata in m
+// (owner references, finalizers) counts as a difference.
+func metadataInSync(m *unstructured.Unstructured, live client.Object) bool {
+	meta, _ := m.Object["metadata"].(map[string]any)
+	for k := range meta {
+		switch k {
+		case "name", "namespace", "labels", "annotations", "creationTimestamp", "resourceVersion", "managedFields":
+		default:
+			return false
+		}
+	}
+	return stringsSubset(m.GetLabels(), live.GetLabels()) && stringsSubset(m.GetAnnotations(), live.GetAnnotations())
+}
+
+// stringsSubset reports whether every key of want has the same value in have.
+func stringsSubset(want, have map[string]string) bool {
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// subset reports whether the JSON value want is contained in have: maps by
+// key (a null in want matches an absent key), lists element by element with
+// the same length, numbers by value, the rest by equality.
+func subset(want, have any) bool {
+	switch w := want.(type) {
+	case nil:
+		return have == nil
+	case map[string]any:
+		h, ok := have.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, v := range w {
+			if !subset(v, h[k]) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		h, ok := have.([]any)
+		if !ok || len(h) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !subset(w[i], h[i]) {
+				return false
+			}
+		}
+		return true
+	case string, bool:
+		return want == have
+	}
+	if wi, ok := want.(int64); ok {
+		if hi, ok := have.(int64); ok {
+			return wi == hi
+		}
+	}
+	wn, ok1 := number(want)
+	hn, ok2 := number(have)
+	return ok1 && ok2 && wn == hn
+}
+
+// number is a JSON number decoded as any Go numeric type, as a float64.
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
