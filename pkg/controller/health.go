@@ -64,7 +64,7 @@ func (r *Reconciler) placedHealth(ctx context.Context, s *appState, c *appfile.C
 			}
 		})
 	}
-	st, _, _, err := r.componentHealth(ctx, s, r.readFrom(ctx, cl), cluster, at.ReplicaKey, c, m)
+	st, _, _, err := r.componentHealth(ctx, s, r.readFrom(ctx, cl, cluster, s.app), cluster, at.ReplicaKey, c, m)
 	if err != nil && !isLocal(cluster) {
 		msg := fmt.Sprintf("cluster %q: %v", cluster, err)
 		return &v1beta1.ApplicationComponentStatus{Name: c.Name, Namespace: ns, Cluster: clusterKey(cluster), ReplicaKey: at.ReplicaKey, Message: msg}, nil
@@ -148,9 +148,19 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, live live
 // liveReader returns the live version of a rendered object (nil when missing).
 type liveReader func(*unstructured.Unstructured) (*unstructured.Unstructured, error)
 
-// readFrom reads live objects through cl.
-func (r *Reconciler) readFrom(ctx context.Context, cl client.Client) liveReader {
-	return func(o *unstructured.Unstructured) (*unstructured.Unstructured, error) { return r.readLive(ctx, cl, o) }
+// readFrom reads live objects of cluster through cl, or, for an object the
+// controller's cache holds as app's (cachedObject), from the cache: a cached
+// workload lags its live state by a watch event at most, and that event
+// reconciles the Application again.
+func (r *Reconciler) readFrom(ctx context.Context, cl client.Client, cluster string, app *v1beta1.Application) liveReader {
+	return func(o *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+		if cached := r.cachedObject(ctx, cluster, o, app); cached != nil {
+			if live, err := asUnstructured(cached, o); err == nil {
+				return live, nil
+			}
+		}
+		return r.readLive(ctx, cl, o)
+	}
 }
 
 // appliedState is the liveReader of objects just dispatched: applying them left

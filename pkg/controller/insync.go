@@ -7,16 +7,12 @@ import (
 )
 
 // inSync reports whether applying the manifest m would leave the object live
-// as it is: every field m sets has the same value in live (labels and
-// annotations included; the fields the API server adds, such as defaults and
-// status, are not looked at). Anything it cannot tell equal, such as a
-// quantity written in another form, counts as a difference, so the caller
-// applies.
-func inSync(m *unstructured.Unstructured, live client.Object) bool {
-	have, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
-	if err != nil {
-		return false
-	}
+// (its unstructured form) as it is: every field m sets has the same value in
+// live (labels and annotations included; the fields the API server adds, such
+// as defaults and status, are not looked at). Anything it cannot tell equal,
+// such as a quantity written in another form or metadata other than labels
+// and annotations, counts as a difference, so the caller applies.
+func inSync(m, live *unstructured.Unstructured) bool {
 	for k, want := range m.Object {
 		switch k {
 		case "apiVersion", "kind", "status":
@@ -27,7 +23,7 @@ func inSync(m *unstructured.Unstructured, live client.Object) bool {
 				return false
 			}
 		default:
-			if !subset(want, have[k]) {
+			if !subset(want, live.Object[k]) {
 				return false
 			}
 		}
@@ -35,10 +31,22 @@ func inSync(m *unstructured.Unstructured, live client.Object) bool {
 	return true
 }
 
+// asUnstructured is the typed object obj as unstructured, of o's apiVersion
+// and kind (a typed object from the cache carries none).
+func asUnstructured(obj client.Object, o *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	data, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: data}
+	u.SetGroupVersionKind(o.GroupVersionKind())
+	return u, nil
+}
+
 // metadataInSync compares what an apply of m sets in metadata: its labels and
 // annotations (the name and namespace found live). Any other metadata in m
 // (owner references, finalizers) counts as a difference.
-func metadataInSync(m *unstructured.Unstructured, live client.Object) bool {
+func metadataInSync(m, live *unstructured.Unstructured) bool {
 	meta, _ := m.Object["metadata"].(map[string]any)
 	for k := range meta {
 		switch k {

@@ -108,7 +108,15 @@ func TestInSync(t *testing.T) {
 			if tc.live != nil {
 				tc.live(d)
 			}
-			if got := inSync(manifest(t, tc.edit), d); got != tc.want {
+			m := manifest(t, tc.edit)
+			live, err := asUnstructured(d, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if live.GetAPIVersion() != "apps/v1" || live.GetKind() != "Deployment" {
+				t.Fatalf("asUnstructured: %s %s", live.GetAPIVersion(), live.GetKind())
+			}
+			if got := inSync(m, live); got != tc.want {
 				t.Errorf("inSync = %v, want %v", got, tc.want)
 			}
 		})

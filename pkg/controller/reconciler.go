@@ -115,8 +115,13 @@ type appState struct {
 	freshRun bool
 	// newApp says the Application's status had never been written when the
 	// reconcile began (its workflow never saved a context).
-	newApp  bool
-	outcome workflow.Outcome
+	newApp bool
+	// readStatus and readVersion are the Application's status and
+	// resourceVersion as the reconcile found them: finish writes no status
+	// when neither changed (statusUnchanged).
+	readStatus  *v1beta1.AppStatus
+	readVersion string
+	outcome     workflow.Outcome
 	// properties resolves a component's properties before it renders (ref-objects).
 	properties func(context.Context, *appfile.Component) (map[string]any, error)
 	// policies are the resource policies, read on first use (policy_rules.go).
@@ -146,7 +151,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{}, err
 	}
 	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}, properties: r.componentProperties(app.Namespace),
-		newApp: app.Status.ObservedGeneration == 0 && app.Status.LatestRevision == nil && app.Status.Workflow == nil}
+		newApp:     app.Status.ObservedGeneration == 0 && app.Status.LatestRevision == nil && app.Status.Workflow == nil,
+		readStatus: app.Status.DeepCopy(), readVersion: app.ResourceVersion}
 	if err := r.publishing(ctx, s); err != nil {
 		// A rollback that cannot finish (a newer revision it cannot delete)
 		// shows on the Application, and is retried.

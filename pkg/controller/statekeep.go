@@ -93,7 +93,7 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 func (r *Reconciler) keepObject(ctx context.Context, c client.Client, app *v1beta1.Application, pol *resourcePolicies, cluster string, m *unstructured.Unstructured, strategy *applyOnceStrategy) error {
 	if !pol.readsLive(m, affectOnStateKeep) {
 		if cached := r.cachedObject(ctx, cluster, m, app); cached != nil {
-			if inSync(m, cached) {
+			if live, err := asUnstructured(cached, m); err == nil && inSync(m, live) {
 				return nil
 			}
 			if err := applyObject(ctx, c, m, cached.GetResourceVersion()); !staleVersion(err) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/api/equality"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
@@ -106,6 +107,14 @@ func (s *appState) servicesOf(name string) []v1beta1.ApplicationComponentStatus 
 	return out
 }
 
+// statusUnchanged reports that the status this reconcile ends with is the one
+// it read and nothing wrote the Application meanwhile (a re-sync of a running
+// Application): then there is nothing to write. A change by someone else that
+// the cache had not shown yet brings its own event and reconcile.
+func (s *appState) statusUnchanged() bool {
+	return s.readStatus != nil && s.app.ResourceVersion == s.readVersion && equality.Semantic.DeepEqual(*s.readStatus, s.app.Status)
+}
+
 // finish writes the final status of a reconcile and decides when to look again.
 func (r *Reconciler) finish(ctx context.Context, s *appState) (ctrl.Result, error) {
 	app := s.app
@@ -127,8 +136,10 @@ func (r *Reconciler) finish(ctx context.Context, s *appState) (ctrl.Result, erro
 		conds = append(conds, v1beta1.ReadyCondition(v1beta1.ConditionWorkflow))
 	}
 	app.Status.SetConditions(conds...)
-	if err := r.client.Status().Update(ctx, app); err != nil {
-		return ctrl.Result{}, err
+	if !s.statusUnchanged() {
+		if err := r.client.Status().Update(ctx, app); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	r.metrics.setPhase(app.Namespace+"/"+app.Name, string(app.Status.Phase))
 	logr.FromContextOrDiscard(ctx).V(1).Info("reconciled", "phase", app.Status.Phase, "revision", s.rev.Name,
