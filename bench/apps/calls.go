@@ -39,7 +39,7 @@ func parseCalls(r io.Reader) (map[string]float64, error) {
 }
 
 // printCalls writes the calls made between before and after, per Application, largest first.
-func printCalls(w io.Writer, before, after map[string]float64, apps int) {
+func printCalls(w io.Writer, when string, before, after map[string]float64, apps int) {
 	type row struct {
 		key string
 		n   float64
@@ -53,7 +53,7 @@ func printCalls(w io.Writer, before, after map[string]float64, apps int) {
 		}
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].n > rows[j].n })
-	fmt.Fprintf(w, "apiserver requests during the run: %.0f (%.1f per Application)\n", total, total/float64(apps))
+	fmt.Fprintf(w, "apiserver requests %s: %.0f (%.1f per Application)\n", when, total, total/float64(apps))
 	for _, r := range rows {
 		if r.n/float64(apps) >= 0.05 {
 			fmt.Fprintf(w, "  %-50s %8.0f %6.2f/app\n", r.key, r.n, r.n/float64(apps))

@@ -141,7 +141,7 @@ func run(bin string, n int, timeout time.Duration, extra []string, direct bool, 
 	}
 	elapsed := time.Since(start).Seconds()
 	if calls1, err := apiCalls(ctx, cfg); err == nil && callsErr == nil {
-		printCalls(os.Stderr, calls0, calls1, n)
+		printCalls(os.Stderr, "during the run", calls0, calls1, n)
 	}
 	var p50, p99, count float64
 	if !direct {
@@ -161,8 +161,7 @@ func run(bin string, n int, timeout time.Duration, extra []string, direct bool, 
 		}
 		f.IdleSeconds, f.IdleCPUSeconds = idle.Seconds(), cpuSeconds(srv.Process.Pid)-idle0
 		if calls1, err := apiCalls(ctx, cfg); err == nil && callsErr == nil {
-			fmt.Fprintf(os.Stderr, "in the %s after:\n", idle)
-			printCalls(os.Stderr, calls0, calls1, n)
+			printCalls(os.Stderr, fmt.Sprintf("in the %s after all were running", idle), calls0, calls1, n)
 		}
 	}
 	return f, nil
