@@ -4,6 +4,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/cue"
 )
 
 // inSync reports whether applying the manifest m would leave the object live
@@ -70,7 +72,7 @@ func stringsSubset(want, have map[string]string) bool {
 
 // subset reports whether the JSON value want is contained in have: maps by
 // key (a null in want matches an absent key), lists element by element with
-// the same length, numbers by value, the rest by equality.
+// the same length, scalars as cue.SameScalar (numbers by value).
 func subset(want, have any) bool {
 	switch w := want.(type) {
 	case nil:
@@ -97,30 +99,6 @@ func subset(want, have any) bool {
 			}
 		}
 		return true
-	case string, bool:
-		return want == have
 	}
-	if wi, ok := want.(int64); ok {
-		if hi, ok := have.(int64); ok {
-			return wi == hi
-		}
-	}
-	wn, ok1 := number(want)
-	hn, ok2 := number(have)
-	return ok1 && ok2 && wn == hn
-}
-
-// number is a JSON number decoded as any Go numeric type, as a float64.
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return float64(n), true
-	case int:
-		return float64(n), true
-	case int32:
-		return float64(n), true
-	case float64:
-		return n, true
-	}
-	return 0, false
+	return cue.SameScalar(want, have)
 }

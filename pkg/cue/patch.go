@@ -127,7 +127,7 @@ func (m *merger) merge(base, patch any, path, shape string, inherited Tags) (any
 		}
 		return m.mergeList(bl, pv, path, shape, t)
 	default:
-		if sameScalar(base, patch) || t.PatchStrategy == StrategyRetainKeys || m.soft[path] {
+		if SameScalar(base, patch) || t.PatchStrategy == StrategyRetainKeys || m.soft[path] {
 			delete(m.soft, path)
 			return deepCopy(patch), nil
 		}
@@ -187,7 +187,7 @@ func findByKeys(list []any, pe any, keys []string) int {
 			k = strings.TrimSpace(k)
 			pv, pok := pm[k]
 			bv, bok := bm[k]
-			if !pok || !bok || !sameScalar(pv, bv) {
+			if !pok || !bok || !SameScalar(pv, bv) {
 				match = false
 				break
 			}
@@ -219,8 +219,14 @@ func show(v any) string {
 	return s
 }
 
-// sameScalar compares decoded values, treating int64 and float64 alike.
-func sameScalar(a, b any) bool {
+// SameScalar compares two decoded JSON values, treating Go's numeric types
+// alike (two int64 exactly).
+func SameScalar(a, b any) bool {
+	if ia, ok := a.(int64); ok {
+		if ib, ok := b.(int64); ok {
+			return ia == ib
+		}
+	}
 	if fa, ok := number(a); ok {
 		fb, ok := number(b)
 		return ok && fa == fb
@@ -233,6 +239,8 @@ func number(v any) (float64, bool) {
 	case int64:
 		return float64(n), true
 	case int:
+		return float64(n), true
+	case int32:
 		return float64(n), true
 	case float64:
 		return n, true
