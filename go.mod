@@ -367,6 +367,7 @@ require (
 )
 
 replace (
+	github.com/emicklei/go-restful/v3 => ./third_party/go-restful
 	k8s.io/api => k8s.io/api v0.37.2
 	k8s.io/apiextensions-apiserver => k8s.io/apiextensions-apiserver v0.37.2
 	k8s.io/apimachinery => k8s.io/apimachinery v0.37.2
