@@ -332,10 +332,16 @@ func defaultNamespace(c client.Client, o *unstructured.Unstructured, ns string) 
 // is a precondition (applyObject).
 func (d *dispatcher) apply(ctx context.Context, c client.Client, cluster string, o *unstructured.Unstructured, version string) error {
 	d.defaultNamespace(c, o)
+	ref := corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}
+	app, key := client.ObjectKeyFromObject(d.s.app), objectRefKey(cluster, o)
+	sum, summed := manifestSum(o)
 	if err := applyObject(ctx, c, o, version); err != nil {
+		d.r.applied.drop(app, key)
 		return err
 	}
-	ref := corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}
+	if summed {
+		d.r.applied.record(app, key, o.GetUID(), sum)
+	}
 	d.mu.Lock()
 	if d.s.fresh == nil {
 		d.s.fresh = map[string]bool{}

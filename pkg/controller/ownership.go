@@ -130,7 +130,12 @@ func (d *dispatcher) dispatch(ctx context.Context, c client.Client, component, c
 func (d *dispatcher) plan(ctx context.Context, c client.Client, cluster string, pol *resourcePolicies, o *unstructured.Unstructured, useCache bool) (plannedObject, error) {
 	p := plannedObject{obj: o, act: actApply}
 	if useCache && !pol.readsLive(o, affectOnUpdate) {
-		if p.version = d.r.cachedVersion(ctx, cluster, o, d.s.app); p.version != "" {
+		if cached := d.r.cachedObject(ctx, cluster, o, d.s.app); cached != nil {
+			if live := d.unchanged(cluster, o, cached); live != nil {
+				p.act, p.live = actKeep, live
+				return p, nil
+			}
+			p.version = cached.GetResourceVersion()
 			return p, nil
 		}
 	}
@@ -197,6 +202,22 @@ func (d *dispatcher) plan(ctx context.Context, c client.Client, cluster string, 
 		}
 	}
 	return p, nil
+}
+
+// unchanged is the cached object (as unstructured) when applying o to it
+// would change nothing: this process's last apply to that very object was of
+// the same manifest (appliedManifests), and the cached copy still holds every
+// value of it (inSync). nil otherwise.
+func (d *dispatcher) unchanged(cluster string, o *unstructured.Unstructured, cached client.Object) *unstructured.Unstructured {
+	sum, ok := manifestSum(o)
+	if !ok || !d.r.applied.same(client.ObjectKeyFromObject(d.s.app), objectRefKey(cluster, o), cached.GetUID(), sum) {
+		return nil
+	}
+	live, err := asUnstructured(cached, o)
+	if err != nil || !inSync(o, live) {
+		return nil
+	}
+	return live
 }
 
 // execute carries out one planned object; o ends holding the live object. An

@@ -38,6 +38,8 @@ type Reconciler struct {
 	self *selfWrites
 	// collected spares listing the trackers of revisions GC found clean.
 	collected *collectedRevisions
+	// applied spares applying a manifest again that the object still holds.
+	applied *appliedManifests
 }
 
 // NewReconciler returns a Reconciler writing with c (whose reads of
@@ -56,6 +58,7 @@ func NewReconciler(c client.Client, reader client.Reader, opts Options) (*Reconc
 	return &Reconciler{
 		self:      self,
 		collected: newCollectedRevisions(),
+		applied:   newAppliedManifests(),
 		client:    c,
 		reader:    reader,
 		loader:    newClusterLoader(c, opts.DefinitionNamespace),
@@ -139,6 +142,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		if apierrors.IsNotFound(err) {
 			r.self.forget(req.NamespacedName)
 			r.collected.forget(req.NamespacedName)
+			r.applied.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}

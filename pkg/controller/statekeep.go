@@ -96,6 +96,7 @@ func (r *Reconciler) keepObject(ctx context.Context, c client.Client, app *v1bet
 			if live, err := asUnstructured(cached, m); err == nil && inSync(m, live) {
 				return nil
 			}
+			r.forgetApplied(app, cluster, m)
 			if err := applyObject(ctx, c, m, cached.GetResourceVersion()); !staleVersion(err) {
 				return err
 			}
@@ -125,7 +126,15 @@ func (r *Reconciler) keepObject(ctx context.Context, c client.Client, app *v1bet
 		}
 		setAnnotation(m, oam.AnnotationAppSharedBy, strings.Join(list, ","))
 	}
+	r.forgetApplied(app, cluster, m)
 	return applyObject(ctx, c, m, "")
+}
+
+// forgetApplied drops the record of the dispatcher's last apply to m's object:
+// what state keeping applies may differ from it (kept paths, sharers), so the
+// next workflow apply of the same manifest is not spared.
+func (r *Reconciler) forgetApplied(app *v1beta1.Application, cluster string, m *unstructured.Unstructured) {
+	r.applied.drop(client.ObjectKeyFromObject(app), objectRefKey(cluster, m))
 }
 
 // writtenTracker is the versioned tracker as this reconcile's dispatcher last

@@ -62,6 +62,11 @@ func refKey(cluster string, r corev1.ObjectReference) string {
 	return clusterKey(cluster) + "|" + r.APIVersion + "/" + r.Kind + "/" + r.Namespace + "/" + r.Name
 }
 
+// objectRefKey is refKey of the object o.
+func objectRefKey(cluster string, o *unstructured.Unstructured) string {
+	return refKey(cluster, corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()})
+}
+
 // mrKey identifies a managed resource across clusters.
 func mrKey(mr v1beta1.ManagedResource) string { return refKey(mr.Cluster, mr.ObjectReference) }
 
