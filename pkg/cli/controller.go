@@ -20,6 +20,10 @@ func addControllerFlags(fs *pflag.FlagSet, o *controller.Options) {
 	fs.IntVar(&o.Burst, "kube-api-burst", 200, "(controller) client burst towards the API server")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", 5*time.Minute, "(controller) re-reconcile every Application this often (drift repair)")
 	fs.IntVar(&o.RevisionLimit, "application-revision-limit", 10, "(controller) ApplicationRevisions kept per Application (the current and last successful ones always are)")
+	fs.StringVar(&o.RevisionCompression, "application-revision-compression", controller.CompressionNone,
+		"(controller) store new ApplicationRevisions compressed, in KubeVela's format (its ZstdApplicationRevision/GzipApplicationRevision gates): zstd, gzip or none; compressed revisions are read either way")
+	fs.StringVar(&o.TrackerCompression, "resource-tracker-compression", controller.CompressionNone,
+		"(controller) store ResourceTrackers compressed, in KubeVela's format (its ZstdResourceTracker/GzipResourceTracker gates): zstd, gzip or none; compressed trackers are read either way")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", "", "(controller) serve Prometheus /metrics on this address (e.g. :8080; empty: off)")
 }
 

@@ -12,6 +12,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
+	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/application"
 )
 
@@ -80,6 +81,9 @@ func newRevisionGetCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A revision stored compressed was decoded on reading; shown without its
+			// compression type, it is printed decoded instead of compressed again.
+			rev.Spec.Compression = v1beta1.CompressedText{}
 			if done, err := printData(streams.Out, output, rev); done {
 				return err
 			}

@@ -33,7 +33,7 @@ type dispatcher struct {
 var _ workflow.Dispatcher = (*dispatcher)(nil)
 
 func (r *Reconciler) newDispatcher(s *appState) *dispatcher {
-	s.tracker = &tracker{client: r.client, reader: r.reader, app: s.app, rev: s.rev.Name}
+	s.tracker = r.newTracker(s.app, s.rev.Name)
 	return &dispatcher{r: r, s: s, tracker: s.tracker}
 }
 

@@ -1,11 +1,13 @@
 package controller
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/go-logr/logr"
 
+	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/workflow"
 )
 
@@ -43,6 +45,34 @@ type Options struct {
 	Clusters ClusterClients
 	// Logger is used by the manager and reconciler (default: from the context).
 	Logger *logr.Logger
+	// RevisionCompression stores the snapshot of new ApplicationRevisions compressed in
+	// KubeVela's format: "zstd", "gzip" or "none" (default "none"). Compressed or not,
+	// revisions are always read.
+	RevisionCompression string
+	// TrackerCompression stores the managed resources of ResourceTrackers compressed, as
+	// RevisionCompression (default "none").
+	TrackerCompression string
+}
+
+// CompressionNone is the value of RevisionCompression and TrackerCompression that stores
+// the objects uncompressed.
+const CompressionNone = "none"
+
+// compressionType is the CompressedText type stored for an option value.
+func compressionType(option string) string {
+	if option == CompressionNone {
+		return v1beta1.CompressionNone
+	}
+	return option
+}
+
+func (o *Options) validate() error {
+	for _, c := range []struct{ of, v string }{{"ApplicationRevision", o.RevisionCompression}, {"ResourceTracker", o.TrackerCompression}} {
+		if c.v == "" || !v1beta1.ValidCompression(compressionType(c.v)) {
+			return fmt.Errorf("unknown %s compression %q: want zstd, gzip or none", c.of, c.v)
+		}
+	}
+	return nil
 }
 
 func (o *Options) defaults() {
@@ -66,6 +96,12 @@ func (o *Options) defaults() {
 	}
 	if o.LeaderElectionNamespace == "" {
 		o.LeaderElectionNamespace = o.DefinitionNamespace
+	}
+	if o.RevisionCompression == "" {
+		o.RevisionCompression = CompressionNone
+	}
+	if o.TrackerCompression == "" {
+		o.TrackerCompression = CompressionNone
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}

@@ -46,6 +46,9 @@ type Reconciler struct {
 // definitions may come from a cache) and reading Applications with reader.
 func NewReconciler(c client.Client, reader client.Reader, opts Options) (*Reconciler, error) {
 	opts.defaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	engine, err := cue.New(cue.WithProviders(op.All()...))
 	if err != nil {
 		return nil, fmt.Errorf("building the CUE engine: %w", err)

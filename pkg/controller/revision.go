@@ -126,6 +126,7 @@ func (r *Reconciler) newRevision(s *appState, name, hash string) (*v1beta1.Appli
 		ar.Annotations = map[string]string{oam.AnnotationPublishVersion: pv}
 	}
 	ar.Spec.Application = app
+	ar.Spec.Compression.Type = compressionType(r.opts.RevisionCompression)
 	fields := &ar.Spec.ApplicationRevisionCompressibleFields
 	for kind, byName := range s.used {
 		for defName, d := range byName {

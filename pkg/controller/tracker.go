@@ -44,6 +44,13 @@ type tracker struct {
 	// rev is the ApplicationRevision the versioned tracker belongs to.
 	rev           string
 	root, current *v1beta1.ResourceTracker
+	// compression is the spec.compression type the trackers are written with.
+	compression string
+}
+
+// newTracker is the tracker of app's revision rev ("" when only the root is written).
+func (r *Reconciler) newTracker(app *v1beta1.Application, rev string) *tracker {
+	return &tracker{client: r.client, reader: r.reader, app: app, rev: rev, compression: compressionType(r.opts.TrackerCompression)}
 }
 
 // trackedObject is one object to record.
@@ -125,8 +132,10 @@ func (t *tracker) get(ctx context.Context, name string, typ v1beta1.ResourceTrac
 	return rt, nil
 }
 
-// write creates rt when it was only prepared, else updates it.
+// write creates rt when it was only prepared, else updates it, stored with the
+// configured compression (whichever a tracker read had).
 func (t *tracker) write(ctx context.Context, rt *v1beta1.ResourceTracker) error {
+	rt.Spec.Compression.Type = t.compression
 	if rt.ResourceVersion == "" {
 		return t.client.Create(ctx, rt)
 	}

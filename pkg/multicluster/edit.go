@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/apis/oam"
 )
 
@@ -151,7 +152,11 @@ func (r *Registry) UsedBy(ctx context.Context, cluster string) ([]string, error)
 	}
 	seen := map[string]bool{}
 	for _, rt := range list.Items {
-		if !tracksCluster(rt.Object, cluster) {
+		tracks, err := tracksCluster(rt.Object, cluster)
+		if err != nil {
+			return nil, fmt.Errorf("reading ResourceTracker %s to see what uses cluster %q: %w", rt.GetName(), cluster, err)
+		}
+		if !tracks {
 			continue
 		}
 		labels := rt.GetLabels()
@@ -172,9 +177,17 @@ func (r *Registry) UsedBy(ctx context.Context, cluster string) ([]string, error)
 	return apps, nil
 }
 
-// tracksCluster reports whether a ResourceTracker lists a live resource in cluster.
-func tracksCluster(obj map[string]any, cluster string) bool {
+// tracksCluster reports whether a ResourceTracker lists a live resource in cluster; it
+// reads trackers stored compressed (KubeVela's spec.compression) too.
+func tracksCluster(obj map[string]any, cluster string) (bool, error) {
 	resources, _, _ := unstructured.NestedSlice(obj, "spec", "managedResources")
+	if typ, _, _ := unstructured.NestedString(obj, "spec", "compression", "type"); typ != v1beta1.CompressionNone {
+		data, _, _ := unstructured.NestedString(obj, "spec", "compression", "data")
+		c := v1beta1.CompressedText{Type: typ, Data: data}
+		if err := c.DecodeTo(&resources); err != nil {
+			return false, fmt.Errorf("spec.compression (type %q): %w", typ, err)
+		}
+	}
 	for _, res := range resources {
 		m, ok := res.(map[string]any)
 		if !ok {
@@ -183,8 +196,8 @@ func tracksCluster(obj map[string]any, cluster string) bool {
 		c, _ := m["cluster"].(string)
 		deleted, _ := m["deleted"].(bool)
 		if c == cluster && !deleted {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }

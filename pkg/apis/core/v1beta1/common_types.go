@@ -228,9 +228,9 @@ type ReferredObject struct {
 	runtime.RawExtension `json:",inline"`
 }
 
-// CompressedText is a compressed, base64-encoded payload. KubeVela can store revisions and
-// trackers compressed; velad reads and writes them uncompressed and keeps this only so such
-// objects validate.
+// CompressedText is a compressed, base64-encoded payload: KubeVela's format for storing
+// ApplicationRevisions and ResourceTrackers compressed (compression.go). velad reads it
+// always and writes it when the controller's compression options ask for it.
 type CompressedText struct {
 	// Type is the compression algorithm; empty means uncompressed.
 	Type string `json:"type,omitempty"`

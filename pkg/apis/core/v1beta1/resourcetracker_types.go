@@ -59,8 +59,8 @@ type ResourceTrackerSpec struct {
 	ApplicationGeneration int64 `json:"applicationGeneration"`
 	// ManagedResources are the tracked resources.
 	ManagedResources []ManagedResource `json:"managedResources,omitempty"`
-	// Compression holds ManagedResources when KubeVela stored them compressed. velad never
-	// compresses and leaves it empty.
+	// Compression holds ManagedResources when they are stored compressed (Type zstd or
+	// gzip), as ApplicationRevisionSpec.Compression holds a snapshot.
 	Compression CompressedText `json:"compression,omitempty"`
 }
 

@@ -39,8 +39,9 @@ type ApplicationRevisionSpec struct {
 	// ApplicationRevisionCompressibleFields are the snapshot itself.
 	ApplicationRevisionCompressibleFields `json:",inline"`
 
-	// Compression holds the snapshot when KubeVela stored it compressed. velad never
-	// compresses and leaves it empty.
+	// Compression holds the snapshot when it is stored compressed (Type zstd or gzip):
+	// marshalling compresses the fields into Data, unmarshalling restores them and keeps
+	// only Type.
 	Compression CompressedText `json:"compression,omitempty"`
 }
 
