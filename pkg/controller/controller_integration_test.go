@@ -77,6 +77,10 @@ func runManager() error {
 	mgr, err := controller.NewManager(ctx, env.Config, controller.Options{
 		Logger:   &log,
 		Workflow: workflow.Options{WaitInterval: time.Second, BackoffBase: 200 * time.Millisecond, BackoffMax: time.Second, MaxRetries: 3},
+		// Every integration test runs on compressed revisions and trackers (the uncompressed
+		// format is what the e2e tests and KubeVela-format fixtures cover).
+		RevisionCompression: "zstd",
+		TrackerCompression:  "gzip",
 	})
 	if err != nil {
 		cancel()

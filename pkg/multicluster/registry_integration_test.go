@@ -207,7 +207,9 @@ func (f *registryFixture) testRenameDetach(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "web-default", Labels: map[string]string{oam.LabelAppName: "web", oam.LabelAppNamespace: "default"}},
 		Spec: v1beta1.ResourceTrackerSpec{Type: v1beta1.ResourceTrackerTypeRoot, ManagedResources: []v1beta1.ManagedResource{
 			{ClusterObjectReference: v1beta1.ClusterObjectReference{Cluster: "m2", ObjectReference: corev1.ObjectReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "default", Name: "from-hub"}}},
-		}},
+		},
+			// Stored compressed, as with KubeVela's ZstdResourceTracker gate: Detach still sees it.
+			Compression: v1beta1.CompressedText{Type: v1beta1.CompressionZstd}},
 	}
 	if err := f.hub.Create(f.ctx, rt); err != nil {
 		t.Fatal(err)

@@ -2,78 +2,35 @@ package v1beta1_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/core/v1beta1/kubevelafixture"
 )
 
-// kubeVelaPack compresses raw as KubeVela's CompressedText.EncodeFrom does (gzip or zstd,
-// then standard base64), with the libraries directly rather than velad's code.
+// kubeVelaPack compresses raw as KubeVela's CompressedText.EncodeFrom does.
 func kubeVelaPack(t *testing.T, typ string, raw []byte) string {
 	t.Helper()
-	var out []byte
-	switch typ {
-	case "gzip":
-		var b bytes.Buffer
-		zw := gzip.NewWriter(&b)
-		if _, err := zw.Write(raw); err != nil {
-			t.Fatal(err)
-		}
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		out = b.Bytes()
-	case "zstd":
-		enc, err := zstd.NewWriter(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = enc.EncodeAll(raw, nil)
-	default:
-		t.Fatalf("no packer for %q", typ)
-	}
-	return base64.StdEncoding.EncodeToString(out)
-}
-
-// kubeVelaUnpack reverses kubeVelaPack.
-func kubeVelaUnpack(t *testing.T, typ, data string) []byte {
-	t.Helper()
-	packed, err := base64.StdEncoding.DecodeString(data)
+	data, err := kubevelafixture.Pack(typ, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	switch typ {
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(packed))
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw
-	case "zstd":
-		dec, err := zstd.NewReader(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := dec.DecodeAll(packed, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw
+	return data
+}
+
+// kubeVelaUnpack reverses kubeVelaPack, as KubeVela's CompressedText.DecodeTo does.
+func kubeVelaUnpack(t *testing.T, typ, data string) []byte {
+	t.Helper()
+	raw, err := kubevelafixture.Unpack(typ, data)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no unpacker for %q", typ)
-	return nil
+	return raw
 }
 
 // snapshot is the JSON of the compressible fields of a small revision.
