@@ -31,6 +31,16 @@ func rawSpec(t *testing.T, kind, namespace, name string) map[string]any {
 	return spec
 }
 
+// webApp is an Application name of one webservice component name-web (image nginx:1) with
+// more fields (YAML flow members, e.g. its traits).
+func webApp(name, more string) string {
+	if more != "" {
+		more = ", " + more
+	}
+	return "{apiVersion: core.oam.dev/v1beta1, kind: Application, metadata: {name: " + name + "}, spec: {components: [" +
+		"{name: " + name + "-web, type: webservice, properties: {image: \"nginx:1\"}" + more + "}]}}"
+}
+
 // storeAsKubeVela rewrites the stored spec of obj: fields (the compressible part) move into
 // spec.compression packed as KubeVela packs them, the rest of the spec is rest.
 func storeAsKubeVela(t *testing.T, obj client.Object, typ string, fields any, rest map[string]any) {
@@ -77,13 +87,7 @@ func storeRevisionAsKubeVela(t *testing.T, name, typ string) {
 // zstd) are listed, described and rolled back to.
 func TestIntegrationKubeVelaCompressedRevisions(t *testing.T) {
 	setup(t)
-	create(t, `
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: kvrev}
-spec:
-  components: [{name: kvrev-web, type: webservice, properties: {image: "nginx:1"}, traits: [{type: scaler, properties: {replicas: 2}}]}]
-`)
+	create(t, webApp("kvrev", "traits: [{type: scaler, properties: {replicas: 2}}]"))
 	runningAt(t, "kvrev", "kvrev-v1")
 	storeRevisionAsKubeVela(t, "kvrev-v1", "gzip")
 	updateApp(t, "kvrev", setImage("nginx:2"))
@@ -180,13 +184,7 @@ func TestIntegrationCorruptCompressedRevision(t *testing.T) {
 // gzip trackers (runManager): they are stored compressed and read back whole.
 func TestIntegrationControllerWritesCompressed(t *testing.T) {
 	setup(t)
-	create(t, `
-apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: cw}
-spec:
-  components: [{name: cw-web, type: webservice, properties: {image: "nginx:1"}}]
-`)
+	create(t, webApp("cw", ""))
 	runningAt(t, "cw", "cw-v1")
 	spec := rawSpec(t, v1beta1.ApplicationRevisionKind, "default", "cw-v1")
 	if comp, _ := spec["compression"].(map[string]any); comp["type"] != "zstd" || spec["componentDefinitions"] != nil {

@@ -145,16 +145,17 @@ func compressedSpec[S any](spec S, c *CompressedText, fields any, clear func(*S)
 	return json.Marshal(spec)
 }
 
-// decompressSpec fills fields from c after spec was unmarshalled with c set, and keeps
-// only c's Type (as KubeVela does: a read object written back is compressed again).
-func decompressSpec(c *CompressedText, fields any, kind string) error {
+// decompressInto replaces *fields with what c holds when c is compressed, and keeps only
+// c's Type (as KubeVela does: a read object written back is compressed again).
+func decompressInto[T any](c *CompressedText, fields *T, kind string) error {
 	if c.Type == CompressionNone {
 		return nil
 	}
-	if err := c.DecodeTo(fields); err != nil {
+	var fresh T
+	if err := c.DecodeTo(&fresh); err != nil {
 		return &CompressionError{Kind: kind, Type: c.Type, Err: err}
 	}
-	c.Data = ""
+	*fields, c.Data = fresh, ""
 	return nil
 }
 
@@ -198,17 +199,12 @@ func (in ApplicationRevisionSpec) MarshalJSON() ([]byte, error) {
 func (in *ApplicationRevisionSpec) UnmarshalJSON(data []byte) error {
 	type plain ApplicationRevisionSpec
 	var p plain
-	if err := utiljson.Unmarshal(data, &p); err != nil {
-		return err
-	}
-	if p.Compression.Type != CompressionNone {
-		p.ApplicationRevisionCompressibleFields = ApplicationRevisionCompressibleFields{}
-	}
-	if err := decompressSpec(&p.Compression, &p.ApplicationRevisionCompressibleFields, ApplicationRevisionKind); err != nil {
-		return err
+	err := utiljson.Unmarshal(data, &p)
+	if err == nil {
+		err = decompressInto(&p.Compression, &p.ApplicationRevisionCompressibleFields, ApplicationRevisionKind)
 	}
 	*in = ApplicationRevisionSpec(p)
-	return nil
+	return err
 }
 
 // UnmarshalJSON is the default decoding, with the revision's name in a decompression error.
@@ -236,17 +232,12 @@ func (in ResourceTrackerSpec) MarshalJSON() ([]byte, error) {
 func (in *ResourceTrackerSpec) UnmarshalJSON(data []byte) error {
 	type plain ResourceTrackerSpec
 	var p plain
-	if err := utiljson.Unmarshal(data, &p); err != nil {
-		return err
-	}
-	if p.Compression.Type != CompressionNone {
-		p.ManagedResources = nil
-	}
-	if err := decompressSpec(&p.Compression, &p.ManagedResources, ResourceTrackerKind); err != nil {
-		return err
+	err := utiljson.Unmarshal(data, &p)
+	if err == nil {
+		err = decompressInto(&p.Compression, &p.ManagedResources, ResourceTrackerKind)
 	}
 	*in = ResourceTrackerSpec(p)
-	return nil
+	return err
 }
 
 // UnmarshalJSON is the default decoding, with the tracker's name in a decompression error.
