@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,11 +21,33 @@ func addControllerFlags(fs *pflag.FlagSet, o *controller.Options) {
 	fs.IntVar(&o.Burst, "kube-api-burst", 200, "(controller) client burst towards the API server")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", 5*time.Minute, "(controller) re-reconcile every Application this often (drift repair)")
 	fs.IntVar(&o.RevisionLimit, "application-revision-limit", 10, "(controller) ApplicationRevisions kept per Application (the current and last successful ones always are)")
-	fs.StringVar(&o.RevisionCompression, "application-revision-compression", controller.CompressionNone,
-		"(controller) store new ApplicationRevisions compressed, in KubeVela's format (its ZstdApplicationRevision/GzipApplicationRevision gates): zstd, gzip or none; compressed revisions are read either way")
-	fs.StringVar(&o.TrackerCompression, "resource-tracker-compression", controller.CompressionNone,
-		"(controller) store ResourceTrackers compressed, in KubeVela's format (its ZstdResourceTracker/GzipResourceTracker gates): zstd, gzip or none; compressed trackers are read either way")
+	o.RevisionCompression, o.TrackerCompression = controller.DefaultCompression, controller.DefaultCompression
+	fs.Var((*compressionFlag)(&o.RevisionCompression), "application-revision-compression",
+		"(controller) store new ApplicationRevisions compressed in KubeVela's format (its ZstdApplicationRevision/GzipApplicationRevision gates): zstd, gzip or none. "+
+			"On by default, unlike KubeVela: it saves API server memory and CPU on small machines; compressed or not, revisions are always read")
+	fs.Var((*compressionFlag)(&o.TrackerCompression), "resource-tracker-compression",
+		"(controller) store ResourceTrackers compressed in KubeVela's format (its ZstdResourceTracker/GzipResourceTracker gates): zstd, gzip or none. "+
+			"On by default, unlike KubeVela, as --application-revision-compression")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", "", "(controller) serve Prometheus /metrics on this address (e.g. :8080; empty: off)")
+}
+
+// compressionFlag is a compression option's flag: zstd, gzip or none, checked when parsed.
+type compressionFlag string
+
+// String is the value.
+func (f *compressionFlag) String() string { return string(*f) }
+
+// Type names the accepted values in the help.
+func (f *compressionFlag) Type() string { return "zstd|gzip|none" }
+
+// Set accepts zstd, gzip or none.
+func (f *compressionFlag) Set(v string) error {
+	switch v {
+	case "zstd", "gzip", controller.CompressionNone:
+		*f = compressionFlag(v)
+		return nil
+	}
+	return fmt.Errorf("want zstd, gzip or none")
 }
 
 func newControllerCommand(streams genericiooptions.IOStreams) *cobra.Command {

@@ -45,6 +45,7 @@ type CompressionError struct {
 	Err error
 }
 
+// Error names the object, the compression type and the fault.
 func (e *CompressionError) Error() string {
 	obj := e.Kind
 	if e.Name != "" {
@@ -56,6 +57,7 @@ func (e *CompressionError) Error() string {
 	return fmt.Sprintf("%s: spec.compression (type %q): %v", obj, e.Type, e.Err)
 }
 
+// Unwrap is the fault.
 func (e *CompressionError) Unwrap() error { return e.Err }
 
 // zstd coders are built on first use: a velad that never meets compressed objects never
