@@ -61,7 +61,7 @@ const (
 	// DefaultCompression is velad's default, unlike KubeVela's: the API server's watch
 	// caches hold every recent write decoded, and a compressed revision or tracker is a
 	// short string there instead of a tree of maps (docs/benchmarks.md, issue 5: 1000
-	// Applications end at ~11 % less RSS and ~10 % less server CPU).
+	// Applications end at ~11 % less RSS, server CPU no higher).
 	DefaultCompression = v1beta1.CompressionZstd
 )
 
