@@ -66,6 +66,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 	if opts.Clusters == nil {
 		opts.Clusters = multicluster.NewClientCache(mgr.GetClient(), cfg, multicluster.WithScheme(sch))
 	}
+	reader := mgr.GetAPIReader()
+	opts.RevisionCompression = storedCompression(ctx, reader, log, "applicationrevisions.core.oam.dev", opts.RevisionCompression)
+	opts.TrackerCompression = storedCompression(ctx, reader, log, "resourcetrackers.core.oam.dev", opts.TrackerCompression)
 	if err := Setup(mgr, opts); err != nil {
 		return nil, err
 	}

@@ -43,3 +43,6 @@ func KeepForTest(ctx context.Context, c client.Client, cached client.Reader, app
 	}
 	return r.keepObject(ctx, c, app, pol, "", m, pol.applyOnceFor(m))
 }
+
+// StoredCompressionForTest is storedCompression.
+var StoredCompressionForTest = storedCompression
