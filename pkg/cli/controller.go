@@ -42,12 +42,11 @@ func (f *compressionFlag) Type() string { return "zstd|gzip|none" }
 
 // Set accepts zstd, gzip or none.
 func (f *compressionFlag) Set(v string) error {
-	switch v {
-	case "zstd", "gzip", controller.CompressionNone:
-		*f = compressionFlag(v)
-		return nil
+	if !controller.ValidCompressionOption(v) {
+		return fmt.Errorf("want zstd, gzip or none")
 	}
-	return fmt.Errorf("want zstd, gzip or none")
+	*f = compressionFlag(v)
+	return nil
 }
 
 func newControllerCommand(streams genericiooptions.IOStreams) *cobra.Command {

@@ -333,7 +333,7 @@ func defaultNamespace(c client.Client, o *unstructured.Unstructured, ns string) 
 func (d *dispatcher) apply(ctx context.Context, c client.Client, cluster string, o *unstructured.Unstructured, version string) error {
 	d.defaultNamespace(c, o)
 	ref := corev1.ObjectReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}
-	app, key := client.ObjectKeyFromObject(d.s.app), objectRefKey(cluster, o)
+	app, key := client.ObjectKeyFromObject(d.s.app), refKey(cluster, ref)
 	sum, summed := manifestSum(o)
 	if err := applyObject(ctx, c, o, version); err != nil {
 		d.r.applied.drop(app, key)
@@ -346,7 +346,7 @@ func (d *dispatcher) apply(ctx context.Context, c client.Client, cluster string,
 	if d.s.fresh == nil {
 		d.s.fresh = map[string]bool{}
 	}
-	d.s.fresh[refKey(cluster, ref)] = true
+	d.s.fresh[key] = true
 	ref.UID = o.GetUID()
 	d.s.applied = append(d.s.applied, v1beta1.ClusterObjectReference{Cluster: clusterKey(cluster), ObjectReference: ref})
 	d.mu.Unlock()

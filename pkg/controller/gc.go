@@ -158,9 +158,10 @@ func (r *Reconciler) collectTracker(ctx context.Context, app *v1beta1.Applicatio
 
 // keepInRoot records mrs in the root tracker, so only deleting the app deletes them.
 func (r *Reconciler) keepInRoot(ctx context.Context, app *v1beta1.Application, root *v1beta1.ResourceTracker, mrs []v1beta1.ManagedResource) error {
+	t := r.newTracker(app, "")
 	if root == nil {
 		var err error
-		if root, err = r.newTracker(app, "").get(ctx, rootTrackerName(app), v1beta1.ResourceTrackerTypeRoot); err != nil {
+		if root, err = t.get(ctx, rootTrackerName(app), v1beta1.ResourceTrackerTypeRoot); err != nil {
 			return err
 		}
 	}
@@ -171,7 +172,7 @@ func (r *Reconciler) keepInRoot(ctx context.Context, app *v1beta1.Application, r
 	if !changed {
 		return nil
 	}
-	if err := r.newTracker(app, "").write(ctx, root); err != nil {
+	if err := t.write(ctx, root); err != nil {
 		return fmt.Errorf("keeping resources in ResourceTracker %s: %w", root.Name, err)
 	}
 	return nil

@@ -33,6 +33,16 @@ func inSync(m, live *unstructured.Unstructured) bool {
 	return true
 }
 
+// cachedInSync is the cached copy of m's object as unstructured when it
+// holds every value of m (inSync); nil otherwise.
+func cachedInSync(m *unstructured.Unstructured, cached client.Object) *unstructured.Unstructured {
+	live, err := asUnstructured(cached, m)
+	if err != nil || !inSync(m, live) {
+		return nil
+	}
+	return live
+}
+
 // asUnstructured is the typed object obj as unstructured, of o's apiVersion
 // and kind (a typed object from the cache carries none).
 func asUnstructured(obj client.Object, o *unstructured.Unstructured) (*unstructured.Unstructured, error) {

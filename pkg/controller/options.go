@@ -73,9 +73,15 @@ func compressionType(option string) string {
 	return option
 }
 
+// ValidCompressionOption reports whether v is a value of RevisionCompression and
+// TrackerCompression: zstd, gzip or none.
+func ValidCompressionOption(v string) bool {
+	return v != "" && v1beta1.ValidCompression(compressionType(v))
+}
+
 func (o *Options) validate() error {
 	for _, c := range []struct{ of, v string }{{"ApplicationRevision", o.RevisionCompression}, {"ResourceTracker", o.TrackerCompression}} {
-		if c.v == "" || !v1beta1.ValidCompression(compressionType(c.v)) {
+		if !ValidCompressionOption(c.v) {
 			return fmt.Errorf("unknown %s compression %q: want zstd, gzip or none", c.of, c.v)
 		}
 	}

@@ -213,11 +213,7 @@ func (d *dispatcher) unchanged(cluster string, o *unstructured.Unstructured, cac
 	if !ok || !d.r.applied.same(client.ObjectKeyFromObject(d.s.app), objectRefKey(cluster, o), cached.GetUID(), sum) {
 		return nil
 	}
-	live, err := asUnstructured(cached, o)
-	if err != nil || !inSync(o, live) {
-		return nil
-	}
-	return live
+	return cachedInSync(o, cached)
 }
 
 // execute carries out one planned object; o ends holding the live object. An

@@ -93,7 +93,7 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 func (r *Reconciler) keepObject(ctx context.Context, c client.Client, app *v1beta1.Application, pol *resourcePolicies, cluster string, m *unstructured.Unstructured, strategy *applyOnceStrategy) error {
 	if !pol.readsLive(m, affectOnStateKeep) {
 		if cached := r.cachedObject(ctx, cluster, m, app); cached != nil {
-			if live, err := asUnstructured(cached, m); err == nil && inSync(m, live) {
+			if cachedInSync(m, cached) != nil {
 				return nil
 			}
 			r.forgetApplied(app, cluster, m)
