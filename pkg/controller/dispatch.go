@@ -34,6 +34,7 @@ var _ workflow.Dispatcher = (*dispatcher)(nil)
 
 func (r *Reconciler) newDispatcher(s *appState) *dispatcher {
 	s.tracker = r.newTracker(s.app, s.rev.Name)
+	s.tracker.assumeNew = s.created != nil
 	return &dispatcher{r: r, s: s, tracker: s.tracker}
 }
 

@@ -633,3 +633,34 @@ func TestIntegrationConformanceGarbageCollectApp(t *testing.T) {
 	waitGone(t, svc)
 	waitGone(t, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "hello-world"}})
 }
+
+// A revision's tracker is created without reading it first; when one by that name is already
+// there (left by an earlier Application of the same name whose finalizer never ran), the
+// controller records into it instead of failing, and keeps what it holds.
+func TestIntegrationLeftoverVersionedTracker(t *testing.T) {
+	setup(t)
+	leftover := &v1beta1.ResourceTracker{
+		ObjectMeta: metav1.ObjectMeta{Name: "leftover-v1-default", Labels: map[string]string{"app.oam.dev/name": "leftover", "app.oam.dev/namespace": "default"}},
+		Spec: v1beta1.ResourceTrackerSpec{Type: v1beta1.ResourceTrackerTypeVersioned, ManagedResources: []v1beta1.ManagedResource{{
+			ClusterObjectReference: v1beta1.ClusterObjectReference{ObjectReference: corev1.ObjectReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: "default", Name: "leftover-old"}},
+			OAMObjectReference:     v1beta1.OAMObjectReference{Component: "old"},
+		}}},
+	}
+	if err := c.Create(context.Background(), leftover); err != nil {
+		t.Fatal(err)
+	}
+	create(t, appYAML("leftover", cmComponent("leftover-cm", "leftover-cm", "1"), ""))
+	runningAt(t, "leftover", "leftover-v1")
+	mustExist(t, cmRef("leftover-cm"))
+	rt := &v1beta1.ResourceTracker{}
+	if err := c.Get(context.Background(), client.ObjectKey{Name: "leftover-v1-default"}, rt); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, mr := range rt.Spec.ManagedResources {
+		names = append(names, mr.Name)
+	}
+	if got := strings.Join(names, ","); got != "leftover-old,leftover-cm" {
+		t.Errorf("tracker leftover-v1-default records %s, want leftover-old,leftover-cm", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -93,20 +94,21 @@ func (d *dispatcher) dispatch(ctx context.Context, c client.Client, component, c
 	if err != nil {
 		return err
 	}
-	plans := make([]plannedObject, 0, len(objs))
+	plans := make([]plannedObject, len(objs))
+	if err := inParallel(len(objs), func(i int) (err error) {
+		plans[i], err = d.plan(ctx, c, cluster, pol, objs[i], true)
+		return err
+	}); err != nil {
+		return err
+	}
 	entries := make([]trackedObject, 0, len(objs))
-	for _, o := range objs {
-		p, err := d.plan(ctx, c, cluster, pol, o, true)
-		if err != nil {
-			return err
-		}
-		plans = append(plans, p)
+	for i, o := range objs {
 		strategy, _ := pol.gcStrategy(o)
 		entries = append(entries, trackedObject{
 			obj: o, component: component, cluster: cluster,
 			keep:   strategy == gcOnAppDelete || strategy == gcNever,
-			skipGC: strategy == gcNever || p.act == actRead,
-			noData: p.act == actRead,
+			skipGC: strategy == gcNever || plans[i].act == actRead,
+			noData: plans[i].act == actRead,
 		})
 	}
 	d.mu.Lock()
@@ -115,8 +117,35 @@ func (d *dispatcher) dispatch(ctx context.Context, c client.Client, component, c
 	if err != nil {
 		return err
 	}
-	for _, p := range plans {
-		if err := d.execute(ctx, c, cluster, pol, p); err != nil {
+	return inParallel(len(plans), func(i int) error { return d.execute(ctx, c, cluster, pol, plans[i]) })
+}
+
+// maxDispatchConcurrent bounds the objects of one component read or applied at once (KubeVela
+// applies a component's objects in parallel too, 10 at a time by default).
+const maxDispatchConcurrent = 10
+
+// inParallel runs do(0..n-1), up to maxDispatchConcurrent at once (one alone runs inline), and
+// returns the error of the lowest index that failed.
+func inParallel(n int, do func(i int) error) error {
+	if n <= 1 {
+		if n == 1 {
+			return do(0)
+		}
+		return nil
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, maxDispatchConcurrent)
+	for i := range n {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[i] = do(i)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}

@@ -46,6 +46,9 @@ type tracker struct {
 	root, current *v1beta1.ResourceTracker
 	// compression is the spec.compression type the trackers are written with.
 	compression string
+	// assumeNew: the revision was created in this reconcile, so its versioned tracker is
+	// prepared without reading it first; a create that finds one reads it and records again.
+	assumeNew bool
 }
 
 // newTracker is the tracker of app's revision rev ("" when only the root is written).
@@ -83,6 +86,11 @@ func (t *tracker) load(ctx context.Context) error {
 	if t.current != nil {
 		return nil
 	}
+	if t.assumeNew {
+		t.assumeNew = false
+		t.current = t.prepared(versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
+		return nil
+	}
 	cur, err := t.read(ctx, versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
 	if err != nil {
 		return err
@@ -109,15 +117,20 @@ func (t *tracker) read(ctx context.Context, name string, typ v1beta1.ResourceTra
 	rt := &v1beta1.ResourceTracker{}
 	err := t.reader.Get(ctx, client.ObjectKey{Name: name}, rt)
 	if apierrors.IsNotFound(err) {
-		return &v1beta1.ResourceTracker{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: trackerLabels(t.app)},
-			Spec:       v1beta1.ResourceTrackerSpec{Type: typ, ApplicationGeneration: t.app.Generation},
-		}, nil
+		return t.prepared(name, typ), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("preparing ResourceTracker %s: %w", name, err)
 	}
 	return rt, nil
+}
+
+// prepared is the tracker name of type typ as it is first created.
+func (t *tracker) prepared(name string, typ v1beta1.ResourceTrackerType) *v1beta1.ResourceTracker {
+	return &v1beta1.ResourceTracker{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: trackerLabels(t.app)},
+		Spec:       v1beta1.ResourceTrackerSpec{Type: typ, ApplicationGeneration: t.app.Generation},
+	}
 }
 
 // get reads (or creates) the tracker name.
@@ -197,6 +210,18 @@ func sameData(a, b *runtime.RawExtension) bool {
 
 // track records objs before they are applied.
 func (t *tracker) track(ctx context.Context, objs ...trackedObject) error {
+	assumed := t.current == nil && t.assumeNew
+	err := t.record(ctx, objs)
+	if assumed && apierrors.IsAlreadyExists(err) {
+		// The revision's tracker existed after all (left by an Application of the same
+		// name): read it and record into it.
+		err = t.record(ctx, objs)
+	}
+	return err
+}
+
+// record is track's one attempt.
+func (t *tracker) record(ctx context.Context, objs []trackedObject) error {
 	if err := t.load(ctx); err != nil {
 		return err
 	}
