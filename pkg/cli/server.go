@@ -70,7 +70,7 @@ used; otherwise the flags describe the cluster.`,
 			}
 			setMemoryLimit(tuning.memoryLimit)
 			return server.New(cfg, component.Embedded{}, embeddedControllers(cfg, tuning.controller)...).
-				WithIdleGOGC(tuning.idleGOGC).Run(ctx)
+				WithIdleGOGC(tuning.idleGOGC).WithMemoryTarget(tuning.memoryTarget.bytes).Run(ctx)
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "(data) the cluster's data dir")
@@ -83,9 +83,10 @@ used; otherwise the flags describe the cluster.`,
 
 // serverTuning holds the values of the server's tuning flags.
 type serverTuning struct {
-	memoryLimit string
-	idleGOGC    int
-	controller  controller.Options
+	memoryLimit  memorySize
+	memoryTarget memorySize
+	idleGOGC     int
+	controller   controller.Options
 }
 
 // serverTuningFlags are the `velad server` flags that `velad install` also
@@ -93,7 +94,10 @@ type serverTuning struct {
 func serverTuningFlags(t *serverTuning) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("tuning", pflag.ContinueOnError)
 	fs.IntVar(&t.idleGOGC, "idle-gogc", 25, "(tuning) GOGC while the server allocates little (idle): a heap close to its live data; under load GOGC is 100, lowered (to 25 at least) so the heap stays within 512 MiB of its live data; 0: always the Go default; GOGC in the environment wins")
-	fs.StringVar(&t.memoryLimit, "memory-limit", "0", "(tuning) soft limit of the Go heap, e.g. 256MiB: smaller when idle, but the GC burns CPU once the live heap nears it; 0: none; GOMEMLIMIT wins")
+	t.memoryTarget = memorySize{"900MiB", server.DefaultMemoryTarget}
+	fs.Var(&t.memoryTarget, "memory-target", "(tuning) Go memory the server keeps under while its live data allows (collections come earlier), else the heap keeps half its live data as headroom; with the binary's pages ~1 GiB of RSS; 0: none; --memory-limit and GOMEMLIMIT win")
+	t.memoryLimit = memorySize{"0", 0}
+	fs.Var(&t.memoryLimit, "memory-limit", "(tuning) soft limit of the Go heap, e.g. 256MiB: smaller when idle, but the GC burns CPU once the live heap nears it; 0: none; GOMEMLIMIT wins")
 	addControllerFlags(fs, &t.controller)
 	return fs
 }
@@ -173,17 +177,34 @@ func servePprof(addr string) error {
 	return nil
 }
 
+// memorySize is a memory flag's value (800MiB, 1Gi, 0), checked when parsed.
+type memorySize struct {
+	text  string
+	bytes int64
+}
+
+// String is the value as given.
+func (m *memorySize) String() string { return m.text }
+
+// Type names the accepted values in the help.
+func (m *memorySize) Type() string { return "size" }
+
+// Set accepts a Kubernetes quantity, with or without a trailing B (800MiB, 800Mi, 1G).
+func (m *memorySize) Set(v string) error {
+	q, err := resource.ParseQuantity(strings.TrimSuffix(v, "B"))
+	if err != nil || q.Sign() < 0 {
+		return fmt.Errorf("not a memory size; give one like 800MiB or 1Gi, or 0 for none")
+	}
+	*m = memorySize{v, q.Value()}
+	return nil
+}
+
 // setMemoryLimit sets the Go runtime's soft memory limit. Off by default: measured with 300
 // Applications, a 256MiB limit cut throughput from 9.1 to 4.1 apps/s (GC took 28% of CPU) to
 // save ~40 MB when idle. An explicit GOMEMLIMIT in the environment takes precedence.
-func setMemoryLimit(limit string) {
-	if os.Getenv("GOMEMLIMIT") != "" || limit == "0" {
+func setMemoryLimit(limit memorySize) {
+	if os.Getenv("GOMEMLIMIT") != "" || limit.bytes == 0 {
 		return
 	}
-	q, err := resource.ParseQuantity(strings.TrimSuffix(limit, "B"))
-	if err != nil {
-		klog.ErrorS(err, "ignoring --memory-limit", "value", limit)
-		return
-	}
-	debug.SetMemoryLimit(q.Value())
+	debug.SetMemoryLimit(limit.bytes)
 }

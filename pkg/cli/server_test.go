@@ -28,13 +28,17 @@ func TestServerArgsRoundTrip(t *testing.T) {
 	if err := applyServerArgs(server, kept); err != nil {
 		t.Fatal(err)
 	}
-	if opts := got.controller; opts.ConcurrentReconciles != 2 || opts.ResyncPeriod != 90*time.Second || got.memoryLimit != "256MiB" ||
+	if opts := got.controller; opts.ConcurrentReconciles != 2 || opts.ResyncPeriod != 90*time.Second || got.memoryLimit.bytes != 256<<20 ||
 		opts.TrackerCompression != "none" || opts.RevisionCompression != "zstd" {
 		t.Errorf("server got reconciles %d (command line wins: 2), resync %s, memory %q, compression %s/%s (want zstd/none)",
-			opts.ConcurrentReconciles, opts.ResyncPeriod, got.memoryLimit, opts.RevisionCompression, opts.TrackerCompression)
+			opts.ConcurrentReconciles, opts.ResyncPeriod, got.memoryLimit.text, opts.RevisionCompression, opts.TrackerCompression)
 	}
 
-	for _, bad := range []string{"--no-such-flag=1", "concurrent-reconciles=3", "--concurrent-reconciles=many", "--application-revision-compression=lz4"} {
+	if got.memoryTarget.bytes != 900<<20 {
+		t.Errorf("memory target %d bytes, want the default 900MiB", got.memoryTarget.bytes)
+	}
+
+	for _, bad := range []string{"--no-such-flag=1", "concurrent-reconciles=3", "--concurrent-reconciles=many", "--application-revision-compression=lz4", "--memory-target=lots", "--memory-limit=-1Gi"} {
 		err := applyServerArgs(serverTuningFlags(&serverTuning{}), []string{bad})
 		if err == nil || !strings.Contains(err.Error(), "serverArgs entry") {
 			t.Errorf("%s: error %v, want one naming the serverArgs entry", bad, err)

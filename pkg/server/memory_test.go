@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
@@ -110,5 +111,47 @@ func TestGCModeFollowsTheLiveHeapWhileBusy(t *testing.T) {
 	}
 	if _, changed := g.step(0, 100*mb); changed {
 		t.Fatal("idle: GOGC changed with the live heap")
+	}
+}
+
+// The memory target is the soft limit while the live heap leaves half of itself as headroom
+// under it; beyond, the limit rises with the live heap.
+func TestTargetLimitKeepsHalfTheLiveHeapAsHeadroom(t *testing.T) {
+	const mb = 1 << 20
+	for _, c := range []struct {
+		live uint64
+		want int64
+	}{
+		{0, 800 * mb}, {100 * mb, 800 * mb}, {532 * mb, 800 * mb}, {600 * mb, 900 * mb}, {2048 * mb, 3072 * mb},
+	} {
+		if got := targetLimit(800*mb, c.live); got != c.want {
+			t.Errorf("targetLimit(800 MB, live %d MB) = %d MB, want %d MB", c.live/mb, got/mb, c.want/mb)
+		}
+	}
+}
+
+// followMemoryTarget sets the runtime's soft limit while it runs and lifts it when done; a
+// limit set before (GOMEMLIMIT, --memory-limit) is left alone.
+func TestFollowMemoryTarget(t *testing.T) {
+	const target = 3 << 30 // well above this test's live heap
+	defer debug.SetMemoryLimit(math.MaxInt64)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { followMemoryTarget(ctx, target); close(done) }()
+	for deadline := time.Now().Add(5 * time.Second); debug.SetMemoryLimit(-1) != target; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("memory limit %d after 5s, want the target %d", debug.SetMemoryLimit(-1), target)
+		}
+	}
+	cancel()
+	<-done
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("memory limit %d once stopped, want none", got)
+	}
+
+	debug.SetMemoryLimit(2 << 30)
+	followMemoryTarget(context.Background(), target) // returns at once
+	if got := debug.SetMemoryLimit(-1); got != 2<<30 {
+		t.Errorf("memory limit %d, want the explicit 2 GiB left alone", got)
 	}
 }

@@ -36,6 +36,7 @@ type Server struct {
 	executor    component.Executor
 	controllers []Controller
 	idleGOGC    int
+	memTarget   int64
 
 	// resolved at start
 	nodeName, nodeIP string
@@ -52,6 +53,14 @@ func New(cfg *config.Config, executor component.Executor, controllers ...Control
 // leaves the collector alone, and so does GOGC in the environment.
 func (s *Server) WithIdleGOGC(percent int) *Server {
 	s.idleGOGC = percent
+	return s
+}
+
+// WithMemoryTarget makes the server, once ready, keep its Go memory under bytes while its
+// live heap allows (see followMemoryTarget); 0 leaves the runtime's memory limit alone, and
+// so does GOMEMLIMIT in the environment or --memory-limit.
+func (s *Server) WithMemoryTarget(bytes int64) *Server {
+	s.memTarget = bytes
 	return s
 }
 
@@ -116,6 +125,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	go reclaimMemory(ctx)
 	go exepages.ReleaseAfter(ctx, reclaimAfterReady)
 	go adaptGC(ctx, s.idleGOGC)
+	go followMemoryTarget(ctx, s.memTarget)
 	return sup.block(ctx)
 }
 
