@@ -151,34 +151,43 @@ func (g *gcMode) step(rate float64, live uint64) (int, bool) {
 const DefaultMemoryTarget = 900 << 20
 
 // targetMinHeadroomPercent is the least headroom, in percent of the live heap, the memory
-// target leaves the collector: once the live heap is above target/(1+this/100), the soft
-// limit rises with it instead of making the collector run back to back.
-const targetMinHeadroomPercent = 50
+// target leaves the collector: once the live heap and the runtime's other memory no longer
+// fit under the target with that headroom, the soft limit rises with them instead of making
+// the collector run back to back.
+const targetMinHeadroomPercent = 40
 
-// targetLimit is the soft memory limit for a live heap of live bytes under a memory target
-// of target bytes: the target, or the live heap plus targetMinHeadroomPercent if that is more.
-func targetLimit(target int64, live uint64) int64 {
-	return max(target, int64(live)+int64(live)*targetMinHeadroomPercent/100)
+// targetLimit is the soft memory limit for a live heap of live bytes and overhead bytes of
+// the runtime's other memory (stacks, metadata, unused parts of heap spans) under a memory
+// target of target bytes: the target, or what leaves targetMinHeadroomPercent of the live
+// heap as headroom if that is more.
+func targetLimit(target int64, live, overhead uint64) int64 {
+	return max(target, int64(live+live*targetMinHeadroomPercent/100+overhead))
 }
 
 // followMemoryTarget keeps the Go runtime's soft memory limit at targetLimit(target, live
-// heap) until ctx is done, re-read every gcSampleEvery. Unlike a fixed limit (--memory-limit,
-// GOMEMLIMIT), which makes the collector run continuously once the live heap nears it, the
-// target only brings collections forward while the live data leaves room: the heap stays
-// under the target as long as it can, and above it keeps at least half the live heap as
-// headroom. target <= 0, or a memory limit already set (GOMEMLIMIT, --memory-limit),
-// leaves the limit alone.
+// heap, other runtime memory) until ctx is done, re-read every gcSampleEvery. Unlike a fixed
+// limit (--memory-limit, GOMEMLIMIT), which makes the collector run continuously once the
+// live heap nears it, the target only brings collections forward while the live data leaves
+// room: the heap stays under the target as long as it can, and above it keeps at least 40 %
+// of the live heap as headroom. target <= 0, or a memory limit already set (GOMEMLIMIT,
+// --memory-limit), leaves the limit alone.
 func followMemoryTarget(ctx context.Context, target int64) {
 	if target <= 0 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		return
 	}
 	defer debug.SetMemoryLimit(math.MaxInt64)
-	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	m := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	tick := time.NewTicker(gcSampleEvery)
 	defer tick.Stop()
 	for set := int64(0); ; {
-		metrics.Read(live)
-		if limit := targetLimit(target, live[0].Value.Uint64()); limit != set {
+		metrics.Read(m)
+		live, total, released, free, objects := m[0].Value.Uint64(), m[1].Value.Uint64(), m[2].Value.Uint64(), m[3].Value.Uint64(), m[4].Value.Uint64()
+		var overhead uint64
+		if used := released + free + objects; total > used {
+			overhead = total - used
+		}
+		if limit := targetLimit(target, live, overhead); limit != set {
 			debug.SetMemoryLimit(limit)
 			set = limit
 		}

@@ -114,18 +114,19 @@ func TestGCModeFollowsTheLiveHeapWhileBusy(t *testing.T) {
 	}
 }
 
-// The memory target is the soft limit while the live heap leaves half of itself as headroom
-// under it; beyond, the limit rises with the live heap.
+// The memory target is the soft limit while the live heap and the runtime's other memory
+// leave 40 % of the live heap as headroom under it; beyond, the limit rises with them.
 func TestTargetLimitKeepsHalfTheLiveHeapAsHeadroom(t *testing.T) {
 	const mb = 1 << 20
 	for _, c := range []struct {
-		live uint64
-		want int64
+		live, overhead uint64
+		want           int64
 	}{
-		{0, 800 * mb}, {100 * mb, 800 * mb}, {532 * mb, 800 * mb}, {600 * mb, 900 * mb}, {2048 * mb, 3072 * mb},
+		{0, 0, 800 * mb}, {100 * mb, 50 * mb, 800 * mb}, {460 * mb, 150 * mb, 800 * mb}, {500 * mb, 200 * mb, 900 * mb},
+		{1000 * mb, 0, 1400 * mb}, {2000 * mb, 200 * mb, 3000 * mb},
 	} {
-		if got := targetLimit(800*mb, c.live); got != c.want {
-			t.Errorf("targetLimit(800 MB, live %d MB) = %d MB, want %d MB", c.live/mb, got/mb, c.want/mb)
+		if got := targetLimit(800*mb, c.live, c.overhead); got != c.want {
+			t.Errorf("targetLimit(800 MB, live %d MB, overhead %d MB) = %d MB, want %d MB", c.live/mb, c.overhead/mb, got/mb, c.want/mb)
 		}
 	}
 }
