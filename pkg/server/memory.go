@@ -145,9 +145,9 @@ func (g *gcMode) step(rate float64, live uint64) (int, bool) {
 // DefaultMemoryTarget is the Go memory a server aims to stay under (`--memory-target`): with
 // the velad binary's own pages (~170 MB resident under load) a server stays within 1 GiB of
 // RSS while its live heap allows. Measured with 1,000 Applications (live heap ~450-500 MB at
-// the end): RSS at the end 1,237-1,271 MB without a target, 968-977 MB with 900 MiB (881-889 MB
-// with 800 MiB), for more collections: server CPU about +10 % with 900 MiB, +20 % with 800 MiB,
-// in a run-to-run noise of ±15 % (docs/benchmarks.md, issue 5).
+// the end): RSS at the end 1,215-1,271 MB without a target, 965-972 MB with this one, server
+// CPU within the run-to-run spread; with 2,000 (live heap past the target) 1,561 -> 1,196 MB
+// for about +28 % server CPU (docs/benchmarks.md, issue 5).
 const DefaultMemoryTarget = 900 << 20
 
 // targetMinHeadroomPercent is the least headroom, in percent of the live heap, the memory
