@@ -116,7 +116,7 @@ func TestGCModeFollowsTheLiveHeapWhileBusy(t *testing.T) {
 
 // The memory target is the soft limit while the live heap and the runtime's other memory
 // leave 40 % of the live heap as headroom under it; beyond, the limit rises with them.
-func TestTargetLimitKeepsHalfTheLiveHeapAsHeadroom(t *testing.T) {
+func TestTargetLimitLeavesHeadroomAboveTheLiveHeap(t *testing.T) {
 	const mb = 1 << 20
 	for _, c := range []struct {
 		live, overhead uint64
