@@ -46,8 +46,9 @@ type tracker struct {
 	root, current *v1beta1.ResourceTracker
 	// compression is the spec.compression type the trackers are written with.
 	compression string
-	// assumeNew: the revision was created in this reconcile, so its versioned tracker is
-	// prepared without reading it first; a create that finds one reads it and records again.
+	// assumeNew: the revision was created in this reconcile, so track prepares its versioned
+	// tracker without reading it first; a create that finds one reads it and records again.
+	// Anything else (forget) reads the tracker first.
 	assumeNew bool
 }
 
@@ -86,11 +87,7 @@ func (t *tracker) load(ctx context.Context) error {
 	if t.current != nil {
 		return nil
 	}
-	if t.assumeNew {
-		t.assumeNew = false
-		t.current = t.prepared(versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
-		return nil
-	}
+	t.assumeNew = false
 	cur, err := t.read(ctx, versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
 	if err != nil {
 		return err
@@ -222,6 +219,10 @@ func (t *tracker) track(ctx context.Context, objs ...trackedObject) error {
 
 // record is track's one attempt.
 func (t *tracker) record(ctx context.Context, objs []trackedObject) error {
+	if t.current == nil && t.assumeNew {
+		t.assumeNew = false
+		t.current = t.prepared(versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
+	}
 	if err := t.load(ctx); err != nil {
 		return err
 	}
