@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,6 +16,7 @@ import (
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
 	"velad.io/velad/pkg/apis/oam"
+	"velad.io/velad/pkg/parallel"
 	"velad.io/velad/pkg/workflow"
 )
 
@@ -124,27 +124,10 @@ func (d *dispatcher) dispatch(ctx context.Context, c client.Client, component, c
 // applies a component's objects in parallel too, 10 at a time by default).
 const maxDispatchConcurrent = 10
 
-// inParallel runs do(0..n-1), up to maxDispatchConcurrent at once (one alone runs inline), and
-// returns the error of the lowest index that failed.
+// inParallel runs do(0..n-1), up to maxDispatchConcurrent at once, and returns the error of
+// the lowest index that failed.
 func inParallel(n int, do func(i int) error) error {
-	if n <= 1 {
-		if n == 1 {
-			return do(0)
-		}
-		return nil
-	}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, maxDispatchConcurrent)
-	for i := range n {
-		slots <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			errs[i] = do(i)
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
+	for _, err := range parallel.Run(n, maxDispatchConcurrent, do) {
 		if err != nil {
 			return err
 		}

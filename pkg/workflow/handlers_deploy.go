@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
+
+	"velad.io/velad/pkg/parallel"
 )
 
 // deploy implements multicluster #Deploy (KubeVela's deploy step): topology
@@ -159,19 +160,11 @@ func (o *oamActions) applyPlaced(ctx context.Context, comps []map[string]any, pl
 
 // runTasks applies tasks with at most n at once and returns their errors in order.
 func (o *oamActions) runTasks(ctx context.Context, tasks []placedTask, n int) []error {
-	out := make([]error, len(tasks))
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for i, t := range tasks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int, t placedTask) {
-			defer func() { <-sem; wg.Done() }()
-			_, _, out[i] = o.env.Dispatcher.ApplyComponent(ctx, t.comp, t.p.Cluster, t.p.Namespace)
-		}(i, t)
-	}
-	wg.Wait()
-	return out
+	return parallel.Run(len(tasks), n, func(i int) error {
+		t := tasks[i]
+		_, _, err := o.env.Dispatcher.ApplyComponent(ctx, t.comp, t.p.Cluster, t.p.Namespace)
+		return err
+	})
 }
 
 func taskLabel(t placedTask) string {
