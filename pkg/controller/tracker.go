@@ -87,7 +87,6 @@ func (t *tracker) load(ctx context.Context) error {
 	if t.current != nil {
 		return nil
 	}
-	t.assumeNew = false
 	cur, err := t.read(ctx, versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
 	if err != nil {
 		return err
@@ -207,22 +206,20 @@ func sameData(a, b *runtime.RawExtension) bool {
 
 // track records objs before they are applied.
 func (t *tracker) track(ctx context.Context, objs ...trackedObject) error {
-	assumed := t.current == nil && t.assumeNew
-	err := t.record(ctx, objs)
-	if assumed && apierrors.IsAlreadyExists(err) {
+	if t.current == nil && t.assumeNew {
+		t.assumeNew = false
+		t.current = t.prepared(versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
+		if err := t.record(ctx, objs); !apierrors.IsAlreadyExists(err) {
+			return err
+		}
 		// The revision's tracker existed after all (left by an Application of the same
 		// name): read it and record into it.
-		err = t.record(ctx, objs)
 	}
-	return err
+	return t.record(ctx, objs)
 }
 
 // record is track's one attempt.
 func (t *tracker) record(ctx context.Context, objs []trackedObject) error {
-	if t.current == nil && t.assumeNew {
-		t.assumeNew = false
-		t.current = t.prepared(versionedTrackerName(t.app, t.rev), v1beta1.ResourceTrackerTypeVersioned)
-	}
 	if err := t.load(ctx); err != nil {
 		return err
 	}
