@@ -94,9 +94,9 @@ type serverTuning struct {
 func serverTuningFlags(t *serverTuning) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("tuning", pflag.ContinueOnError)
 	fs.IntVar(&t.idleGOGC, "idle-gogc", 25, "(tuning) GOGC while the server allocates little (idle): a heap close to its live data; under load GOGC is 100, lowered (to 25 at least) so the heap stays within 512 MiB of its live data; 0: always the Go default; GOGC in the environment wins")
-	t.memoryTarget = memorySize{"900MiB", server.DefaultMemoryTarget}
+	t.memoryTarget = newMemorySize(server.DefaultMemoryTarget)
 	fs.Var(&t.memoryTarget, "memory-target", "(tuning) Go memory the server keeps under while its live data allows (collections come earlier), else the heap keeps 40 % of its live data as headroom; with the binary's pages ~1 GiB of RSS; 0: none; --memory-limit and GOMEMLIMIT win")
-	t.memoryLimit = memorySize{"0", 0}
+	t.memoryLimit = newMemorySize(0)
 	fs.Var(&t.memoryLimit, "memory-limit", "(tuning) soft limit of the Go heap, e.g. 256MiB: smaller when idle, but the GC burns CPU once the live heap nears it; 0: none; GOMEMLIMIT wins")
 	addControllerFlags(fs, &t.controller)
 	return fs
@@ -181,6 +181,11 @@ func servePprof(addr string) error {
 type memorySize struct {
 	text  string
 	bytes int64
+}
+
+// newMemorySize is a memory flag's default of b bytes (shown as 900Mi, 0).
+func newMemorySize(b int64) memorySize {
+	return memorySize{resource.NewQuantity(b, resource.BinarySI).String(), b}
 }
 
 // String is the value as given.
