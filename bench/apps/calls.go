@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -25,13 +26,17 @@ func apiCalls(ctx context.Context, cfg *rest.Config) (map[string]float64, error)
 	return parseCalls(bytes.NewReader(data))
 }
 
-// parseCalls sums apiserver_request_total by "VERB resource[/subresource]".
+// parseCalls sums apiserver_request_total by "VERB resource[/subresource]", with
+// " (code)" appended for a request that did not succeed (a 409 is a conflict).
 func parseCalls(r io.Reader) (map[string]float64, error) {
 	out := map[string]float64{}
 	err := eachSample(r, "apiserver_request_total", func(labels map[string]string, v float64) {
 		key := labels["verb"] + " " + labels["resource"]
 		if s := labels["subresource"]; s != "" {
 			key += "/" + s
+		}
+		if c := labels["code"]; c != "" && !strings.HasPrefix(c, "2") {
+			key += " (" + c + ")"
 		}
 		out[key] += v
 	})

@@ -10,6 +10,7 @@ const metricsText = `# HELP apiserver_request_total Counter of apiserver request
 apiserver_request_total{code="200",component="apiserver",resource="pods",subresource="status",verb="PATCH"} 3
 apiserver_request_total{code="201",resource="applications",verb="POST"} 2
 apiserver_request_total{code="200",resource="applications",verb="POST"} 1 1700000000000
+apiserver_request_total{code="409",component="apiserver",resource="deployments",subresource="status",verb="PUT"} 2
 apiserver_request_total_other{verb="GET"} 9
 velad_application_reconcile_duration_seconds_bucket{result="ok",le="0.1"} 4
 velad_application_reconcile_duration_seconds_bucket{result="ok",le="+Inf"} 5
@@ -18,7 +19,8 @@ velad_application_reconcile_duration_seconds_sum{result="ok"} 0.7
 
 func TestParseCallsAndBuckets(t *testing.T) {
 	calls, err := parseCalls(strings.NewReader(metricsText))
-	if err != nil || len(calls) != 2 || calls["PATCH pods/status"] != 3 || calls["POST applications"] != 3 {
+	if err != nil || len(calls) != 3 || calls["PATCH pods/status"] != 3 || calls["POST applications"] != 3 ||
+		calls["PUT deployments/status (409)"] != 2 {
 		t.Fatalf("calls %v, %v", calls, err)
 	}
 	les := map[string]float64{}
