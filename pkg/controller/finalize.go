@@ -15,17 +15,34 @@ import (
 	"velad.io/velad/pkg/apis/oam"
 )
 
-// ensureFinalizer adds the resource-tracker finalizer so deleting the
-// Application first deletes what it created.
-func (r *Reconciler) ensureFinalizer(ctx context.Context, app *v1beta1.Application) error {
+// addFinalizer starts adding the resource-tracker finalizer, so deleting the
+// Application first deletes what it created. The write is of a copy taken now
+// and runs while the reconcile parses the Application and prepares its
+// revision (one request less on the way to the first apply); the returned join
+// waits for it and brings its resourceVersion into app. Nothing is applied
+// before join returned nil.
+func (r *Reconciler) addFinalizer(ctx context.Context, app *v1beta1.Application) (join func() error) {
 	if controllerutil.ContainsFinalizer(app, oam.FinalizerResourceTracker) {
+		return func() error { return nil }
+	}
+	cp := app.DeepCopy()
+	controllerutil.AddFinalizer(cp, oam.FinalizerResourceTracker)
+	done := make(chan error, 1)
+	go func() { done <- r.client.Update(ctx, cp) }()
+	var err error
+	joined := false
+	return func() error {
+		if !joined {
+			joined, err = true, <-done
+			if err == nil {
+				app.Finalizers, app.ResourceVersion, app.ManagedFields = cp.Finalizers, cp.ResourceVersion, cp.ManagedFields
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("adding finalizer: %w", err)
+		}
 		return nil
 	}
-	controllerutil.AddFinalizer(app, oam.FinalizerResourceTracker)
-	if err := r.client.Update(ctx, app); err != nil {
-		return fmt.Errorf("adding finalizer: %w", err)
-	}
-	return nil
 }
 
 // finalize deletes every resource the Application's trackers record (as
@@ -37,7 +54,7 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1beta1.Application) (ct
 	if !controllerutil.ContainsFinalizer(app, oam.FinalizerResourceTracker) {
 		return ctrl.Result{}, nil
 	}
-	rts, err := r.trackers(ctx, app)
+	rts, err := r.trackers(ctx, app, "")
 	if err != nil {
 		return ctrl.Result{}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/oam"
 	"velad.io/velad/pkg/appfile"
 	"velad.io/velad/pkg/cue"
 	"velad.io/velad/pkg/cue/provider/op"
@@ -36,6 +37,8 @@ type Reconciler struct {
 	opts     Options
 	// self filters the watch events of the controller's own writes.
 	self *selfWrites
+	// trackerWrites lets GC list an Application's trackers from the API server's cache.
+	trackerWrites *trackerWrites
 	// collected spares listing the trackers of revisions GC found clean.
 	collected *collectedRevisions
 	// applied spares applying a manifest again that the object still holds.
@@ -56,19 +59,20 @@ func NewReconciler(c client.Client, reader client.Reader, opts Options) (*Reconc
 	m := newMetrics()
 	wopts := opts.Workflow
 	wopts.StepDuration = m.observeStep
-	self := newSelfWrites()
-	c = &recordingClient{Client: c, self: self}
+	self, trackers := newSelfWrites(), newTrackerWrites()
+	c = &recordingClient{Client: c, self: self, trackers: trackers}
 	return &Reconciler{
-		self:      self,
-		collected: newCollectedRevisions(),
-		applied:   newAppliedManifests(),
-		client:    c,
-		reader:    reader,
-		loader:    newClusterLoader(c, opts.DefinitionNamespace),
-		cue:       engine,
-		workflow:  workflow.New(engine, wopts),
-		metrics:   m,
-		opts:      opts,
+		self:          self,
+		trackerWrites: trackers,
+		collected:     newCollectedRevisions(),
+		applied:       newAppliedManifests(),
+		client:        c,
+		reader:        reader,
+		loader:        newClusterLoader(c, opts.DefinitionNamespace),
+		cue:           engine,
+		workflow:      workflow.New(engine, wopts),
+		metrics:       m,
+		opts:          opts,
 	}, nil
 }
 
@@ -144,6 +148,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err := r.readApp(ctx, req.NamespacedName, app); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.self.forget(req.NamespacedName)
+			r.trackerWrites.forget(req.NamespacedName)
 			r.collected.forget(req.NamespacedName)
 			r.applied.forget(req.NamespacedName)
 		}
@@ -154,22 +159,45 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		r.collected.forget(req.NamespacedName)
 		return r.finalize(ctx, app)
 	}
-	if err := r.ensureFinalizer(ctx, app); err != nil {
-		return ctrl.Result{}, err
-	}
+	finalizer := r.addFinalizer(ctx, app)
 	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}, properties: r.componentProperties(app.Namespace),
 		newApp:     app.Status.ObservedGeneration == 0 && app.Status.LatestRevision == nil && app.Status.Workflow == nil,
 		readStatus: app.Status.DeepCopy(), readVersion: app.ResourceVersion}
+	// settle waits for the finalizer before anything else writes the Application.
+	settle := func() error {
+		if err := finalizer(); err != nil {
+			return err
+		}
+		s.readVersion = app.ResourceVersion
+		return nil
+	}
+	if app.Annotations[oam.AnnotationRollbackTo] != "" {
+		// a rollback writes the Application
+		if err := settle(); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if err := r.publishing(ctx, s); err != nil {
+		if ferr := settle(); ferr != nil {
+			return ctrl.Result{}, ferr
+		}
 		// A rollback that cannot finish (a newer revision it cannot delete)
 		// shows on the Application, and is retried.
 		return ctrl.Result{}, r.keepError(ctx, s, v1beta1.ConditionRevision, err)
 	}
-	if err := r.parse(ctx, s); err != nil {
-		return r.inputError(ctx, s, v1beta1.ConditionParsed, err)
+	perr := r.parse(ctx, s)
+	var rerr error
+	if perr == nil {
+		rerr = r.revision(ctx, s)
 	}
-	if err := r.revision(ctx, s); err != nil {
+	if err := settle(); err != nil {
 		return ctrl.Result{}, err
+	}
+	if perr != nil {
+		return r.inputError(ctx, s, v1beta1.ConditionParsed, perr)
+	}
+	if rerr != nil {
+		return ctrl.Result{}, rerr
 	}
 	if err := r.render(ctx, s); err != nil {
 		return r.inputError(ctx, s, v1beta1.ConditionRender, err)

@@ -85,17 +85,34 @@ func (w *selfWrites) predicate() predicate.Predicate {
 	}}
 }
 
-// recordingClient is the Reconciler's client: it records the Applications it writes.
+// recordingClient is the Reconciler's client: it records the Applications and
+// the ResourceTrackers it writes.
 type recordingClient struct {
 	client.Client
-	self *selfWrites
+	self     *selfWrites
+	trackers *trackerWrites
+}
+
+// wrote records a successful write of obj.
+func (c *recordingClient) wrote(obj client.Object) {
+	c.self.record(obj)
+	c.trackers.written(obj)
+}
+
+// Create implements client.Client.
+func (c *recordingClient) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
+	err := c.Client.Create(ctx, obj, opts...)
+	if err == nil {
+		c.wrote(obj)
+	}
+	return err
 }
 
 // Update implements client.Client.
 func (c *recordingClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
 	err := c.Client.Update(ctx, obj, opts...)
 	if err == nil {
-		c.self.record(obj)
+		c.wrote(obj)
 	}
 	return err
 }
@@ -104,9 +121,15 @@ func (c *recordingClient) Update(ctx context.Context, obj client.Object, opts ..
 func (c *recordingClient) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
 	err := c.Client.Patch(ctx, obj, patch, opts...)
 	if err == nil {
-		c.self.record(obj)
+		c.wrote(obj)
 	}
 	return err
+}
+
+// Delete implements client.Client.
+func (c *recordingClient) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
+	c.trackers.deleted(obj) // whatever the outcome: the next list is consistent
+	return c.Client.Delete(ctx, obj, opts...)
 }
 
 // Status implements client.Client.

@@ -276,10 +276,15 @@ func (t *tracker) forget(ctx context.Context, cluster string, o *unstructured.Un
 	return nil
 }
 
-// trackers lists every ResourceTracker of app.
-func (r *Reconciler) trackers(ctx context.Context, app *v1beta1.Application) ([]v1beta1.ResourceTracker, error) {
+// trackers lists every ResourceTracker of app: consistently, or with since
+// (trackerWrites.since) no older than that resourceVersion.
+func (r *Reconciler) trackers(ctx context.Context, app *v1beta1.Application, since string) ([]v1beta1.ResourceTracker, error) {
 	var l v1beta1.ResourceTrackerList
-	if err := r.reader.List(ctx, &l, client.MatchingLabels(trackerLabels(app))); err != nil {
+	opts := []client.ListOption{client.MatchingLabels(trackerLabels(app))}
+	if since != "" {
+		opts = append(opts, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: since, ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan}})
+	}
+	if err := r.reader.List(ctx, &l, opts...); err != nil {
 		return nil, fmt.Errorf("listing ResourceTrackers: %w", err)
 	}
 	return l.Items, nil

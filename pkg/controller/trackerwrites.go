@@ -1,0 +1,81 @@
+package controller
+
+import (
+	"strconv"
+	"sync"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/oam"
+)
+
+// trackerWrites remembers, per Application, the newest resourceVersion at
+// which the controller created or updated one of its ResourceTrackers. Only
+// this controller writes an Application's trackers, and a tracker written by
+// an earlier process is older than any write of this one, so a list of the
+// trackers no older than that version holds every tracker there is: garbage
+// collection lists them so (the API server answers from its watch cache at
+// once) instead of with a consistent read, which first waits until the cache
+// has caught up with the store, ~40 ms under load. Deleting a tracker drops
+// the Application's entry, so the next list is consistent again; a restarted
+// controller starts with none.
+type trackerWrites struct {
+	mu  sync.Mutex
+	rvs map[client.ObjectKey]uint64
+}
+
+func newTrackerWrites() *trackerWrites { return &trackerWrites{rvs: map[client.ObjectKey]uint64{}} }
+
+// trackerApp is the Application a tracker belongs to, from its labels.
+func trackerApp(o client.Object) (client.ObjectKey, bool) {
+	if _, ok := o.(*v1beta1.ResourceTracker); !ok {
+		return client.ObjectKey{}, false
+	}
+	l := o.GetLabels()
+	k := client.ObjectKey{Namespace: l[oam.LabelAppNamespace], Name: l[oam.LabelAppName]}
+	return k, k.Name != ""
+}
+
+// written notes a successful create or update of o (only trackers count).
+func (w *trackerWrites) written(o client.Object) {
+	k, ok := trackerApp(o)
+	if !ok {
+		return
+	}
+	rv, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err != nil {
+		delete(w.rvs, k) // an unknown version: list consistently
+		return
+	}
+	if rv > w.rvs[k] {
+		w.rvs[k] = rv
+	}
+}
+
+// deleted notes the deletion of o: its Application's next list is consistent.
+func (w *trackerWrites) deleted(o client.Object) {
+	if k, ok := trackerApp(o); ok {
+		w.forget(k)
+	}
+}
+
+// forget drops what is known about an Application's trackers.
+func (w *trackerWrites) forget(k client.ObjectKey) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.rvs, k)
+}
+
+// since is the resourceVersion an Application's trackers can be listed no
+// older than ("" when unknown: list consistently).
+func (w *trackerWrites) since(app *v1beta1.Application) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if rv, ok := w.rvs[client.ObjectKeyFromObject(app)]; ok {
+		return strconv.FormatUint(rv, 10)
+	}
+	return ""
+}
