@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"velad.io/velad/bench/internal/binary"
 	"velad.io/velad/pkg/proc"
 )
 
@@ -46,7 +47,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "set -velad or VELAD_BINARY to the velad binary")
 		os.Exit(2)
 	}
-	installed, cleanup, err := installCopy(*bin)
+	installed, cleanup, err := binary.InstalledCopy(*bin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "copying the binary:", err)
 		os.Exit(1)
@@ -146,25 +147,6 @@ func idleRSS(bin string, idle time.Duration) (float64, float64, error) {
 	defer run(bin, home, "uninstall", "--name", "member")
 	time.Sleep(idle)
 	return treeRSS(filepath.Join(home, "default")), treeRSS(filepath.Join(home, "member")), nil
-}
-
-// installCopy copies bin into a temporary directory, as install.sh installs it, and returns
-// the copy's path. The figures are those of an installed binary: the file the linker has just
-// written keeps its page cache in large folios, which a cluster and a member running side by
-// side map whole (~90 MB more file-backed RSS per server; docs/benchmarks.md, control plane
-// lifecycle, 2026-12-07 session 8).
-func installCopy(bin string) (string, func(), error) {
-	dir, err := os.MkdirTemp("", "velad-bench-bin-")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup := func() { os.RemoveAll(dir) }
-	dst := filepath.Join(dir, "velad")
-	if out, err := exec.Command("cp", bin, dst).CombinedOutput(); err != nil {
-		cleanup()
-		return "", nil, fmt.Errorf("cp %s: %v: %s", bin, err, out)
-	}
-	return dst, cleanup, nil
 }
 
 func run(bin, home string, args ...string) (string, float64, error) {
