@@ -19,35 +19,19 @@ import (
 // on everything up to it, since every Application write is optimistic (a
 // change by someone else in between makes the write conflict and retry).
 // Without this, each write cost one more reconcile.
-type selfWrites struct {
-	mu  sync.Mutex
-	rvs map[client.ObjectKey]uint64
-}
+type selfWrites struct{ marks versionMarks }
 
-func newSelfWrites() *selfWrites { return &selfWrites{rvs: map[client.ObjectKey]uint64{}} }
+func newSelfWrites() *selfWrites { return &selfWrites{marks: newVersionMarks()} }
 
 // record notes a successful write of o (only Applications are tracked).
 func (w *selfWrites) record(o client.Object) {
-	if _, ok := o.(*v1beta1.Application); !ok {
-		return
-	}
-	rv, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
-	if err != nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if k := client.ObjectKeyFromObject(o); rv > w.rvs[k] {
-		w.rvs[k] = rv
+	if _, ok := o.(*v1beta1.Application); ok {
+		w.marks.raise(client.ObjectKeyFromObject(o), o.GetResourceVersion())
 	}
 }
 
 // forget drops what is known about an Application (it is gone).
-func (w *selfWrites) forget(k client.ObjectKey) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	delete(w.rvs, k)
-}
+func (w *selfWrites) forget(k client.ObjectKey) { w.marks.forget(k) }
 
 // versions returns o's resourceVersion and the controller's last write of o
 // (written false when none is known); ok is false for an unparsable version.
@@ -56,10 +40,50 @@ func (w *selfWrites) versions(o client.Object) (rv, last uint64, written, ok boo
 	if err != nil {
 		return 0, 0, false, false
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	last, written = w.rvs[client.ObjectKeyFromObject(o)]
+	last, written = w.marks.get(client.ObjectKeyFromObject(o))
 	return rv, last, written, true
+}
+
+// versionMarks holds a newest resourceVersion per Application, safe for
+// concurrent use: the controller's writes of it (selfWrites) or of its
+// trackers (trackerWrites).
+type versionMarks struct {
+	mu  *sync.Mutex
+	rvs map[client.ObjectKey]uint64
+}
+
+func newVersionMarks() versionMarks {
+	return versionMarks{mu: &sync.Mutex{}, rvs: map[client.ObjectKey]uint64{}}
+}
+
+// raise sets k's mark to rv when rv is newer; it reports false, changing
+// nothing, for an unparsable rv.
+func (m versionMarks) raise(k client.ObjectKey, rv string) bool {
+	v, err := strconv.ParseUint(rv, 10, 64)
+	if err != nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v > m.rvs[k] {
+		m.rvs[k] = v
+	}
+	return true
+}
+
+// get is k's mark, if any.
+func (m versionMarks) get(k client.ObjectKey) (uint64, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.rvs[k]
+	return v, ok
+}
+
+// forget drops k's mark.
+func (m versionMarks) forget(k client.ObjectKey) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.rvs, k)
 }
 
 // echo reports whether o is the controller's own write, or older than it.

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"strconv"
-	"sync"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -20,12 +19,9 @@ import (
 // has caught up with the store, ~40 ms under load. Deleting a tracker drops
 // the Application's entry, so the next list is consistent again; a restarted
 // controller starts with none.
-type trackerWrites struct {
-	mu  sync.Mutex
-	rvs map[client.ObjectKey]uint64
-}
+type trackerWrites struct{ marks versionMarks }
 
-func newTrackerWrites() *trackerWrites { return &trackerWrites{rvs: map[client.ObjectKey]uint64{}} }
+func newTrackerWrites() *trackerWrites { return &trackerWrites{marks: newVersionMarks()} }
 
 // trackerApp is the Application a tracker belongs to, from its labels.
 func trackerApp(o client.Object) (client.ObjectKey, bool) {
@@ -39,42 +35,25 @@ func trackerApp(o client.Object) (client.ObjectKey, bool) {
 
 // written notes a successful create or update of o (only trackers count).
 func (w *trackerWrites) written(o client.Object) {
-	k, ok := trackerApp(o)
-	if !ok {
-		return
-	}
-	rv, err := strconv.ParseUint(o.GetResourceVersion(), 10, 64)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err != nil {
-		delete(w.rvs, k) // an unknown version: list consistently
-		return
-	}
-	if rv > w.rvs[k] {
-		w.rvs[k] = rv
+	if k, ok := trackerApp(o); ok && !w.marks.raise(k, o.GetResourceVersion()) {
+		w.marks.forget(k) // an unknown version: list consistently
 	}
 }
 
 // deleted notes the deletion of o: its Application's next list is consistent.
 func (w *trackerWrites) deleted(o client.Object) {
 	if k, ok := trackerApp(o); ok {
-		w.forget(k)
+		w.marks.forget(k)
 	}
 }
 
 // forget drops what is known about an Application's trackers.
-func (w *trackerWrites) forget(k client.ObjectKey) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	delete(w.rvs, k)
-}
+func (w *trackerWrites) forget(k client.ObjectKey) { w.marks.forget(k) }
 
 // since is the resourceVersion an Application's trackers can be listed no
 // older than ("" when unknown: list consistently).
 func (w *trackerWrites) since(app *v1beta1.Application) string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if rv, ok := w.rvs[client.ObjectKeyFromObject(app)]; ok {
+	if rv, ok := w.marks.get(client.ObjectKeyFromObject(app)); ok {
 		return strconv.FormatUint(rv, 10)
 	}
 	return ""
