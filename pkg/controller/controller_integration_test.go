@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
+	"velad.io/velad/pkg/apis/oam"
 	vscheme "velad.io/velad/pkg/apis/scheme"
 	"velad.io/velad/pkg/appfile"
 	"velad.io/velad/pkg/controller"
@@ -348,6 +350,10 @@ spec:
 	})
 	if msg := app.Status.GetCondition(v1beta1.ConditionParsed).Message; !strings.Contains(msg, `ComponentDefinition "no-such-type" not found`) {
 		t.Errorf("parse condition: %q", msg)
+	}
+	// the finalizer is written while the app is parsed, and is there when parsing fails too
+	if !slices.Contains(app.Finalizers, oam.FinalizerResourceTracker) {
+		t.Errorf("an app with bad input must carry the finalizer too, has %v", app.Finalizers)
 	}
 	app = waitFor(t, "bad-param", 30*time.Second, "render error", func(a *v1beta1.Application) bool {
 		return a.Status.GetCondition(v1beta1.ConditionRender).Status == "False"

@@ -163,12 +163,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}, properties: r.componentProperties(app.Namespace),
 		newApp:     app.Status.ObservedGeneration == 0 && app.Status.LatestRevision == nil && app.Status.Workflow == nil,
 		readStatus: app.Status.DeepCopy(), readVersion: app.ResourceVersion}
-	// settle waits for the finalizer before anything else writes the Application.
+	// settle waits for the finalizer before anything else writes the Application;
+	// the version the finalizer left is the one the reconcile read.
+	settled := false
 	settle := func() error {
+		if settled {
+			return nil
+		}
 		if err := finalizer(); err != nil {
 			return err
 		}
-		s.readVersion = app.ResourceVersion
+		settled, s.readVersion = true, app.ResourceVersion
 		return nil
 	}
 	if app.Annotations[oam.AnnotationRollbackTo] != "" {
