@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"velad.io/velad/bench/internal/binary"
 	"velad.io/velad/pkg/proc"
 )
 
@@ -40,6 +41,12 @@ func runCommand(ctx context.Context, argv []string) error {
 	if o.velad == "" {
 		return fmt.Errorf("set -velad or VELAD_BINARY to the velad binary")
 	}
+	installed, cleanup, err := binary.InstalledCopy(o.velad) // RSS as an installed binary has it
+	if err != nil {
+		return fmt.Errorf("copying the binary: %w", err)
+	}
+	defer cleanup()
+	o.velad = installed
 	rep := newReport(o)
 	for i := 0; i < o.runs; i++ {
 		sides := []string{"baseline", "velad"}

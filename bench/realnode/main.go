@@ -28,6 +28,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"velad.io/velad/bench/internal/binary"
 	"velad.io/velad/pkg/proc"
 	"velad.io/velad/pkg/server/config"
 )
@@ -50,7 +51,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "set -velad or VELAD_BINARY to the velad binary")
 		os.Exit(2)
 	}
-	rows, err := run(*bin, *pods, *idle)
+	installed, cleanup, err := binary.InstalledCopy(*bin) // RSS as an installed binary has it
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "copying the binary:", err)
+		os.Exit(1)
+	}
+	rows, err := run(installed, *pods, *idle)
+	cleanup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "realnode bench:", err)
 		os.Exit(1)
