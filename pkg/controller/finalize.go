@@ -18,29 +18,24 @@ import (
 // addFinalizer starts adding the resource-tracker finalizer, so deleting the
 // Application first deletes what it created. The write is of a copy taken now
 // and runs while the reconcile parses the Application and prepares its
-// revision (one request less on the way to the first apply); the returned join
-// waits for it and brings its resourceVersion into app. Nothing is applied
-// before join returned nil.
-func (r *Reconciler) addFinalizer(ctx context.Context, app *v1beta1.Application) (join func() error) {
-	if controllerutil.ContainsFinalizer(app, oam.FinalizerResourceTracker) {
+// revision (one request less on the way to the first apply). join, called
+// once, waits for it and brings its resourceVersion into the Application and
+// into what the reconcile read (s.readVersion); nothing is applied and nothing
+// else writes the Application before join returned nil.
+func (r *Reconciler) addFinalizer(ctx context.Context, s *appState) (join func() error) {
+	if controllerutil.ContainsFinalizer(s.app, oam.FinalizerResourceTracker) {
 		return func() error { return nil }
 	}
-	cp := app.DeepCopy()
+	cp := s.app.DeepCopy()
 	controllerutil.AddFinalizer(cp, oam.FinalizerResourceTracker)
 	done := make(chan error, 1)
 	go func() { done <- r.client.Update(ctx, cp) }()
-	var err error
-	joined := false
 	return func() error {
-		if !joined {
-			joined, err = true, <-done
-			if err == nil {
-				app.Finalizers, app.ResourceVersion, app.ManagedFields = cp.Finalizers, cp.ResourceVersion, cp.ManagedFields
-			}
-		}
-		if err != nil {
+		if err := <-done; err != nil {
 			return fmt.Errorf("adding finalizer: %w", err)
 		}
+		s.app.Finalizers, s.app.ResourceVersion, s.app.ManagedFields = cp.Finalizers, cp.ResourceVersion, cp.ManagedFields
+		s.readVersion = cp.ResourceVersion
 		return nil
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"velad.io/velad/pkg/apis/core/v1beta1"
-	"velad.io/velad/pkg/apis/oam"
 	"velad.io/velad/pkg/appfile"
 	"velad.io/velad/pkg/cue"
 	"velad.io/velad/pkg/cue/provider/op"
@@ -159,43 +158,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		r.collected.forget(req.NamespacedName)
 		return r.finalize(ctx, app)
 	}
-	finalizer := r.addFinalizer(ctx, app)
 	s := &appState{app: app, services: map[string]*v1beta1.ApplicationComponentStatus{}, properties: r.componentProperties(app.Namespace),
 		newApp:     app.Status.ObservedGeneration == 0 && app.Status.LatestRevision == nil && app.Status.Workflow == nil,
 		readStatus: app.Status.DeepCopy(), readVersion: app.ResourceVersion}
-	// settle waits for the finalizer before anything else writes the Application;
-	// the version the finalizer left is the one the reconcile read.
-	settled := false
-	settle := func() error {
-		if settled {
-			return nil
-		}
-		if err := finalizer(); err != nil {
-			return err
-		}
-		settled, s.readVersion = true, app.ResourceVersion
-		return nil
-	}
-	if app.Annotations[oam.AnnotationRollbackTo] != "" {
-		// a rollback writes the Application
-		if err := settle(); err != nil {
-			return ctrl.Result{}, err
-		}
-	}
 	if err := r.publishing(ctx, s); err != nil {
-		if ferr := settle(); ferr != nil {
-			return ctrl.Result{}, ferr
-		}
 		// A rollback that cannot finish (a newer revision it cannot delete)
 		// shows on the Application, and is retried.
 		return ctrl.Result{}, r.keepError(ctx, s, v1beta1.ConditionRevision, err)
 	}
+	// The finalizer is written (after a rollback's own writes) while the
+	// Application is parsed and its revision created; neither writes it.
+	finalizer := r.addFinalizer(ctx, s)
 	perr := r.parse(ctx, s)
 	var rerr error
 	if perr == nil {
 		rerr = r.revision(ctx, s)
 	}
-	if err := settle(); err != nil {
+	if err := finalizer(); err != nil {
 		return ctrl.Result{}, err
 	}
 	if perr != nil {
