@@ -19,7 +19,7 @@ import (
 // on everything up to it, since every Application write is optimistic (a
 // change by someone else in between makes the write conflict and retry).
 // Without this, each write cost one more reconcile.
-type selfWrites struct{ marks versionMarks }
+type selfWrites struct{ marks *versionMarks }
 
 func newSelfWrites() *selfWrites { return &selfWrites{marks: newVersionMarks()} }
 
@@ -48,17 +48,15 @@ func (w *selfWrites) versions(o client.Object) (rv, last uint64, written, ok boo
 // concurrent use: the controller's writes of it (selfWrites) or of its
 // trackers (trackerWrites).
 type versionMarks struct {
-	mu  *sync.Mutex
+	mu  sync.Mutex
 	rvs map[client.ObjectKey]uint64
 }
 
-func newVersionMarks() versionMarks {
-	return versionMarks{mu: &sync.Mutex{}, rvs: map[client.ObjectKey]uint64{}}
-}
+func newVersionMarks() *versionMarks { return &versionMarks{rvs: map[client.ObjectKey]uint64{}} }
 
 // raise sets k's mark to rv when rv is newer; it reports false, changing
 // nothing, for an unparsable rv.
-func (m versionMarks) raise(k client.ObjectKey, rv string) bool {
+func (m *versionMarks) raise(k client.ObjectKey, rv string) bool {
 	v, err := strconv.ParseUint(rv, 10, 64)
 	if err != nil {
 		return false
@@ -72,7 +70,7 @@ func (m versionMarks) raise(k client.ObjectKey, rv string) bool {
 }
 
 // get is k's mark, if any.
-func (m versionMarks) get(k client.ObjectKey) (uint64, bool) {
+func (m *versionMarks) get(k client.ObjectKey) (uint64, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	v, ok := m.rvs[k]
@@ -80,7 +78,7 @@ func (m versionMarks) get(k client.ObjectKey) (uint64, bool) {
 }
 
 // forget drops k's mark.
-func (m versionMarks) forget(k client.ObjectKey) {
+func (m *versionMarks) forget(k client.ObjectKey) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.rvs, k)

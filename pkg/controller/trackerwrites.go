@@ -19,7 +19,7 @@ import (
 // has caught up with the store, ~40 ms under load. Deleting a tracker drops
 // the Application's entry, so the next list is consistent again; a restarted
 // controller starts with none.
-type trackerWrites struct{ marks versionMarks }
+type trackerWrites struct{ marks *versionMarks }
 
 func newTrackerWrites() *trackerWrites { return &trackerWrites{marks: newVersionMarks()} }
 
