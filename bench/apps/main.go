@@ -59,6 +59,7 @@ func main() {
 	jsonOut := flag.String("json", "", "write the figures as JSON here")
 	extra := flag.String("server-flags", "", "more `velad server` flags, space-separated (e.g. \"--concurrent-reconciles 8\")")
 	idle := flag.Duration("idle", 0, "after all are running, also measure the server's CPU and requests over this long (re-syncs: set --resync-period in -server-flags)")
+	hist := flag.String("histogram", histogram, "the reconcile histogram p50/p99 are read from (controller_runtime_reconcile_time_seconds: buckets that do not change with velad's)")
 	direct := flag.Bool("direct", false, "apply each Application's rendered Deployment and Service directly (no Applications) and wait until the Deployments are ready")
 	flag.Parse()
 	// the binary as installed: a freshly linked one holds ~60–90 MB more of its pages resident
@@ -67,7 +68,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "copying the binary:", err)
 		os.Exit(1)
 	}
-	f, err := run(installed, *n, *timeout, strings.Fields(*extra), *direct, *idle)
+	f, err := run(installed, *n, *timeout, strings.Fields(*extra), *direct, *idle, *hist)
 	cleanup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "apps benchmark:", err)
@@ -104,7 +105,7 @@ func writeJSON(path string, f *figures) {
 	}
 }
 
-func run(bin string, n int, timeout time.Duration, extra []string, direct bool, idle time.Duration) (*figures, error) {
+func run(bin string, n int, timeout time.Duration, extra []string, direct bool, idle time.Duration, hist string) (*figures, error) {
 	dir, err := os.MkdirTemp("", "velad-bench-apps-")
 	if err != nil {
 		return nil, err
@@ -153,7 +154,7 @@ func run(bin string, n int, timeout time.Duration, extra []string, direct bool, 
 	}
 	var p50, p99, count float64
 	if !direct {
-		if p50, p99, count, err = reconcileQuantiles("http://" + metricsAddr + "/metrics"); err != nil {
+		if p50, p99, count, err = reconcileQuantiles("http://"+metricsAddr+"/metrics", hist); err != nil {
 			return nil, err
 		}
 	}

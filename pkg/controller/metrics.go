@@ -14,7 +14,7 @@ var (
 	reconcileDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "velad_application_reconcile_duration_seconds",
 		Help:    "Time one Application reconcile took, by result.",
-		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4},
+		Buckets: reconcileBuckets,
 	}, []string{"result"})
 	stepDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "velad_workflow_step_duration_seconds",
@@ -26,6 +26,12 @@ var (
 		Help: "Applications by status.status phase.",
 	}, []string{"phase"})
 )
+
+// reconcileBuckets resolve a reconcile's duration to 50 ms up to a second, where
+// targets are set (KubeVela quotes p99 < 800 ms; issue 5 asks ≤ 200 ms): a p99
+// interpolated in a bucket from 0.4 to 0.8 s cannot tell 450 ms from 780 ms.
+var reconcileBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4,
+	0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.6, 2.5, 3.2, 5, 10}
 
 func init() {
 	crmetrics.Registry.MustRegister(reconcileDuration, stepDuration, appsByPhase)

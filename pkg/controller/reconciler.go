@@ -36,8 +36,8 @@ type Reconciler struct {
 	opts     Options
 	// self filters the watch events of the controller's own writes.
 	self *selfWrites
-	// trackerWrites lets GC list an Application's trackers from the API server's cache.
-	trackerWrites *trackerWrites
+	// owned lets an Application's trackers and revisions be read from the API server's cache.
+	owned *ownedWrites
 	// collected spares listing the trackers of revisions GC found clean.
 	collected *collectedRevisions
 	// applied spares applying a manifest again that the object still holds.
@@ -58,20 +58,20 @@ func NewReconciler(c client.Client, reader client.Reader, opts Options) (*Reconc
 	m := newMetrics()
 	wopts := opts.Workflow
 	wopts.StepDuration = m.observeStep
-	self, trackers := newSelfWrites(), newTrackerWrites()
-	c = &recordingClient{Client: c, self: self, trackers: trackers}
+	self, owned := newSelfWrites(), newOwnedWrites()
+	c = &recordingClient{Client: c, self: self, owned: owned}
 	return &Reconciler{
-		self:          self,
-		trackerWrites: trackers,
-		collected:     newCollectedRevisions(),
-		applied:       newAppliedManifests(),
-		client:        c,
-		reader:        reader,
-		loader:        newClusterLoader(c, opts.DefinitionNamespace),
-		cue:           engine,
-		workflow:      workflow.New(engine, wopts),
-		metrics:       m,
-		opts:          opts,
+		self:      self,
+		owned:     owned,
+		collected: newCollectedRevisions(),
+		applied:   newAppliedManifests(),
+		client:    c,
+		reader:    reader,
+		loader:    newClusterLoader(c, opts.DefinitionNamespace),
+		cue:       engine,
+		workflow:  workflow.New(engine, wopts),
+		metrics:   m,
+		opts:      opts,
 	}, nil
 }
 
@@ -147,7 +147,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err := r.readApp(ctx, req.NamespacedName, app); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.self.forget(req.NamespacedName)
-			r.trackerWrites.forget(req.NamespacedName)
+			r.owned.forget(req.NamespacedName)
 			r.collected.forget(req.NamespacedName)
 			r.applied.forget(req.NamespacedName)
 		}

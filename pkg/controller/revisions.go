@@ -21,7 +21,7 @@ func (r *Reconciler) recordRevision(ctx context.Context, s *appState) error {
 	ar := s.created
 	if ar == nil || ar.Name != s.rev.Name {
 		ar = &v1beta1.ApplicationRevision{}
-		if err := r.reader.Get(ctx, client.ObjectKey{Namespace: s.app.Namespace, Name: s.rev.Name}, ar); err != nil {
+		if err := r.reader.Get(ctx, client.ObjectKey{Namespace: s.app.Namespace, Name: s.rev.Name}, ar, r.owned.revisionRead(s.app)...); err != nil {
 			return client.IgnoreNotFound(err)
 		}
 	}

@@ -46,7 +46,7 @@ func (w *selfWrites) versions(o client.Object) (rv, last uint64, written, ok boo
 
 // versionMarks holds a newest resourceVersion per Application, safe for
 // concurrent use: the controller's writes of it (selfWrites) or of its
-// trackers (trackerWrites).
+// trackers and revisions (ownedWrites).
 type versionMarks struct {
 	mu  sync.Mutex
 	rvs map[client.ObjectKey]uint64
@@ -107,77 +107,71 @@ func (w *selfWrites) predicate() predicate.Predicate {
 	}}
 }
 
-// recordingClient is the Reconciler's client: it records the Applications and
-// the ResourceTrackers it writes.
+// recordingClient is the Reconciler's client: it records the Applications,
+// ResourceTrackers and ApplicationRevisions it writes.
 type recordingClient struct {
 	client.Client
-	self     *selfWrites
-	trackers *trackerWrites
+	self  *selfWrites
+	owned *ownedWrites
 }
 
-// wrote records a successful write of obj.
-func (c *recordingClient) wrote(obj client.Object) {
+// wrote records the outcome of a write of obj.
+func (c *recordingClient) wrote(obj client.Object, err error) {
+	if err != nil {
+		c.owned.deleted(obj) // it may have happened: the next read is consistent
+		return
+	}
 	c.self.record(obj)
-	c.trackers.written(obj)
+	c.owned.written(obj)
 }
 
 // Create implements client.Client.
 func (c *recordingClient) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
 	err := c.Client.Create(ctx, obj, opts...)
-	if err == nil {
-		c.wrote(obj)
-	}
+	c.wrote(obj, err)
 	return err
 }
 
 // Update implements client.Client.
 func (c *recordingClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
 	err := c.Client.Update(ctx, obj, opts...)
-	if err == nil {
-		c.wrote(obj)
-	}
+	c.wrote(obj, err)
 	return err
 }
 
 // Patch implements client.Client.
 func (c *recordingClient) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
 	err := c.Client.Patch(ctx, obj, patch, opts...)
-	if err == nil {
-		c.wrote(obj)
-	}
+	c.wrote(obj, err)
 	return err
 }
 
 // Delete implements client.Client.
 func (c *recordingClient) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
-	c.trackers.deleted(obj) // whatever the outcome: the next list is consistent
+	c.owned.deleted(obj) // whatever the outcome: the next read is consistent
 	return c.Client.Delete(ctx, obj, opts...)
 }
 
 // Status implements client.Client.
 func (c *recordingClient) Status() client.SubResourceWriter {
-	return &recordingStatus{SubResourceWriter: c.Client.Status(), self: c.self}
+	return &recordingStatus{SubResourceWriter: c.Client.Status(), c: c}
 }
 
 type recordingStatus struct {
 	client.SubResourceWriter
-	self *selfWrites
+	c *recordingClient
 }
 
 // Update implements client.SubResourceWriter.
 func (s *recordingStatus) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
 	err := s.SubResourceWriter.Update(ctx, obj, opts...)
-	if err == nil {
-		s.self.record(obj)
-	}
+	s.c.wrote(obj, err)
 	return err
 }
 
 // Patch implements client.SubResourceWriter.
 func (s *recordingStatus) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
 	err := s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
-	if err == nil {
-		s.self.record(obj)
-	}
+	s.c.wrote(obj, err)
 	return err
 }

@@ -50,7 +50,7 @@ func (r *Reconciler) keepState(ctx context.Context, s *appState) error {
 	rt := s.writtenTracker()
 	if rt == nil {
 		rt = &v1beta1.ResourceTracker{}
-		if err := r.reader.Get(ctx, client.ObjectKey{Name: versionedTrackerName(s.app, s.rev.Name)}, rt); err != nil {
+		if err := r.reader.Get(ctx, client.ObjectKey{Name: versionedTrackerName(s.app, s.rev.Name)}, rt, r.owned.trackerRead(s.app)...); err != nil {
 			return client.IgnoreNotFound(err)
 		}
 	}

@@ -38,8 +38,10 @@ func trackerLabels(app *v1beta1.Application) map[string]string {
 // and a new versioned tracker is created holding its first resources.
 type tracker struct {
 	client client.Client
-	// reader reads trackers uncached: a stale one would make the update conflict.
+	// reader reads trackers uncached: a stale one would make the update conflict;
+	// owned lets it read them no older than the controller's last write of one.
 	reader client.Reader
+	owned  *ownedWrites
 	app    *v1beta1.Application
 	// rev is the ApplicationRevision the versioned tracker belongs to.
 	rev           string
@@ -54,7 +56,7 @@ type tracker struct {
 
 // newTracker is the tracker of app's revision rev ("" when only the root is written).
 func (r *Reconciler) newTracker(app *v1beta1.Application, rev string) *tracker {
-	return &tracker{client: r.client, reader: r.reader, app: app, rev: rev, compression: compressionType(r.opts.TrackerCompression)}
+	return &tracker{client: r.client, reader: r.reader, owned: r.owned, app: app, rev: rev, compression: compressionType(r.opts.TrackerCompression)}
 }
 
 // trackedObject is one object to record.
@@ -111,7 +113,7 @@ func (t *tracker) loadRoot(ctx context.Context) error {
 // read reads the tracker name, or prepares it in memory when it does not exist.
 func (t *tracker) read(ctx context.Context, name string, typ v1beta1.ResourceTrackerType) (*v1beta1.ResourceTracker, error) {
 	rt := &v1beta1.ResourceTracker{}
-	err := t.reader.Get(ctx, client.ObjectKey{Name: name}, rt)
+	err := t.reader.Get(ctx, client.ObjectKey{Name: name}, rt, t.owned.trackerRead(t.app)...)
 	if apierrors.IsNotFound(err) {
 		return t.prepared(name, typ), nil
 	}
@@ -277,7 +279,7 @@ func (t *tracker) forget(ctx context.Context, cluster string, o *unstructured.Un
 }
 
 // trackers lists every ResourceTracker of app: consistently, or with since
-// (trackerWrites.since) no older than that resourceVersion.
+// (ownedWrites.trackersSince) no older than that resourceVersion.
 func (r *Reconciler) trackers(ctx context.Context, app *v1beta1.Application, since string) ([]v1beta1.ResourceTracker, error) {
 	var l v1beta1.ResourceTrackerList
 	opts := []client.ListOption{client.MatchingLabels(trackerLabels(app))}
