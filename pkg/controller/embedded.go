@@ -55,7 +55,10 @@ func NewManager(ctx context.Context, cfg *rest.Config, opts Options) (manager.Ma
 		LeaderElection:          opts.LeaderElection,
 		LeaderElectionID:        "velad-application-controller",
 		LeaderElectionNamespace: opts.LeaderElectionNamespace,
-		Cache:                   cache.Options{SyncPeriod: &resync, ByObject: workloadCache()},
+		// No code of the controller reads managedFields: the cached Applications,
+		// definitions and workloads are kept without them (less memory, and a cached
+		// workload converts to the unstructured object its health policy sees faster).
+		Cache: cache.Options{SyncPeriod: &resync, ByObject: workloadCache(), DefaultTransform: cache.TransformStripManagedFields()},
 		// Revisions are read one by one from the API server (reader); a Get through the
 		// manager's client must not start a cluster-wide informer holding every revision.
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&v1beta1.ApplicationRevision{}}}},

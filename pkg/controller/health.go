@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -114,7 +115,7 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, live live
 			st.Message = fmt.Sprintf("%s %s not found", m.Workload.GetKind(), m.Workload.GetName())
 			return st, nil, nil, nil
 		}
-		workload = obj.Object
+		workload = withoutManagedFields(obj.Object)
 	}
 	outputs := map[string]any{}
 	for _, t := range m.Traits {
@@ -123,7 +124,7 @@ func (r *Reconciler) componentHealth(ctx context.Context, s *appState, live live
 			return nil, nil, nil, err
 		}
 		if obj != nil {
-			outputs[t.Resource] = obj.Object
+			outputs[t.Resource] = withoutManagedFields(obj.Object)
 		}
 	}
 	opts := s.renderOptions()
@@ -179,4 +180,21 @@ func (r *Reconciler) readLive(ctx context.Context, cl client.Client, o *unstruct
 		return nil, fmt.Errorf("reading %s %s: %w", o.GetKind(), o.GetName(), err)
 	}
 	return live, nil
+}
+
+// withoutManagedFields is the live object o as health policies, custom status and a
+// step's output see it: without metadata.managedFields, which no template reads and
+// which would be most of what is filled into CUE (a shallow copy; o is not changed).
+func withoutManagedFields(o map[string]any) map[string]any {
+	md, ok := o["metadata"].(map[string]any)
+	if !ok {
+		return o
+	}
+	if _, ok := md["managedFields"]; !ok {
+		return o
+	}
+	out, meta := maps.Clone(o), maps.Clone(md)
+	delete(meta, "managedFields")
+	out["metadata"] = meta
+	return out
 }
