@@ -220,8 +220,8 @@ spec:
 	if s := app.Status.Workflow.Steps; len(s) != 1 || s[0].Phase != v1beta1.WorkflowStepPhaseSucceeded || s[0].FirstExecuteTime.IsZero() {
 		t.Errorf("workflow = %s", workflowSummary(app))
 	}
-	var d appsv1.Deployment
-	if err := c.Get(context.Background(), client.ObjectKey{Namespace: "default", Name: "frontend"}, &d); err != nil {
+	var d appsv1.Deployment // as the API server has it: the manager's cache keeps no managedFields
+	if err := direct(t).Get(context.Background(), client.ObjectKey{Namespace: "default", Name: "frontend"}, &d); err != nil {
 		t.Fatal(err)
 	}
 	if *d.Spec.Replicas != 2 || d.Spec.Template.Labels["tier"] != "web" || d.Labels["app.oam.dev/name"] != "web-traits" ||
