@@ -49,7 +49,7 @@ func (r *Reconciler) finalize(ctx context.Context, app *v1beta1.Application) (ct
 	if !controllerutil.ContainsFinalizer(app, oam.FinalizerResourceTracker) {
 		return ctrl.Result{}, nil
 	}
-	rts, err := r.trackers(ctx, app, "")
+	rts, err := r.trackers(ctx, app)
 	if err != nil {
 		return ctrl.Result{}, err
 	}

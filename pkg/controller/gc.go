@@ -45,7 +45,7 @@ func (r *Reconciler) collectGarbage(ctx context.Context, s *appState) (bool, err
 	if r.collected.clean(s.app, s.rev.Name) {
 		return false, nil
 	}
-	rts, err := r.trackers(ctx, s.app, r.owned.trackersSince(s.app))
+	rts, err := r.trackers(ctx, s.app, r.owned.trackerList(s.app)...)
 	if err != nil {
 		return false, err
 	}

@@ -66,15 +66,17 @@ func (w *ownedWrites) forget(k client.ObjectKey) {
 	w.revisions.forget(k)
 }
 
-// trackersSince is the resourceVersion an Application's trackers can be read
-// no older than ("" when unknown: read consistently).
-func (w *ownedWrites) trackersSince(app *v1beta1.Application) string {
-	return since(w.trackers, app)
+// trackerList lists app's trackers, and trackerRead and revisionRead read one of
+// its trackers or revisions, no older than the controller's last write of one of
+// that kind, from the API server's watch cache; consistently (no option) when
+// that is unknown.
+func (w *ownedWrites) trackerList(app *v1beta1.Application) []client.ListOption {
+	if rv := since(w.trackers, app); rv != "" {
+		return []client.ListOption{&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv, ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan}}}
+	}
+	return nil
 }
 
-// trackerRead and revisionRead read one of app's trackers or revisions no
-// older than the controller's last write of one, from the API server's watch
-// cache; consistently (no option) when that is unknown.
 func (w *ownedWrites) trackerRead(app *v1beta1.Application) []client.GetOption {
 	return notOlderThan(since(w.trackers, app))
 }

@@ -32,17 +32,31 @@ func readVersion(opts []client.GetOption) string {
 	return o.Raw.ResourceVersion
 }
 
+// listVersion is the resourceVersion opts list no older than ("" for a consistent list).
+func listVersion(t *testing.T, opts []client.ListOption) string {
+	t.Helper()
+	o := &client.ListOptions{}
+	o.ApplyOptions(opts)
+	if o.Raw == nil {
+		return ""
+	}
+	if o.Raw.ResourceVersionMatch != metav1.ResourceVersionMatchNotOlderThan {
+		t.Fatalf("a list at %q must be NotOlderThan, got %q", o.Raw.ResourceVersion, o.Raw.ResourceVersionMatch)
+	}
+	return o.Raw.ResourceVersion
+}
+
 func TestOwnedWritesGiveTheVersionToReadNoOlderThan(t *testing.T) {
 	w := newOwnedWrites()
 	a := testApp("a", "1", 1)
-	if got := w.trackersSince(a); got != "" {
+	if got := listVersion(t, w.trackerList(a)); got != "" {
 		t.Fatalf("with no tracker written since start the list must be consistent, got since=%q", got)
 	}
 	w.written(testTracker("a", "20"))
 	w.written(testTracker("a", "15")) // an older write never lowers the mark
 	w.written(testTracker("b", "30"))
 	w.written(testApp("a", "40", 1)) // only trackers and revisions count
-	if got := w.trackersSince(a); got != "20" {
+	if got := listVersion(t, w.trackerList(a)); got != "20" {
 		t.Fatalf("since = %q, want the newest tracker write 20", got)
 	}
 	if got := readVersion(w.trackerRead(a)); got != "20" {
@@ -53,28 +67,28 @@ func TestOwnedWritesGiveTheVersionToReadNoOlderThan(t *testing.T) {
 	}
 	// Each kind has its own mark: a tracker read never waits for a newer revision write.
 	w.written(testRevision("a", "25"))
-	if got, rev := w.trackersSince(a), readVersion(w.revisionRead(a)); got != "20" || rev != "25" {
+	if got, rev := listVersion(t, w.trackerList(a)), readVersion(w.revisionRead(a)); got != "20" || rev != "25" {
 		t.Fatalf("tracker mark %q, revision mark %q; want 20 and 25", got, rev)
 	}
 	w.deleted(testRevision("a", "")) // a failed write too: it may have happened
-	if got, rev := w.trackersSince(a), readVersion(w.revisionRead(a)); got != "20" || rev != "" {
+	if got, rev := listVersion(t, w.trackerList(a)), readVersion(w.revisionRead(a)); got != "20" || rev != "" {
 		t.Fatalf("after a revision write failed: tracker mark %q, revision mark %q; want 20 and consistent", got, rev)
 	}
 	w.deleted(testTracker("a", ""))
-	if got := w.trackersSince(a); got != "" {
+	if got := listVersion(t, w.trackerList(a)); got != "" {
 		t.Fatalf("after a tracker of the app was deleted the list must be consistent, got since=%q", got)
 	}
-	if got := w.trackersSince(testApp("b", "1", 1)); got != "30" {
+	if got := listVersion(t, w.trackerList(testApp("b", "1", 1))); got != "30" {
 		t.Fatalf("another app's mark must stay, got %q", got)
 	}
 	w.written(testTracker("b", "not-a-number"))
-	if got := w.trackersSince(testApp("b", "1", 1)); got != "" {
+	if got := listVersion(t, w.trackerList(testApp("b", "1", 1))); got != "" {
 		t.Fatalf("an unparsable version must make the list consistent, got %q", got)
 	}
 	w.written(testTracker("c", "5"))
 	w.written(testRevision("c", "6"))
 	w.forget(client.ObjectKey{Namespace: "default", Name: "c"})
-	if got, rev := w.trackersSince(testApp("c", "1", 1)), readVersion(w.revisionRead(testApp("c", "1", 1))); got != "" || rev != "" {
+	if got, rev := listVersion(t, w.trackerList(testApp("c", "1", 1))), readVersion(w.revisionRead(testApp("c", "1", 1))); got != "" || rev != "" {
 		t.Fatalf("a forgotten app reads consistently, got %q and %q", got, rev)
 	}
 }

@@ -38,8 +38,9 @@ func trackerLabels(app *v1beta1.Application) map[string]string {
 // and a new versioned tracker is created holding its first resources.
 type tracker struct {
 	client client.Client
-	// reader reads trackers uncached: a stale one would make the update conflict;
-	// owned lets it read them no older than the controller's last write of one.
+	// reader reads trackers from the API server, not the manager's cache: a stale
+	// one would make the update conflict. owned gives the version to read them no
+	// older than (the controller's last write of one).
 	reader client.Reader
 	owned  *ownedWrites
 	app    *v1beta1.Application
@@ -278,15 +279,11 @@ func (t *tracker) forget(ctx context.Context, cluster string, o *unstructured.Un
 	return nil
 }
 
-// trackers lists every ResourceTracker of app: consistently, or with since
-// (ownedWrites.trackersSince) no older than that resourceVersion.
-func (r *Reconciler) trackers(ctx context.Context, app *v1beta1.Application, since string) ([]v1beta1.ResourceTracker, error) {
+// trackers lists every ResourceTracker of app: consistently, or as opts say
+// (ownedWrites.trackerList: no older than the controller's last write of one).
+func (r *Reconciler) trackers(ctx context.Context, app *v1beta1.Application, opts ...client.ListOption) ([]v1beta1.ResourceTracker, error) {
 	var l v1beta1.ResourceTrackerList
-	opts := []client.ListOption{client.MatchingLabels(trackerLabels(app))}
-	if since != "" {
-		opts = append(opts, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: since, ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan}})
-	}
-	if err := r.reader.List(ctx, &l, opts...); err != nil {
+	if err := r.reader.List(ctx, &l, append([]client.ListOption{client.MatchingLabels(trackerLabels(app))}, opts...)...); err != nil {
 		return nil, fmt.Errorf("listing ResourceTrackers: %w", err)
 	}
 	return l.Items, nil
